@@ -1,0 +1,21 @@
+// The check registry, in display order. Adding a check: one file in checks/,
+// one line here, fixtures and a table test (test/registry.test.ts keeps this
+// list and the directory in step).
+import type { Check } from '../src/types.js';
+import tunModule from './tun-module.js';
+import tunPerms from './tun-perms.js';
+import brNetfilter from './br-netfilter.js';
+import ifnameMismatch from './ifname-mismatch.js';
+import qemuIfup from './qemu-ifup.js';
+import helperSetuid from './helper-setuid.js';
+import helperAcl from './helper-acl.js';
+
+export const ALL_CHECKS: readonly Check[] = [
+  tunModule,
+  tunPerms,
+  brNetfilter,
+  ifnameMismatch,
+  qemuIfup,
+  helperSetuid,
+  helperAcl,
+];

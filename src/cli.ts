@@ -1,0 +1,167 @@
+// qnet's command line. Errors a user can act on are one line on stderr and
+// exit 2; a bug is the only thing that may print a stack trace.
+import { readFileSync, writeFileSync, renameSync, openSync, closeSync, fsyncSync, writeSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { ALL_CHECKS } from '../checks/index.js';
+import { Context, liveInvoker } from './context.js';
+import { doctor, exitCodeOf, selectChecks, VERSION } from './engine.js';
+import { LiveHost } from './host/live.js';
+import { CachingHost, SnapshotHost } from './host/record.js';
+import { parseSnapshot, SNAPSHOT_SCHEMA, type SnapshotFile } from './host/snapshot-file.js';
+import { redactReads } from './host/redact.js';
+import { UsageError } from './types.js';
+
+interface CommonOpts {
+  json?: boolean;
+  user?: string;
+  snapshot?: string;
+  only?: string[];
+  skip?: string[];
+  verbose?: boolean;
+  color?: boolean;
+}
+
+const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+function useColor(opts: CommonOpts): boolean {
+  if (opts.color === false || 'NO_COLOR' in process.env) return false;
+  return Boolean(process.stdout.isTTY);
+}
+
+function loadSnapshot(path: string): SnapshotFile {
+  let body: string;
+  try {
+    body = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read snapshot ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseSnapshot(body, path);
+}
+
+function makeContext(opts: CommonOpts): { ctx: Context; caching?: CachingHost } {
+  if (opts.snapshot) {
+    const snap = loadSnapshot(opts.snapshot);
+    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: opts.user, source: 'snapshot' });
+    return { ctx };
+  }
+  const caching = new CachingHost(new LiveHost());
+  return { ctx: new Context({ host: caching, invoker: liveInvoker(), user: opts.user, source: 'live' }), caching };
+}
+
+async function runDoctor(opts: CommonOpts): Promise<number> {
+  const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
+  const { ctx } = makeContext(opts);
+  const report = await doctor(ctx, checks);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } else {
+    const color = useColor(opts);
+    if (!color) process.env.FORCE_COLOR = '0';
+    const { renderText } = await import('./output/text.js');
+    process.stdout.write(await renderText(report, { color, verbose: Boolean(opts.verbose) }));
+  }
+  return exitCodeOf(report.results);
+}
+
+/** Writes a file atomically: temp file, fsync, rename. Mode 0600: a snapshot describes the host. */
+function writeAtomic(path: string, body: string): void {
+  const tmp = `${path}.qnet-${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, body);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+async function runSnapshot(opts: CommonOpts & { output: string }): Promise<number> {
+  if (opts.snapshot) throw new UsageError('snapshot records a live host; it cannot read from --snapshot');
+  const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
+  const { ctx, caching } = makeContext(opts);
+  const report = await doctor(ctx, checks);
+  const snap: SnapshotFile = {
+    schema: SNAPSHOT_SCHEMA,
+    qnet: VERSION,
+    createdAt: new Date().toISOString(),
+    invoker: ctx.invoker,
+    host: { ...report.host },
+    reads: redactReads(await caching!.records()),
+  };
+  const body = JSON.stringify(snap, null, 1) + '\n';
+  if (opts.output === '-') process.stdout.write(body);
+  else {
+    try {
+      writeAtomic(opts.output, body);
+    } catch (err) {
+      throw new UsageError(`cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    process.stderr.write(`qnet: wrote ${Object.keys(snap.reads).length} reads to ${opts.output} (replay: qnet doctor --snapshot ${opts.output})\n`);
+  }
+  return 0;
+}
+
+function addCommon(cmd: Command, withSnapshot = true): Command {
+  cmd
+    .option('--json', 'machine-readable output on stdout, nothing else there')
+    .option('--user <name>', 'judge access for this user (default: SUDO_USER under sudo, else you)')
+    .option('--only <ids>', 'run only these check IDs (comma-separated)', list)
+    .option('--skip <ids>', 'skip these check IDs (comma-separated)', list)
+    .option('-v, --verbose', 'show the evidence of passing checks too')
+    .option('--no-color', 'no colour (also: NO_COLOR)');
+  if (withSnapshot) cmd.option('--snapshot <file>', 'read the host from a qnet snapshot instead of this system');
+  return cmd;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('qnet')
+    .description('Finds and fixes what breaks QEMU/KVM and User-Mode Linux host networking')
+    .version(VERSION, '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+
+  addCommon(program.command('doctor').description('run every check and print findings (reads only, changes nothing)')).action(
+    async (opts: CommonOpts) => setExit(await runDoctor(opts)),
+  );
+
+  addCommon(program.command('snapshot').description('record what the checks read from this host, for replay elsewhere'), false)
+    .addOption(new Option('-o, --output <file>', 'where to write the snapshot (- for stdout)').makeOptionMandatory())
+    .action(async (opts: CommonOpts & { output: string }) => setExit(await runSnapshot(opts)));
+
+  // No subcommand: the wizard arrives with `qnet fix`; until then, the doctor.
+  program.action(async () => setExit(await runDoctor({})));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      process.stderr.write(`qnet: ${err.message.replace(/^error: /, '')}\n`);
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`qnet: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+process.on('SIGINT', () => process.exit(130));
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`qnet: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 3;
+  },
+);

@@ -1,0 +1,93 @@
+// Runs checks concurrently. A check that throws or hangs becomes `error` with
+// its message; the run goes on. Results come back in registry order.
+import type { Context } from './context.js';
+import { previewPlan } from './fixes/preview.js';
+import type { Check, CheckId, DoctorReport, Result, Status } from './types.js';
+import { UsageError } from './types.js';
+import { hostInfo } from './facts/system.js';
+
+export const VERSION = '0.1.0';
+export const CHECK_TIMEOUT_MS = 15000;
+
+export interface Selection {
+  only?: string[];
+  skip?: string[];
+}
+
+export function selectChecks(all: readonly Check[], sel: Selection): Check[] {
+  const known = new Set<string>(all.map((c) => c.id));
+  for (const id of [...(sel.only ?? []), ...(sel.skip ?? [])]) {
+    if (!known.has(id)) throw new UsageError(`unknown check ID "${id}" (known: ${[...known].join(', ')})`);
+  }
+  return all.filter((c) => (!sel.only?.length || sel.only.includes(c.id)) && !sel.skip?.includes(c.id));
+}
+
+class Timeout extends Error {}
+
+async function runOne(ctx: Context, check: Check, timeoutMs: number): Promise<Result> {
+  const started = performance.now();
+  let title = check.id as string;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    title = check.title(ctx);
+    const finding = await Promise.race([
+      check.run(ctx),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Timeout(`check did not finish within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    const fixes = await Promise.all((finding.fixes ?? []).map((p) => previewPlan(ctx, p)));
+    const result: Result = {
+      id: check.id,
+      area: check.area,
+      title: finding.title ?? title,
+      status: finding.status,
+      summary: finding.summary,
+      evidence: finding.evidence ?? [],
+      fixes,
+      durationMs: 0,
+    };
+    if (finding.details?.length) result.details = finding.details;
+    result.durationMs = round(performance.now() - started);
+    return result;
+  } catch (err) {
+    // A UsageError (unknown --user) is the caller's mistake, not the check's.
+    if (err instanceof UsageError) throw err;
+    return {
+      id: check.id,
+      area: check.area,
+      title,
+      status: 'error',
+      summary: `the check itself failed: ${err instanceof Error ? err.message : String(err)}`,
+      evidence: [],
+      fixes: [],
+      durationMs: round(performance.now() - started),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+export async function runChecks(ctx: Context, checks: readonly Check[], timeoutMs = CHECK_TIMEOUT_MS): Promise<Result[]> {
+  return Promise.all(checks.map((c) => runOne(ctx, c, timeoutMs)));
+}
+
+export function summarize(results: readonly Result[]): Record<Status, number> {
+  const s: Record<Status, number> = { pass: 0, warn: 0, fail: 0, skip: 0, error: 0 };
+  for (const r of results) s[r.status]++;
+  return s;
+}
+
+export async function doctor(ctx: Context, checks: readonly Check[]): Promise<DoctorReport> {
+  const [host, results] = await Promise.all([hostInfo(ctx), runChecks(ctx, checks)]);
+  return { schema: 'qnet.doctor/v1', qnet: VERSION, host, summary: summarize(results), results };
+}
+
+/** Exit code of a doctor-like run: 1 when anything failed. */
+export function exitCodeOf(results: readonly Result[]): number {
+  return results.some((r) => r.status === 'fail') ? 1 : 0;
+}
+
+export type { CheckId };

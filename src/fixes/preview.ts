@@ -1,0 +1,58 @@
+// Turns a fix plan into what a person reads before applying it: every command
+// as it will run (shell-quoted for display only; nothing here is executed) and a
+// unified diff of every file it will create or change.
+import type { Context } from '../context.js';
+import { octal } from '../host/host.js';
+import type { Action, FixPlan, FixView } from '../types.js';
+
+const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** Quotes one argument for display in a POSIX shell. */
+export function shellQuote(arg: string): string {
+  if (arg !== '' && SAFE.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export const showArgv = (argv: readonly string[]) => argv.map(shellQuote).join(' ');
+
+async function fileDiff(ctx: Context, path: string, content: string): Promise<string> {
+  const cur = await ctx.host.readFile(path);
+  const before = cur.ok ? cur.value.toString('utf8') : '';
+  const { createTwoFilesPatch } = await import('diff');
+  const patch = createTwoFilesPatch(cur.ok ? path : '/dev/null', path, before, content, '', '', { context: 3 });
+  // Drop the "Index"/"====" banner jsdiff adds; keep ---/+++ and the hunks, without tab-padded headers.
+  return patch
+    .split('\n')
+    .filter((l) => !l.startsWith('====') && !l.startsWith('Index:'))
+    .map((l) => (l.startsWith('--- ') || l.startsWith('+++ ') ? l.replace(/\t.*$/, '') : l))
+    .join('\n')
+    .trimEnd();
+}
+
+export async function previewAction(ctx: Context, a: Action): Promise<string> {
+  switch (a.kind) {
+    case 'write-file': {
+      const own = a.uid !== undefined ? ` owner ${a.uid}:${a.gid ?? a.uid}` : '';
+      return `write ${a.path} (mode ${octal(a.mode)}${own})\n${await fileDiff(ctx, a.path, a.content)}`;
+    }
+    case 'chmod':
+      return showArgv(['chmod', octal(a.mode), a.path]);
+    case 'chown':
+      return showArgv(['chown', `${a.uid}:${a.gid}`, a.path]);
+    case 'mknod-char':
+      return `${showArgv(['mknod', '-m', octal(a.mode), a.path, 'c', String(a.major), String(a.minor)])}`;
+    case 'sysctl':
+      return showArgv(['sysctl', '-w', `${a.key}=${a.value}`]);
+    case 'run':
+      return showArgv(a.argv) + (a.why ? `    # ${a.why}` : '');
+    case 'note':
+      return `# ${a.text}`;
+  }
+}
+
+export async function previewPlan(ctx: Context, plan: FixPlan): Promise<FixView> {
+  const preview: string[] = [];
+  if (plan.explain) preview.push(`# ${plan.explain}`);
+  for (const a of plan.actions) preview.push(await previewAction(ctx, a));
+  return { id: plan.id, title: plan.title, risk: plan.risk, root: plan.root, preview };
+}

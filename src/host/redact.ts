@@ -1,0 +1,18 @@
+// Secrets never go into a snapshot: Wi-Fi keys and passwords in NetworkManager
+// keyfiles, netplan and ifupdown files are replaced before the file is written.
+// The checks read none of these values, so replay gives the same results.
+import type { ReadRecord } from './record.js';
+
+const SECRET_KEY = /^(\s*)([\w.-]*(psk|password|passwd|secret|wep-key\d?|private-key|pin)[\w.-]*)(\s*[=:]\s*)(.+)$/gim;
+
+export function redactText(body: string): string {
+  return body.replace(SECRET_KEY, (_m, lead: string, key: string, _k: string, sep: string) => `${lead}${key}${sep}REDACTED`);
+}
+
+export function redactReads(reads: Record<string, ReadRecord>): Record<string, ReadRecord> {
+  const out: Record<string, ReadRecord> = {};
+  for (const [key, rec] of Object.entries(reads)) {
+    out[key] = rec.ok && 'text' in rec && key.startsWith('file /etc/') ? { ok: true, text: redactText(rec.text) } : rec;
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+// Human output for `qnet doctor`: results grouped by area, causes and evidence
+// for anything not passing, fixes as commands and diffs, then a summary box.
+import pc from 'picocolors';
+import type { DoctorReport, Result, Status } from '../types.js';
+
+export interface TextOptions {
+  color: boolean;
+  verbose: boolean;
+}
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+const SYMBOL: Record<Status, string> = { pass: '✔', warn: '!', fail: '✖', skip: '–', error: '☠' };
+
+function paint(c: Colors, status: Status, s: string): string {
+  switch (status) {
+    case 'pass': return c.green(s);
+    case 'warn': return c.yellow(s);
+    case 'fail': return c.red(s);
+    case 'error': return c.magenta(s);
+    case 'skip': return c.dim(s);
+  }
+}
+
+const AREA_ORDER = ['kernel', 'routing', 'firewall', 'bridge', 'tap', 'config', 'qemu', 'manager', 'lint', 'guest'];
+
+export function renderResult(r: Result, c: Colors, verbose: boolean): string[] {
+  const out: string[] = [];
+  out.push(`  ${paint(c, r.status, SYMBOL[r.status])} ${c.bold(r.id.padEnd(16))} ${r.summary}`);
+  const showDetail = r.status !== 'pass' && r.status !== 'skip' ? true : verbose;
+  if (!showDetail) return out;
+  for (const d of r.details ?? []) out.push(`      ${d}`);
+  for (const e of r.evidence) out.push(c.dim(`      ${e.source} → ${e.observed}`));
+  if (r.status !== 'pass') {
+    for (const f of r.fixes) {
+      out.push(`      ${c.cyan('fix')} ${f.id}: ${f.title} ${c.dim(`(risk ${f.risk}${f.root ? ', needs root' : ''})`)}`);
+      for (const p of f.preview) for (const line of p.split('\n')) out.push(`          ${colorDiff(c, line)}`);
+    }
+  }
+  return out;
+}
+
+function colorDiff(c: Colors, line: string): string {
+  if (line.startsWith('+') && !line.startsWith('+++')) return c.green(line);
+  if (line.startsWith('-') && !line.startsWith('---')) return c.red(line);
+  if (line.startsWith('@@')) return c.cyan(line);
+  return line;
+}
+
+export async function renderText(report: DoctorReport, opts: TextOptions): Promise<string> {
+  const c = pc.createColors(opts.color);
+  const h = report.host;
+  const lines: string[] = [];
+  lines.push(
+    c.bold(`qnet ${report.qnet} doctor`) +
+      c.dim(` · ${h.hostname} · ${h.distro} · kernel ${h.kernel} · judging for ${h.user} (uid ${h.uid})${h.source === 'snapshot' ? ' · from snapshot' : ''}`),
+  );
+  const areas = [...new Set(report.results.map((r) => r.area))].sort((a, b) => AREA_ORDER.indexOf(a) - AREA_ORDER.indexOf(b));
+  for (const area of areas) {
+    lines.push('', c.bold(c.underline(area)));
+    for (const r of report.results.filter((x) => x.area === area)) lines.push(...renderResult(r, c, opts.verbose));
+  }
+  lines.push('', await summaryBox(report, c));
+  return lines.join('\n') + '\n';
+}
+
+async function summaryBox(report: DoctorReport, c: Colors): Promise<string> {
+  const s = report.summary;
+  const parts = (['pass', 'warn', 'fail', 'skip', 'error'] as Status[]).map((k) => paint(c, k, `${SYMBOL[k]} ${s[k]} ${k}`));
+  const failing = report.results.filter((r) => r.status === 'fail').map((r) => r.id);
+  const next = failing.length
+    ? `Failing: ${failing.join(', ')}\nNext: qnet fix ${failing.join(' ')}   (or --dry-run to preview)`
+    : s.warn
+      ? 'Nothing failing; the warnings above are worth a look.'
+      : 'Nothing failing.';
+  const body = `${parts.join('   ')}\n${next}`;
+  const { default: boxen } = await import('boxen');
+  return boxen(body, {
+    padding: { left: 1, right: 1, top: 0, bottom: 0 },
+    borderStyle: 'round',
+    borderColor: s.fail ? 'red' : s.warn || s.error ? 'yellow' : 'green',
+    // boxen colours its border itself: keep it plain when colour is off.
+    ...(c.isColorSupported ? {} : { borderColor: undefined }),
+  });
+}
