@@ -1,12 +1,155 @@
-// br-netfilter: placeholder until the check lands.
-import type { Check } from '../src/types.js';
+// br-netfilter: when br_netfilter is active, frames crossing a bridge are
+// handed to iptables/ip6tables/arptables. With Docker's FORWARD policy DROP,
+// guests on a bridge silently lose their traffic. Passes when the calls are off
+// (globally per network namespace, and per bridge) or the firewall accepts.
+import { bridges, links, type Link } from '../src/facts/links.js';
+import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
+import { sysctl } from '../src/facts/system.js';
+import { NOT_CAPTURED } from '../src/host/host.js';
+import type { Check, Evidence, FixPlan } from '../src/types.js';
+
+const FAMILIES = [
+  { sysctl: 'iptables', opt: 'nf_call_iptables', nft: ['ip', 'inet'] },
+  { sysctl: 'ip6tables', opt: 'nf_call_ip6tables', nft: ['ip6', 'inet'] },
+  { sysctl: 'arptables', opt: 'nf_call_arptables', nft: ['arp'] },
+] as const;
+
+const SYSCTL_CONF = '/etc/sysctl.d/99-qnet-bridge-nf.conf';
+
+function fixes(brs: Link[], perBridge: string[], dockerish: boolean): FixPlan[] {
+  const conf = FAMILIES.map((f) => `net.bridge.bridge-nf-call-${f.sysctl} = 0`).join('\n') + '\n';
+  const off: FixPlan = {
+    id: 'br-netfilter/sysctl-off',
+    title: 'stop passing bridged frames to iptables/ip6tables/arptables, now and at every boot',
+    risk: dockerish ? 'medium' : 'low',
+    root: true,
+    explain: 'the sysctl file applies at boot; the udev rule re-applies it whenever br_netfilter loads later (as seed 002 does)',
+    actions: [
+      ...FAMILIES.map((f) => ({ kind: 'sysctl' as const, key: `net.bridge.bridge-nf-call-${f.sysctl}`, value: '0' })),
+      ...perBridge.map((b) => ({
+        kind: 'run' as const,
+        argv: ['ip', 'link', 'set', 'dev', b, 'type', 'bridge', 'nf_call_iptables', '0', 'nf_call_ip6tables', '0', 'nf_call_arptables', '0'],
+        why: 'per-bridge setting',
+      })),
+      { kind: 'write-file', path: SYSCTL_CONF, content: conf, mode: 0o644, uid: 0, gid: 0 },
+      {
+        kind: 'write-file',
+        path: '/etc/udev/rules.d/99-qnet-bridge-nf.rules',
+        content: `ACTION=="add", SUBSYSTEM=="module", KERNEL=="br_netfilter", RUN+="/sbin/sysctl -p ${SYSCTL_CONF}"\n`,
+        mode: 0o644, uid: 0, gid: 0,
+      },
+    ],
+  };
+  const accept: FixPlan = {
+    id: 'br-netfilter/accept-bridged',
+    title: 'keep br_netfilter (Docker, Kubernetes need it) and accept bridged frames in FORWARD',
+    risk: 'medium',
+    root: true,
+    explain: 'a narrow ACCEPT for frames that only cross a bridge; persist it with your firewall manager',
+    actions: [
+      {
+        kind: 'run',
+        argv: ['iptables', '-I', dockerish ? 'DOCKER-USER' : 'FORWARD', '-m', 'physdev', '--physdev-is-bridged', '-j', 'ACCEPT'],
+        inverse: ['iptables', '-D', dockerish ? 'DOCKER-USER' : 'FORWARD', '-m', 'physdev', '--physdev-is-bridged', '-j', 'ACCEPT'],
+      },
+    ],
+  };
+  void brs;
+  return dockerish ? [accept, off] : [off, accept];
+}
 
 const check: Check = {
   id: 'br-netfilter',
   area: 'kernel',
-  title: () => 'br-netfilter',
-  async run() {
-    return { status: 'skip', summary: 'not implemented yet' };
+  title: () => 'bridged frames are not dropped by iptables (br_netfilter)',
+  async run(ctx) {
+    const ls = await links(ctx);
+    const brs = bridges(ls);
+    const evidence: Evidence[] = [];
+    if (!brs.length) {
+      return { status: 'skip', summary: 'no bridge on this host', evidence: [{ source: ls.source, observed: ls.error ?? `${ls.links.length} interfaces, no bridge` }] };
+    }
+    const values = await Promise.all(FAMILIES.map((f) => sysctl(ctx, `net.bridge.bridge-nf-call-${f.sysctl}`)));
+    if (values.some((v) => v.error === NOT_CAPTURED)) {
+      return { status: 'skip', summary: 'the net.bridge sysctls are not captured in the snapshot' };
+    }
+    if (values.every((v) => v.error === 'ENOENT')) {
+      return {
+        status: 'pass',
+        summary: 'br_netfilter is not loaded: bridged frames bypass iptables',
+        evidence: [{ source: 'read /proc/sys/net/bridge/', observed: 'absent (br_netfilter not loaded)' }],
+        details: ['Docker and Kubernetes load br_netfilter; run qnet doctor again after starting them.'],
+      };
+    }
+    FAMILIES.forEach((f, i) => {
+      evidence.push({ source: `read /proc/sys/net/bridge/bridge-nf-call-${f.sysctl}`, observed: values[i]!.value ?? values[i]!.error ?? '?' });
+    });
+
+    // Per bridge and family: is the call on (the namespace-wide sysctl OR the bridge's own option)?
+    const perBridgeOn: string[] = [];
+    const active: { br: Link; families: (typeof FAMILIES)[number][] }[] = [];
+    for (const br of brs) {
+      const fams = FAMILIES.filter((f, i) => values[i]!.value === '1' || br.bridge?.[f.opt] === 1);
+      const own = FAMILIES.filter((f) => br.bridge?.[f.opt] === 1).map((f) => f.opt);
+      if (own.length) {
+        perBridgeOn.push(br.name);
+        evidence.push({ source: `${ls.source} (${br.name})`, observed: own.map((o) => `${o} 1`).join(', ') });
+      }
+      if (fams.length) active.push({ br, families: fams });
+    }
+    const nsNote = 'These sysctls are per network namespace; the values are those of the namespace qnet runs in.';
+    if (!active.length) {
+      return { status: 'pass', summary: `bridged frames are not passed to iptables (bridge-nf-call-* = 0) on ${brs.map((b) => b.name).join(', ')}`, evidence, details: [nsNote] };
+    }
+
+    const fw = await firewall(ctx);
+    evidence.push(...fw.sources);
+    const dockerish = fw.chains.some((c) => c.regular.has('DOCKER-USER') || c.regular.has('DOCKER'));
+    const fixList = fixes(brs, perBridgeOn, dockerish);
+    const onList = active.map((a) => `${a.br.name} (${a.families.map((f) => f.sysctl).join(', ')})`).join('; ');
+    if (fw.unreadable) {
+      return {
+        status: 'warn',
+        summary: `bridged frames on ${onList} are passed to the firewall, which could not be read: ${fw.unreadable}`,
+        evidence,
+        fixes: fixList,
+        details: [nsNote],
+      };
+    }
+    const drops: string[] = [];
+    const maybes: string[] = [];
+    for (const a of active) {
+      const fams = new Set<string>(a.families.flatMap((f) => [...f.nft]));
+      for (const chain of fw.chains) {
+        // The bridge family's forward hook sees bridged frames whatever the sysctls say.
+        if (chain.family !== 'bridge' && !fams.has(chain.family)) continue;
+        const { fate, why } = chainFate(chain, a.br.name);
+        if (fate === 'drop') drops.push(`${a.br.name}: ${chainLabel(chain)} drops them (${why})`);
+        if (fate === 'maybe') maybes.push(`${a.br.name}: ${chainLabel(chain)}: ${why}`);
+      }
+    }
+    if (drops.length) {
+      return {
+        status: 'fail',
+        summary: `bridged frames are passed to iptables and dropped: ${drops[0]}${drops.length > 1 ? ` (+${drops.length - 1} more)` : ''}`,
+        evidence,
+        fixes: fixList,
+        details: [
+          ...drops.slice(1),
+          'Guests on the bridge get no DHCP lease or lose traffic, while the host looks fine. Docker sets FORWARD to DROP.',
+          nsNote,
+        ],
+      };
+    }
+    if (maybes.length) {
+      return { status: 'warn', summary: `bridged frames are passed to iptables and some rules may drop them: ${maybes[0]}`, evidence, fixes: fixList, details: [...maybes.slice(1), nsNote] };
+    }
+    return {
+      status: 'pass',
+      summary: `bridged frames on ${onList} are passed to the firewall, and its FORWARD path accepts them`,
+      evidence,
+      details: ['A firewall or Docker started later can set FORWARD to DROP; `qnet fix br-netfilter` turns the calls off.', nsNote],
+    };
   },
 };
 

@@ -101,9 +101,11 @@ export function fakeHost(spec: FakeSpec): SnapshotFile {
  */
 class OpenWorldHost extends SnapshotHost {
   constructor(reads: Record<string, ReadRecord>) {
+    const answer = (t: Record<string, ReadRecord>, key: string) => t[key] ?? err('ENOENT', key);
     const proxy = new Proxy(reads, {
-      get: (t, key: string) => t[key] ?? (key.startsWith('exec ') ? err('ENOENT', key) : err('ENOENT', key)),
+      get: (t, key: string) => answer(t, key),
       has: () => true,
+      getOwnPropertyDescriptor: (t, key: string) => ({ value: answer(t, key), writable: false, enumerable: true, configurable: true }),
     });
     super(proxy);
   }
