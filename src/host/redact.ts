@@ -3,7 +3,7 @@
 // The checks read none of these values, so replay gives the same results.
 import type { ReadRecord } from './record.js';
 
-const SECRET_KEY = /^(\s*)([\w.-]*(psk|password|passwd|secret|wep-key\d?|private-key|pin)[\w.-]*)(\s*[=:]\s*)(.+)$/gim;
+const SECRET_KEY = /^([ \t]*)([\w.-]*(psk|password|passwd|secret|wep-key\d?|private-key|pin)[\w.-]*)([ \t]*[=:][ \t]*|[ \t]+)(\S.*)$/gim;
 
 export function redactText(body: string): string {
   return body.replace(SECRET_KEY, (_m, lead: string, key: string, _k: string, sep: string) => `${lead}${key}${sep}REDACTED`);

@@ -1,0 +1,133 @@
+// The built CLI as users and scripts meet it: JSON on stdout only, exit codes,
+// one-line errors, snapshot record and replay.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALL_CHECKS } from '../checks/index.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin/qnet.js');
+let dir: string;
+
+function qnet(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const stripDurations = (results: { durationMs?: number }[]) => results.map(({ durationMs: _d, ...rest }) => rest);
+
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist/qnet.js'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
+  dir = mkdtempSync(join(tmpdir(), 'qnet-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('qnet doctor --json', () => {
+  it('prints one qnet.doctor/v1 document and nothing else, with every core check', () => {
+    const r = qnet(['doctor', '--json']);
+    expect([0, 1]).toContain(r.code);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.schema).toBe('qnet.doctor/v1');
+    expect(doc.host.source).toBe('live');
+    expect(doc.results.map((x: { id: string }) => x.id)).toEqual(ALL_CHECKS.map((c) => c.id));
+    const counted = { pass: 0, warn: 0, fail: 0, skip: 0, error: 0 } as Record<string, number>;
+    for (const x of doc.results) counted[x.status]++;
+    expect(doc.summary).toEqual(counted);
+    expect(r.code).toBe(counted.fail! > 0 ? 1 : 0);
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+  });
+  it('--only and --skip select checks', () => {
+    const only = JSON.parse(qnet(['doctor', '--json', '--only', 'tun-module,tun-perms']).stdout);
+    expect(only.results.map((x: { id: string }) => x.id)).toEqual(['tun-module', 'tun-perms']);
+    const skip = JSON.parse(qnet(['doctor', '--json', '--skip', 'tun-module']).stdout);
+    expect(skip.results.map((x: { id: string }) => x.id)).not.toContain('tun-module');
+  });
+  it('--user judges for another user', () => {
+    const doc = JSON.parse(qnet(['doctor', '--json', '--only', 'tun-perms', '--user', 'nobody']).stdout);
+    expect(doc.host.user).toBe('nobody');
+    expect(doc.results[0].title).toContain('nobody');
+  });
+});
+
+describe('usage errors: exit 2, one line on stderr, no stack trace', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['unknown flag', ['doctor', '--bogus'], /unknown option '--bogus'/],
+    ['unknown check ID', ['doctor', '--only', 'nope'], /unknown check ID "nope"/],
+    ['unknown user', ['doctor', '--user', 'no-such-user-qnet'], /no such user/],
+    ['hostile user name', ['doctor', '--user', '$(id);a'], /no such user/],
+    ['missing snapshot file', ['doctor', '--snapshot', '/nonexistent/s.json'], /cannot read snapshot .*ENOENT/],
+    ['snapshot without -o', ['snapshot'], /required option/],
+    ['unknown command', ['frobnicate'], /unknown command|too many arguments/],
+  ];
+  for (const [name, args, msg] of cases) {
+    it(name, () => {
+      const r = qnet(args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+  const bad: [string, string, RegExp][] = [
+    ['not JSON', '{"schema": "qnet.snap', /invalid JSON/],
+    ['another schema', '{"schema": "qnet.snapshot/v9"}', /schema "qnet.snapshot\/v9"; this qnet reads qnet.snapshot\/v1/],
+    ['a read of the wrong shape', JSON.stringify({ schema: 'qnet.snapshot/v1', qnet: 'x', createdAt: 'x', invoker: { uid: 0, euid: 0, user: null, sudoUser: null }, host: {}, reads: { 'stat /dev/net/tun': { ok: true, stat: { mode: 'crw' } } } }), /not a valid qnet.snapshot\/v1 file: at reads/],
+    ['an array', '[]', /not a valid qnet.snapshot\/v1 file/],
+  ];
+  for (const [name, body, msg] of bad) {
+    it(`malformed snapshot: ${name}`, () => {
+      const f = join(dir, `bad-${name.replace(/\W/g, '')}.json`);
+      writeFileSync(f, body);
+      const r = qnet(['doctor', '--snapshot', f]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(msg);
+    });
+  }
+});
+
+describe('snapshot and replay', () => {
+  it('replaying a snapshot of this host gives the live results, durations aside', () => {
+    const file = join(dir, 'live.json');
+    const rec = qnet(['snapshot', '-o', file]);
+    expect(rec.code).toBe(0);
+    expect(rec.stderr).toMatch(/wrote \d+ reads/);
+    const live = JSON.parse(qnet(['doctor', '--json']).stdout);
+    const replay = JSON.parse(qnet(['doctor', '--json', '--snapshot', file]).stdout);
+    expect(replay.host.source).toBe('snapshot');
+    expect(stripDurations(replay.results)).toEqual(stripDurations(live.results));
+    const { source: _a, ...liveHost } = live.host;
+    const { source: _b, ...replayHost } = replay.host;
+    expect(replayHost).toEqual(liveHost);
+  });
+  it('a read the snapshot lacks is "not captured", never a silent ENOENT', () => {
+    const file = join(dir, 'live2.json');
+    expect(qnet(['snapshot', '-o', file]).code).toBe(0);
+    const snap = JSON.parse(readFileSync(file, 'utf8'));
+    delete snap.reads['stat /dev/net/tun'];
+    writeFileSync(file, JSON.stringify(snap));
+    const doc = JSON.parse(qnet(['doctor', '--json', '--only', 'tun-perms', '--snapshot', file]).stdout);
+    expect(doc.results[0].status).toBe('skip');
+    expect(doc.results[0].summary).toContain('not captured');
+  });
+  it('a snapshot file is private to its owner (mode 0600)', () => {
+    const file = join(dir, 'mode.json');
+    expect(qnet(['snapshot', '-o', file]).code).toBe(0);
+    const mode = execFileSync('stat', ['-c', '%a', file], { encoding: 'utf8' }).trim();
+    expect(mode).toBe('600');
+  });
+});
+
+describe('text output', () => {
+  it('has no colour when piped or with NO_COLOR, and ends with the summary box', () => {
+    for (const env of [{}, { NO_COLOR: '1' }]) {
+      const r = qnet(['doctor'], env);
+      expect(r.stdout).not.toMatch(/\x1b\[/);
+      expect(r.stdout).toMatch(/╭[─]+╮/);
+      expect(r.stdout).toMatch(/\d+ pass +. \d+ warn +. \d+ fail/);
+    }
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { ALL_CHECKS } from '../checks/index.js';
+import { Context } from '../src/context.js';
+import { runChecks, selectChecks } from '../src/engine.js';
+import { redactText } from '../src/host/redact.js';
+import { SnapshotHost } from '../src/host/record.js';
+import { CHECK_IDS, type Check } from '../src/types.js';
+
+const ctx = () => new Context({ host: new SnapshotHost({}), invoker: { uid: 0, euid: 0, user: 'root', sudoUser: null }, source: 'snapshot' });
+
+describe('engine', () => {
+  it('turns a check that throws into an error result and runs the others', async () => {
+    const boom: Check = { id: 'kvm', area: 'kernel', title: () => 'boom', run: async () => { throw new Error('kaput'); } };
+    const fine: Check = { id: 'vhost-net', area: 'kernel', title: () => 'fine', run: async () => ({ status: 'pass', summary: 'ok' }) };
+    const [a, b] = await runChecks(ctx(), [boom, fine]);
+    expect(a!.status).toBe('error');
+    expect(a!.summary).toContain('kaput');
+    expect(b!.status).toBe('pass');
+  });
+  it('turns a check that hangs into an error result after its time limit', async () => {
+    const hang: Check = { id: 'kvm', area: 'kernel', title: () => 'hang', run: () => new Promise(() => undefined) };
+    const [r] = await runChecks(ctx(), [hang], 50);
+    expect(r!.status).toBe('error');
+    expect(r!.summary).toMatch(/did not finish within 50 ms/);
+  });
+  it('runs checks concurrently: each waits for the other to have started', async () => {
+    let started = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((res) => (release = res));
+    const waiter = (id: 'kvm' | 'vhost-net'): Check => ({
+      id, area: 'kernel', title: () => id,
+      run: async () => {
+        if (++started === 2) release();
+        await gate; // run one after the other, the first would wait here forever (and time out)
+        return { status: 'pass', summary: id };
+      },
+    });
+    const results = await runChecks(ctx(), [waiter('kvm'), waiter('vhost-net')], 2000);
+    expect(results.map((r) => r.status)).toEqual(['pass', 'pass']);
+  });
+  it('rejects unknown IDs in --only/--skip', () => {
+    expect(() => selectChecks(ALL_CHECKS, { only: ['tun-perms', 'bogus'] })).toThrow(/unknown check ID "bogus"/);
+  });
+});
+
+describe('registry', () => {
+  it('registers every module in checks/, once, under a contract ID', () => {
+    const files = readdirSync(new URL('../checks', import.meta.url)).filter((f) => f.endsWith('.ts') && f !== 'index.ts');
+    const ids = ALL_CHECKS.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(files.map((f) => f.replace(/\.ts$/, '')).sort()).toEqual([...ids].sort());
+    for (const id of ids) expect(CHECK_IDS).toContain(id);
+  });
+});
+
+describe('snapshot redaction', () => {
+  it('removes Wi-Fi keys and passwords but keeps the rest of the file', () => {
+    const nm = '[connection]\nid=home\ninterface-name=wlp2s0\n[wifi-security]\nkey-mgmt=wpa-psk\npsk=hunter2-secret\n';
+    const out = redactText(nm);
+    expect(out).not.toContain('hunter2');
+    expect(out).toContain('interface-name=wlp2s0');
+    expect(out).toContain('key-mgmt=wpa-psk');
+    const netplan = 'wifis:\n  wlan0:\n    access-points:\n      "home":\n        password: "s3cr3t-pass"\n';
+    expect(redactText(netplan)).not.toContain('s3cr3t');
+    expect(redactText('iface wlan0 inet dhcp\n  wpa-psk 0123456789abcdef\n')).toBe('iface wlan0 inet dhcp\n  wpa-psk REDACTED\n');
+  });
+});
