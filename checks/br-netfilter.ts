@@ -2,7 +2,7 @@
 // handed to iptables/ip6tables/arptables. With Docker's FORWARD policy DROP,
 // guests on a bridge silently lose their traffic. Passes when the calls are off
 // (globally per network namespace, and per bridge) or the firewall accepts.
-import { bridges, links, type Link } from '../src/facts/links.js';
+import { basicLinks, bridges, type Link } from '../src/facts/links.js';
 import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
 import { sysctl } from '../src/facts/system.js';
 import { NOT_CAPTURED } from '../src/host/host.js';
@@ -63,7 +63,7 @@ const check: Check = {
   area: 'kernel',
   title: () => 'bridged frames are not dropped by iptables (br_netfilter)',
   async run(ctx) {
-    const ls = await links(ctx);
+    const ls = await basicLinks(ctx);
     const brs = bridges(ls);
     const evidence: Evidence[] = [];
     if (!brs.length) {

@@ -7,7 +7,7 @@ import { text } from '../host/host.js';
 export interface Link {
   name: string;
   index: number;
-  /** linkinfo.info_kind: bridge, tun, veth, ... ; '' for a physical NIC or loopback. */
+  /** linkinfo.info_kind: bridge, tun, veth, ... ; '' for a physical NIC or loopback; 'unknown' from basicLinks() for non-bridges. */
   kind: string;
   /** For tun/tap: 'tap' or 'tun'. */
   tunType?: string;
@@ -102,6 +102,35 @@ async function fromSysfs(ctx: Context): Promise<Link[]> {
   );
 }
 
+/**
+ * The cheap view for the common path: every interface's name, MAC, master,
+ * state and addresses (`ip -j addr show`) plus full bridge options
+ * (`ip -j -d link show type bridge`), run in parallel. `kind` is 'bridge' for
+ * bridges and 'unknown' for the rest: with 1,000 taps the detailed listing
+ * (links()) costs several times more, so call links() only when kinds or tap
+ * owners are needed.
+ */
+export function basicLinks(ctx: Context): Promise<Links> {
+  return ctx.memo('basic-links', async () => {
+    const [all, brs] = await Promise.all([
+      ctx.host.exec(['ip', '-j', 'addr', 'show']),
+      ctx.host.exec(['ip', '-j', '-d', 'link', 'show', 'type', 'bridge']),
+    ]);
+    if (!all.ok || all.value.exitCode !== 0 || !brs.ok || brs.value.exitCode !== 0) return links(ctx);
+    try {
+      const bridgeInfo = new Map(parseIpJson(brs.value.stdout).map((l) => [l.name, l]));
+      const list = parseIpJson(all.value.stdout).map((l) => {
+        const br = bridgeInfo.get(l.name);
+        return br ? { ...l, kind: 'bridge', bridge: br.bridge ?? {} } : { ...l, kind: 'unknown' };
+      });
+      return { links: list, source: 'ip -j addr show' };
+    } catch {
+      return links(ctx);
+    }
+  });
+}
+
+/** Every interface with its kind (bridge, tun, veth, '' for a NIC) and tap owners: `ip -j -d addr show`. */
 export function links(ctx: Context): Promise<Links> {
   return ctx.memo('links', async () => {
     const r = await ctx.host.exec(['ip', '-j', '-d', 'addr', 'show']);

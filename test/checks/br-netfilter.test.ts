@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import brNetfilter from '../../checks/br-netfilter.js';
-import { fakeHost, ipJson, IP_ADDR_CMD, runCheck, type FakeSpec } from '../helpers/fake-host.js';
+import { fakeHost, ipLinks, runCheck, type FakeSpec } from '../helpers/fake-host.js';
 
 const NFT = 'nft -j list ruleset';
 const nftDoc = (items: unknown[]) => JSON.stringify({ nftables: [{ metainfo: { version: '1.0.6' } }, ...items] });
@@ -23,7 +23,7 @@ const bridgeHost = (nf: string, extra: Partial<FakeSpec> = {}, brInfo: Record<st
   },
   stats: { '/usr/sbin/nft': { mode: 0o755 }, ...extra.stats },
   exec: {
-    [IP_ADDR_CMD]: { stdout: ipJson([{ name: 'lo' }, { name: 'br0', kind: 'bridge', info: { nf_call_iptables: 0, ...brInfo } }, { name: 'tap0', kind: 'tun', master: 'br0' }]) },
+    ...ipLinks([{ name: 'lo' }, { name: 'br0', kind: 'bridge', info: { nf_call_iptables: 0, ...brInfo } }, { name: 'tap0', kind: 'tun', master: 'br0' }]),
     ...extra.exec,
   },
 });
@@ -40,7 +40,7 @@ const dockerForward = filterTable(
 
 describe('br-netfilter', () => {
   const cases: { name: string; spec: FakeSpec; status: string; summary: RegExp }[] = [
-    { name: 'no bridge', spec: { exec: { [IP_ADDR_CMD]: { stdout: ipJson([{ name: 'lo' }, { name: 'eth0' }]) } } }, status: 'skip', summary: /no bridge/ },
+    { name: 'no bridge', spec: { exec: ipLinks([{ name: 'lo' }, { name: 'eth0' }]) }, status: 'skip', summary: /no bridge/ },
     { name: 'br_netfilter not loaded', spec: { ...bridgeHost('1'), files: {} }, status: 'pass', summary: /not loaded/ },
     { name: 'calls off', spec: bridgeHost('0'), status: 'pass', summary: /not passed to iptables/ },
     { name: 'calls on, FORWARD accepts', spec: bridgeHost('1', { exec: { [NFT]: { stdout: filterTable('accept') } } }), status: 'pass', summary: /accepts them/ },

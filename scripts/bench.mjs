@@ -1,0 +1,102 @@
+// npm run bench: median wall time of `qnet doctor --json` beside `node -e 0`,
+// on this host and in network namespaces (one empty, one with 1,000 taps and
+// 50 bridges), runs interleaved so machine noise hits all alike. Prints ratios;
+// asserts nothing. Namespaces are created here and always removed.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const RUNS = Number(process.env.QNET_BENCH_RUNS ?? 21);
+const BIN = new URL('../bin/qnet.js', import.meta.url).pathname;
+const node = process.execPath;
+
+function time(argv) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.error) throw r.error;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+/** Runs every command RUNS times, round-robin; returns medians by label. */
+function measure(cmds) {
+  const samples = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
+  for (const argv of Object.values(cmds)) time(argv); // warm the page cache
+  for (let i = 0; i < RUNS; i++) for (const [k, argv] of Object.entries(cmds)) samples[k].push(time(argv));
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+}
+
+const has = (prog) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', prog]).status === 0;
+const isRoot = process.getuid?.() === 0;
+const nsNames = [`qnet-bench-empty-${process.pid}`, `qnet-bench-big-${process.pid}`];
+let created = [];
+function cleanup() {
+  for (const ns of created) spawnSync('ip', ['netns', 'del', ns]);
+  created = [];
+}
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+
+const cmds = {
+  'node -e 0': [node, '-e', '0'],
+  'qnet doctor --json': [node, BIN, 'doctor', '--json'],
+};
+if (has('virt-host-validate')) cmds['virt-host-validate qemu'] = ['virt-host-validate', 'qemu'];
+
+let nsOk = false;
+if (isRoot && has('ip')) {
+  const dir = mkdtempSync(join(tmpdir(), 'qnet-bench-'));
+  try {
+    for (const ns of nsNames) {
+      if (spawnSync('ip', ['netns', 'add', ns]).status !== 0) throw new Error(`ip netns add ${ns} failed`);
+      created.push(ns);
+    }
+    const lines = ['link set lo up'];
+    for (let b = 0; b < 50; b++) lines.push(`link add br${b} type bridge`);
+    for (let t = 0; t < 1000; t++) lines.push(`tuntap add dev tap${t} mode tap`, `link set tap${t} master br${t % 50}`);
+    const batch = join(dir, 'batch');
+    writeFileSync(batch, lines.join('\n') + '\n');
+    const r = spawnSync('ip', ['-n', nsNames[1], '-batch', batch], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`building the 1,000-tap namespace failed: ${r.stderr}`);
+    spawnSync('ip', ['-n', nsNames[0], 'link', 'set', 'lo', 'up']);
+    const inNs = (ns, argv) => ['ip', 'netns', 'exec', ns, ...argv];
+    cmds['netns empty: node -e 0'] = inNs(nsNames[0], [node, '-e', '0']);
+    cmds['netns empty: qnet doctor --json'] = inNs(nsNames[0], [node, BIN, 'doctor', '--json']);
+    cmds['netns 1000 taps/50 bridges: qnet doctor --json'] = inNs(nsNames[1], [node, BIN, 'doctor', '--json']);
+    nsOk = true;
+  } catch (err) {
+    console.log(`bench: namespaces skipped: ${err.message}`);
+    cleanup();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+} else {
+  console.log('bench: namespaces skipped: needs root and iproute2');
+}
+
+try {
+  console.log(`bench: ${RUNS} interleaved runs each, median wall time`);
+  const m = measure(cmds);
+  const w = Math.max(...Object.keys(m).map((k) => k.length));
+  for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(w)}  ${v.toFixed(1).padStart(7)} ms`);
+  const ratio = (a, b) => (m[a] / m[b]).toFixed(2);
+  console.log('ratios:');
+  console.log(`  doctor / node -e 0 (host)                      ${ratio('qnet doctor --json', 'node -e 0')}x   (goal <= 2.5x)`);
+  if (nsOk) {
+    console.log(`  doctor / node -e 0 (empty netns)               ${ratio('netns empty: qnet doctor --json', 'netns empty: node -e 0')}x`);
+    console.log(`  doctor 1000 taps / doctor empty netns          ${ratio('netns 1000 taps/50 bridges: qnet doctor --json', 'netns empty: qnet doctor --json')}x   (goal <= 1.3x)`);
+  }
+  if (m['virt-host-validate qemu'] !== undefined) console.log(`  doctor / virt-host-validate qemu               ${ratio('qnet doctor --json', 'virt-host-validate qemu')}x`);
+  else console.log('  virt-host-validate: not installed (Debian: libvirt-clients)');
+} finally {
+  cleanup();
+}
