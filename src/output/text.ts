@@ -29,8 +29,8 @@ export function renderResult(r: Result, c: Colors, verbose: boolean): string[] {
   out.push(`  ${paint(c, r.status, SYMBOL[r.status])} ${c.bold(r.id.padEnd(16))} ${r.summary}`);
   const showDetail = r.status !== 'pass' && r.status !== 'skip' ? true : verbose;
   if (!showDetail) return out;
-  for (const d of r.details ?? []) out.push(`      ${d}`);
   for (const e of r.evidence) out.push(c.dim(`      ${e.source} → ${e.observed}`));
+  for (const d of r.details ?? []) out.push(`      ${d}`);
   if (r.status !== 'pass') {
     for (const f of r.fixes) {
       out.push(`      ${c.cyan('fix')} ${f.id}: ${f.title} ${c.dim(`(risk ${f.risk}${f.root ? ', needs root' : ''})`)}`);
@@ -69,7 +69,7 @@ async function summaryBox(report: DoctorReport, c: Colors): Promise<string> {
   const parts = (['pass', 'warn', 'fail', 'skip', 'error'] as Status[]).map((k) => paint(c, k, `${SYMBOL[k]} ${s[k]} ${k}`));
   const failing = report.results.filter((r) => r.status === 'fail').map((r) => r.id);
   const next = failing.length
-    ? `Failing: ${failing.join(', ')}\nNext: qnet fix ${failing.join(' ')}   (or --dry-run to preview)`
+    ? `Failing: ${failing.join(', ')}\nThe fixes listed under each failing check show what would repair it.`
     : s.warn
       ? 'Nothing failing; the warnings above are worth a look.'
       : 'Nothing failing.';
