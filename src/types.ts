@@ -34,7 +34,8 @@ export type Action =
   | { kind: 'chown'; path: string; uid: number; gid: number }
   | { kind: 'mknod-char'; path: string; major: number; minor: number; mode: number }
   | { kind: 'sysctl'; key: string; value: string }
-  | { kind: 'run'; argv: string[]; inverse?: string[]; why?: string }
+  /** `unless`: a read-only probe; when it exits 0 the step is already done and is skipped. */
+  | { kind: 'run'; argv: string[]; inverse?: string[]; unless?: string[]; why?: string }
   | { kind: 'note'; text: string };
 
 export interface FixPlan {

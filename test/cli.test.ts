@@ -33,7 +33,7 @@ describe('qnet doctor --json', () => {
     expect(doc.host.source).toBe('live');
     expect(doc.results.map((x: { id: string }) => x.id)).toEqual(ALL_CHECKS.map((c) => c.id));
     const counted = { pass: 0, warn: 0, fail: 0, skip: 0, error: 0 } as Record<string, number>;
-    for (const x of doc.results) counted[x.status]++;
+    for (const x of doc.results) counted[x.status] = (counted[x.status] ?? 0) + 1;
     expect(doc.summary).toEqual(counted);
     expect(r.code).toBe(counted.fail! > 0 ? 1 : 0);
     expect(r.stdout).not.toMatch(/\x1b\[/);
