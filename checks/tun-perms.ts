@@ -40,7 +40,7 @@ async function fixes(ctx: Context, user: TargetUser): Promise<FixPlan[]> {
       actions: [
         ...(group ? [] : [{ kind: 'run' as const, argv: ['groupadd', '--system', gname], inverse: ['groupdel', gname] }]),
         { kind: 'write-file', path: '/etc/udev/rules.d/60-qnet-tun.rules', content: rule, mode: 0o644, uid: 0, gid: 0 },
-        { kind: 'run', argv: ['chgrp', gname, TUN_PATH], why: 'apply now, without waiting for udev' },
+        { kind: 'chgrp', path: TUN_PATH, group: gname },
         { kind: 'chmod', path: TUN_PATH, mode: 0o660 },
         { kind: 'run', argv: ['usermod', '-aG', gname, user.name], inverse: ['gpasswd', '-d', user.name, gname] },
       ],

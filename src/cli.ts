@@ -130,8 +130,38 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('-o, --output <file>', 'where to write the snapshot (- for stdout)').makeOptionMandatory())
     .action(async (opts: CommonOpts & { output: string }) => setExit(await runSnapshot(opts)));
 
-  // No subcommand: the wizard arrives with `qnet fix`; until then, the doctor.
-  program.action(async () => setExit(await runDoctor({})));
+  program
+    .command('fix')
+    .description('propose fixes for failing checks, preview them, apply the chosen ones, and verify')
+    .argument('[ids...]', 'check IDs to fix (default: every failing check)')
+    .option('--user <name>', 'the user the fixes are for (default: SUDO_USER under sudo, else you)')
+    .option('-y, --yes', 'apply the recommended fix of each selected check without questions')
+    .option('--dry-run', 'print the plan; change nothing')
+    .option('--plan <ids>', 'apply these fix IDs (e.g. tun-perms/mode-0666), as chosen earlier', list)
+    .option('--no-color', 'no colour (also: NO_COLOR)')
+    .action(async (ids: string[], opts) => {
+      const { runFix } = await import('./commands/fix.js');
+      setExit(await runFix(ids, opts));
+    });
+
+  program
+    .command('undo')
+    .description('revert the last (or the named) applied fix set')
+    .argument('[id]', 'a fix set ID from --list')
+    .option('--list', 'list journaled fix sets')
+    .option('-y, --yes', 'undo even files changed since the fix')
+    .action(async (id: string | undefined, opts) => {
+      const { runUndo } = await import('./commands/undo.js');
+      setExit(await runUndo(id, opts));
+    });
+
+  // No subcommand: the wizard in a terminal, else the doctor.
+  program.action(async () => {
+    if (process.stdin.isTTY && process.stdout.isTTY) {
+      const { runWizard } = await import('./commands/wizard.js');
+      setExit(await runWizard());
+    } else setExit(await runDoctor({}));
+  });
   return program;
 }
 

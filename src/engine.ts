@@ -2,7 +2,7 @@
 // its message; the run goes on. Results come back in registry order.
 import type { Context } from './context.js';
 import { previewPlan } from './fixes/preview.js';
-import type { Check, CheckId, DoctorReport, Result, Status } from './types.js';
+import type { Check, CheckId, DoctorReport, FixPlan, Result, Status } from './types.js';
 import { UsageError } from './types.js';
 import { hostInfo } from './facts/system.js';
 
@@ -24,7 +24,13 @@ export function selectChecks(all: readonly Check[], sel: Selection): Check[] {
 
 class Timeout extends Error {}
 
-async function runOne(ctx: Context, check: Check, timeoutMs: number): Promise<Result> {
+/** A result with the fix plans behind its previews (the executor needs the plans). */
+export interface Outcome {
+  result: Result;
+  plans: FixPlan[];
+}
+
+async function runOne(ctx: Context, check: Check, timeoutMs: number): Promise<Outcome> {
   const started = performance.now();
   let title = check.id as string;
   let timer: NodeJS.Timeout | undefined;
@@ -49,19 +55,22 @@ async function runOne(ctx: Context, check: Check, timeoutMs: number): Promise<Re
     };
     if (finding.details?.length) result.details = finding.details;
     result.durationMs = round(performance.now() - started);
-    return result;
+    return { result, plans: finding.fixes ?? [] };
   } catch (err) {
     // A UsageError (unknown --user) is the caller's mistake, not the check's.
     if (err instanceof UsageError) throw err;
     return {
-      id: check.id,
-      area: check.area,
-      title,
-      status: 'error',
-      summary: `the check itself failed: ${err instanceof Error ? err.message : String(err)}`,
-      evidence: [],
-      fixes: [],
-      durationMs: round(performance.now() - started),
+      result: {
+        id: check.id,
+        area: check.area,
+        title,
+        status: 'error',
+        summary: `the check itself failed: ${err instanceof Error ? err.message : String(err)}`,
+        evidence: [],
+        fixes: [],
+        durationMs: round(performance.now() - started),
+      },
+      plans: [],
     };
   } finally {
     clearTimeout(timer);
@@ -70,8 +79,12 @@ async function runOne(ctx: Context, check: Check, timeoutMs: number): Promise<Re
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-export async function runChecks(ctx: Context, checks: readonly Check[], timeoutMs = CHECK_TIMEOUT_MS): Promise<Result[]> {
+export async function runChecksWithPlans(ctx: Context, checks: readonly Check[], timeoutMs = CHECK_TIMEOUT_MS): Promise<Outcome[]> {
   return Promise.all(checks.map((c) => runOne(ctx, c, timeoutMs)));
+}
+
+export async function runChecks(ctx: Context, checks: readonly Check[], timeoutMs = CHECK_TIMEOUT_MS): Promise<Result[]> {
+  return (await runChecksWithPlans(ctx, checks, timeoutMs)).map((o) => o.result);
 }
 
 export function summarize(results: readonly Result[]): Record<Status, number> {

@@ -32,6 +32,8 @@ export type Action =
   | { kind: 'write-file'; path: string; content: string; mode: number; uid?: number; gid?: number }
   | { kind: 'chmod'; path: string; mode: number }
   | { kind: 'chown'; path: string; uid: number; gid: number }
+  /** Group by name, resolved when applied (the group may be created by an earlier step). */
+  | { kind: 'chgrp'; path: string; group: string }
   | { kind: 'mknod-char'; path: string; major: number; minor: number; mode: number }
   | { kind: 'sysctl'; key: string; value: string }
   /** `unless`: a read-only probe; when it exits 0 the step is already done and is skipped. */
@@ -45,6 +47,8 @@ export interface FixPlan {
   root: boolean;
   /** Why one would pick this one, or what it costs. */
   explain?: string;
+  /** Touches an interface that carries traffic: confirmation defaults to No. */
+  disruptive?: boolean;
   actions: Action[];
 }
 

@@ -14,6 +14,7 @@ import { constants as FS, promises as fs, closeSync, fsyncSync, openSync, writeS
 import { dirname, join } from 'node:path';
 import { runArgv } from '../host/live.js';
 import type { Action, FixPlan } from '../types.js';
+import { parseGroup } from '../facts/users.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/qnet';
 
@@ -156,7 +157,8 @@ async function undoFor(a: Action, setDir: string, step: number): Promise<Undo> {
       const st = await fs.stat(a.path);
       return { kind: 'mode', path: a.path, mode: st.mode & 0o7777 };
     }
-    case 'chown': {
+    case 'chown':
+    case 'chgrp': {
       const st = await fs.stat(a.path);
       return { kind: 'owner', path: a.path, uid: st.uid, gid: st.gid };
     }
@@ -196,6 +198,14 @@ async function perform(a: Action): Promise<'applied' | 'unchanged'> {
       const st = await fs.stat(a.path);
       if (st.uid === a.uid && st.gid === a.gid) return 'unchanged';
       await fs.chown(a.path, a.uid, a.gid);
+      return 'applied';
+    }
+    case 'chgrp': {
+      const gid = parseGroup(await fs.readFile('/etc/group', 'utf8')).find((g) => g.name === a.group)?.gid;
+      if (gid === undefined) throw new ExecError(`group ${a.group} does not exist`);
+      const st = await fs.stat(a.path);
+      if (st.gid === gid) return 'unchanged';
+      await fs.chown(a.path, st.uid, gid);
       return 'applied';
     }
     case 'mknod-char': {

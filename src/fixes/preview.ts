@@ -39,6 +39,8 @@ export async function previewAction(ctx: Context, a: Action): Promise<string> {
       return showArgv(['chmod', octal(a.mode), a.path]);
     case 'chown':
       return showArgv(['chown', `${a.uid}:${a.gid}`, a.path]);
+    case 'chgrp':
+      return showArgv(['chgrp', a.group, a.path]);
     case 'mknod-char':
       return `${showArgv(['mknod', '-m', octal(a.mode), a.path, 'c', String(a.major), String(a.minor)])}`;
     case 'sysctl':

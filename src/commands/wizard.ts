@@ -1,0 +1,31 @@
+// `qnet` in a terminal: the doctor behind a spinner, the summary box, then a
+// choice of what to do next.
+import { ALL_CHECKS } from '../../checks/index.js';
+import { Context, liveInvoker } from '../context.js';
+import { doctor } from '../engine.js';
+import { LiveHost } from '../host/live.js';
+import { CachingHost } from '../host/record.js';
+import { renderText } from '../output/text.js';
+
+export async function runWizard(): Promise<number> {
+  const color = !('NO_COLOR' in process.env);
+  const { select, spinner } = await import('../ui/interactive.js');
+  const spin = spinner('Checking this host…', color).start();
+  const ctx = new Context({ host: new CachingHost(new LiveHost()), invoker: liveInvoker(), source: 'live' });
+  const report = await doctor(ctx, ALL_CHECKS);
+  spin.stop(); // never leave a spinner running under a prompt
+  process.stdout.write(await renderText(report, { color, verbose: false }));
+  const failing = report.results.filter((r) => r.status === 'fail' && r.fixes.length);
+  const choice = await select({
+    message: 'What next?',
+    choices: [
+      ...(failing.length ? [{ name: `Fix problems (${failing.map((r) => r.id).join(', ')})`, value: 'fix' }] : []),
+      { name: 'Quit', value: 'quit' },
+    ],
+  });
+  if (choice === 'fix') {
+    const { runFix } = await import('./fix.js');
+    return runFix([], { color });
+  }
+  return report.results.some((r) => r.status === 'fail') ? 1 : 0;
+}
