@@ -4,6 +4,8 @@
 import type { Check } from '../src/types.js';
 import tunModule from './tun-module.js';
 import tunPerms from './tun-perms.js';
+import vhostNet from './vhost-net.js';
+import kvm from './kvm.js';
 import brNetfilter from './br-netfilter.js';
 import ifnameMismatch from './ifname-mismatch.js';
 import qemuIfup from './qemu-ifup.js';
@@ -13,6 +15,8 @@ import helperAcl from './helper-acl.js';
 export const ALL_CHECKS: readonly Check[] = [
   tunModule,
   tunPerms,
+  vhostNet,
+  kvm,
   brNetfilter,
   ifnameMismatch,
   qemuIfup,
