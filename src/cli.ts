@@ -1,6 +1,6 @@
 // qnet's command line. Errors a user can act on are one line on stderr and
 // exit 2; a bug is the only thing that may print a stack trace.
-import { readFileSync, writeFileSync, renameSync, openSync, closeSync, fsyncSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, openSync, closeSync, fsyncSync, writeSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ALL_CHECKS } from '../checks/index.js';
 import { Context, liveInvoker } from './context.js';
@@ -60,7 +60,23 @@ async function runDoctor(opts: CommonOpts): Promise<number> {
     const { renderText } = await import('./output/text.js');
     process.stdout.write(await renderText(report, { color, verbose: Boolean(opts.verbose) }));
   }
+  if (!opts.snapshot) await warnInterrupted();
   return exitCodeOf(report.results);
+}
+
+/** The doctor changes nothing, but it says when an earlier fix was left half-applied. */
+async function warnInterrupted(): Promise<void> {
+  const { stateDir } = await import('./fixes/executor.js');
+  if (!existsSync(`${stateDir()}/sets`)) return;
+  try {
+    const { Journal } = await import('./fixes/executor.js');
+    const stuck = (await new Journal().list()).filter((s) => s.state === 'interrupted');
+    for (const s of stuck) {
+      process.stderr.write(`qnet: fix set ${s.record.id} was interrupted half-way; \`sudo qnet undo\` (or the next \`qnet fix\`) rolls it back\n`);
+    }
+  } catch {
+    /* not readable as this user */
+  }
 }
 
 /** Writes a file atomically: temp file, fsync, rename. Mode 0600: a snapshot describes the host. */

@@ -1,7 +1,7 @@
 // The built CLI as users and scripts meet it: JSON on stdout only, exit codes,
 // one-line errors, snapshot record and replay.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,21 @@ describe('snapshot and replay', () => {
     expect(qnet(['snapshot', '-o', file]).code).toBe(0);
     const mode = execFileSync('stat', ['-c', '%a', file], { encoding: 'utf8' }).trim();
     expect(mode).toBe('600');
+  });
+});
+
+describe('interrupted fixes', () => {
+  it('the doctor says when a fix set was left half-applied, and changes nothing', () => {
+    const state = join(dir, 'state');
+    const set = join(state, 'sets', '20260101T000000-abcdef');
+    mkdirSync(join(set, 'backup'), { recursive: true });
+    writeFileSync(join(set, 'set.json'), JSON.stringify({ id: '20260101T000000-abcdef', createdAt: 'x', fixes: [], actions: [{ kind: 'note', text: 'x' }] }));
+    const journal = JSON.stringify({ event: 'begin', step: 0, undo: { kind: 'none' }, at: 'x' }) + '\n';
+    writeFileSync(join(set, 'journal.jsonl'), journal);
+    const r = qnet(['doctor', '--json', '--only', 'tun-module'], { QNET_STATE_DIR: state });
+    expect(r.stderr).toMatch(/fix set 20260101T000000-abcdef was interrupted half-way/);
+    JSON.parse(r.stdout); // stdout still holds only the document
+    expect(readFileSync(join(set, 'journal.jsonl'), 'utf8')).toBe(journal);
   });
 });
 
