@@ -122,8 +122,8 @@ const check: Check = {
       const fams = new Set<string>(a.families.flatMap((f) => [...f.nft]));
       for (const chain of fw.chains) {
         // The bridge family's forward hook sees bridged frames whatever the sysctls say.
-        if (chain.family !== 'bridge' && !fams.has(chain.family)) continue;
-        const { fate, why } = chainFate(chain, a.br.name);
+        if (chain.hook !== 'forward' || (chain.family !== 'bridge' && !fams.has(chain.family))) continue;
+        const { fate, why } = chainFate(chain, { iif: a.br.name, oif: a.br.name, bridged: true });
         if (fate === 'drop') drops.push(`${a.br.name}: ${chainLabel(chain)} drops them (${why})`);
         if (fate === 'maybe') maybes.push(`${a.br.name}: ${chainLabel(chain)}: ${why}`);
       }

@@ -1,19 +1,31 @@
-// The FORWARD path as the firewall will treat bridged frames, read without
-// side effects: `nft -j list ruleset` (native nftables and iptables-nft alike;
-// listing creates nothing) and, only when a legacy table already exists
-// (/proc/net/ip_tables_names), `iptables-legacy -S FORWARD`. Running
+// The firewall as it will treat VM traffic, read without side effects:
+// `nft -j list ruleset` (native nftables and iptables-nft alike; listing
+// creates nothing) and, only when a legacy table already exists
+// (/proc/net/ip_tables_names), `iptables-legacy -t TABLE -S`. Running
 // iptables-legacy without that would load modules and create an empty table.
+//
+// Rules are reduced to what decides a flow (in/out interface, source subnet,
+// bridged or not) and a verdict; anything else makes a rule conditional.
 import type { Context } from '../context.js';
 import { describeError, text } from '../host/host.js';
 import { which } from './system.js';
 
-export type Verdict = 'accept' | 'drop' | 'jump' | 'return' | 'other';
+export type Verdict = 'accept' | 'drop' | 'jump' | 'return' | 'nat' | 'other';
 
-/** A rule reduced to what matters here: which frames it applies to, and what it does. */
+export interface Prefix {
+  addr: string;
+  len: number;
+}
+
 export interface FwRule {
-  /** 'all' (no match), 'bridged' (physdev is-bridged), 'ifname' (in/out name == one of names), 'other'. */
-  scope: 'all' | 'bridged' | 'ifname' | 'other';
-  names: string[];
+  iif?: string[];
+  oif?: string[];
+  /** Source prefix the rule requires (negated: the rule requires NOT being in it). */
+  saddr?: { prefix: Prefix; negated: boolean };
+  /** Matches only bridged frames (physdev --physdev-is-bridged). */
+  bridged?: boolean;
+  /** Has matches not modelled here: it may or may not apply. */
+  conditional: boolean;
   verdict: Verdict;
   /** For jump/goto: the chain jumped to. */
   target?: string;
@@ -26,9 +38,10 @@ export interface FwChain {
   backend: 'nft' | 'legacy';
   table: string;
   name: string;
+  hook: 'forward' | 'postrouting';
   policy: 'accept' | 'drop';
   rules: FwRule[];
-  /** The table's other (regular) chains, by name, for following jumps. */
+  /** The table's chains by name, for following jumps. */
   regular: Map<string, FwRule[]>;
 }
 
@@ -40,63 +53,133 @@ export interface Firewall {
   unreadable?: string;
 }
 
+/** A packet or frame to judge. */
+export interface Flow {
+  iif: string;
+  oif?: string;
+  /** Crossing a bridge (seen by iptables through br_netfilter). */
+  bridged?: boolean;
+  /** The source subnet of the traffic. */
+  src?: Prefix;
+}
+
+// ---- IPv4 prefixes ---------------------------------------------------------
+
+export function ipv4ToInt(addr: string): number | undefined {
+  const p = addr.split('.');
+  if (p.length !== 4) return undefined;
+  let n = 0;
+  for (const x of p) {
+    if (!/^\d{1,3}$/.test(x) || Number(x) > 255) return undefined;
+    n = n * 256 + Number(x);
+  }
+  return n;
+}
+
+function parsePrefix(s: string): Prefix | undefined {
+  const [addr, len] = s.split('/');
+  if (!addr || ipv4ToInt(addr) === undefined) return undefined;
+  const l = len === undefined ? 32 : Number(len);
+  return Number.isInteger(l) && l >= 0 && l <= 32 ? { addr, len: l } : undefined;
+}
+
+const maskOf = (len: number) => (len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0);
+
+/** Is every address of `inner` inside `outer`? */
+export function prefixWithin(inner: Prefix, outer: Prefix): boolean {
+  if (inner.len < outer.len) return false;
+  const m = maskOf(outer.len);
+  return ((ipv4ToInt(inner.addr)! & m) >>> 0) === ((ipv4ToInt(outer.addr)! & m) >>> 0);
+}
+
+function prefixesDisjoint(a: Prefix, b: Prefix): boolean {
+  const m = maskOf(Math.min(a.len, b.len));
+  return ((ipv4ToInt(a.addr)! & m) >>> 0) !== ((ipv4ToInt(b.addr)! & m) >>> 0);
+}
+
+export function networkOf(addr: string, len: number): Prefix {
+  const n = (ipv4ToInt(addr)! & maskOf(len)) >>> 0;
+  return { addr: [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.'), len };
+}
+
+export const showPrefix = (p: Prefix) => `${p.addr}/${p.len}`;
+
+// ---- nftables JSON -----------------------------------------------------------
+
 interface NftExpr {
-  match?: { op?: string; left?: { meta?: { key?: string } }; right?: unknown };
+  match?: { op?: string; left?: { meta?: { key?: string }; payload?: { protocol?: string; field?: string } }; right?: unknown };
   xt?: { type?: string; name?: string };
-  accept?: null;
-  drop?: null;
-  reject?: unknown;
   jump?: { target?: string };
   goto?: { target?: string };
-  counter?: unknown;
   [k: string]: unknown;
 }
 
+const IGNORED = new Set(['counter', 'log', 'limit', 'comment', 'mangle', 'notrack']);
+
 function nftRule(expr: NftExpr[]): FwRule {
-  let scope: FwRule['scope'] = 'all';
-  const names: string[] = [];
-  let verdict: Verdict = 'other';
-  let target: string | undefined;
+  const r: FwRule = { conditional: false, verdict: 'other', text: '' };
   const parts: string[] = [];
   for (const e of expr) {
     if (e.match) {
-      const key = e.match.left?.meta?.key;
-      const right = e.match.right;
-      if ((key === 'iifname' || key === 'oifname') && e.match.op === '==') {
-        const vals = typeof right === 'string' ? [right] : (right as { set?: unknown[] })?.set?.filter((x): x is string => typeof x === 'string') ?? [];
+      const { op, left, right } = e.match;
+      const key = left?.meta?.key;
+      if ((key === 'iifname' || key === 'oifname') && op === '==') {
+        const vals = typeof right === 'string' ? [right] : ((right as { set?: unknown[] })?.set?.filter((x): x is string => typeof x === 'string') ?? []);
         if (vals.length) {
-          names.push(...vals);
-          if (scope === 'all') scope = 'ifname';
+          if (key === 'iifname') r.iif = vals;
+          else r.oif = vals;
           parts.push(`${key} ${vals.join(',')}`);
           continue;
         }
       }
-      scope = 'other';
+      if (left?.payload?.protocol === 'ip' && left.payload.field === 'saddr' && (op === '==' || op === '!=')) {
+        const pfx =
+          typeof right === 'string' ? parsePrefix(right) : (right as { prefix?: Prefix })?.prefix ? (right as { prefix: Prefix }).prefix : undefined;
+        if (pfx) {
+          r.saddr = { prefix: pfx, negated: op === '!=' };
+          parts.push(`ip saddr ${op === '!=' ? '!= ' : ''}${showPrefix(pfx)}`);
+          continue;
+        }
+      }
+      if (left?.payload?.protocol === 'ip' && left.payload.field === 'daddr' && op === '!=') {
+        // libvirt's "! -d its-own-subnet": outbound traffic always satisfies it.
+        parts.push('ip daddr != …');
+        continue;
+      }
+      r.conditional = true;
       parts.push('match');
     } else if (e.xt) {
       if (e.xt.name === 'physdev') {
-        if (scope === 'all') scope = 'bridged';
+        r.bridged = true;
         parts.push('physdev');
       } else {
-        scope = 'other';
+        r.conditional = true;
         parts.push(`xt ${e.xt.name ?? ''}`.trim());
       }
     } else if ('accept' in e) {
-      verdict = 'accept';
+      r.verdict = 'accept';
       parts.push('accept');
     } else if ('drop' in e || 'reject' in e) {
-      verdict = 'drop';
+      r.verdict = 'drop';
       parts.push('drop' in e ? 'drop' : 'reject');
+    } else if ('masquerade' in e || 'snat' in e) {
+      r.verdict = 'nat';
+      parts.push('masquerade' in e ? 'masquerade' : 'snat');
     } else if ('jump' in e || 'goto' in e) {
-      target = (e.jump ?? e.goto)?.target;
-      verdict = 'jump';
+      const target = (e.jump ?? e.goto)?.target;
+      r.verdict = 'jump';
+      if (target) r.target = target;
       parts.push(`jump ${target ?? '?'}`);
     } else if ('return' in e) {
-      verdict = 'return';
+      r.verdict = 'return';
       parts.push('return');
+    } else if (!Object.keys(e).some((k) => IGNORED.has(k))) {
+      r.conditional = true;
+      parts.push(Object.keys(e)[0] ?? '?');
     }
   }
-  return { scope, names, verdict, ...(target ? { target } : {}), text: parts.join(' ') };
+  r.text = parts.join(' ');
+  return r;
 }
 
 export function parseNftJson(json: string): FwChain[] {
@@ -110,12 +193,13 @@ export function parseNftJson(json: string): FwChain[] {
     return t;
   };
   for (const item of items) {
-    const c = item.chain as { family?: string; table?: string; name?: string; hook?: string; policy?: string } | undefined;
+    const c = item.chain as { family?: string; table?: string; name?: string; hook?: string; type?: string; policy?: string } | undefined;
     if (!c?.family || !c.table || !c.name) continue;
     const regular = table(`${c.family}/${c.table}`);
     regular.set(c.name, []);
-    if (c.hook === 'forward') {
-      hooked.push({ family: c.family, backend: 'nft', table: c.table, name: c.name, policy: c.policy === 'drop' ? 'drop' : 'accept', rules: [], regular });
+    const hook = c.hook === 'forward' && c.type !== 'nat' ? 'forward' : c.hook === 'postrouting' && c.type === 'nat' ? 'postrouting' : undefined;
+    if (hook) {
+      hooked.push({ family: c.family, backend: 'nft', table: c.table, name: c.name, hook, policy: c.policy === 'drop' ? 'drop' : 'accept', rules: [], regular });
     }
   }
   for (const item of items) {
@@ -127,13 +211,58 @@ export function parseNftJson(json: string): FwChain[] {
   return hooked;
 }
 
-/** Parses `iptables -S` output (the filter table); returns its FORWARD chain with the others for jumps. */
-export function parseIptablesS(out: string, family: string): FwChain | undefined {
+// ---- iptables -S -------------------------------------------------------------
+
+function iptRule(line: string): FwRule {
+  const tok = line.trim().split(/\s+/).slice(2); // drop "-A CHAIN"
+  const r: FwRule = { conditional: false, verdict: 'other', text: line.trim() };
+  for (let i = 0; i < tok.length; i++) {
+    const neg = tok[i] === '!';
+    if (neg) i++;
+    const t = tok[i];
+    const v = tok[i + 1];
+    if ((t === '-i' || t === '-o') && v && !neg) {
+      if (t === '-i') r.iif = [v];
+      else r.oif = [v];
+      i++;
+    } else if (t === '-s' && v && parsePrefix(v)) {
+      r.saddr = { prefix: parsePrefix(v)!, negated: neg };
+      i++;
+    } else if (t === '-d' && v && neg) {
+      i++;
+    } else if (t === '-m' && v === 'physdev' && tok[i + 2] === '--physdev-is-bridged') {
+      r.bridged = true;
+      i += 2;
+    } else if (t === '-m' && (v === 'comment' || v === 'limit')) {
+      i++;
+      while (tok[i + 1] && tok[i + 1]!.startsWith('--')) i += 2;
+    } else if (t === '-j' || t === '-g') {
+      const target = v ?? '';
+      r.verdict =
+        target === 'ACCEPT' ? 'accept'
+          : target === 'DROP' || target === 'REJECT' ? 'drop'
+            : target === 'RETURN' ? 'return'
+              : target === 'MASQUERADE' || target === 'SNAT' ? 'nat'
+                : /^[A-Za-z0-9_.-]+$/.test(target) && !['LOG', 'NFLOG', 'MARK', 'CONNMARK', 'CHECKSUM'].includes(target) ? 'jump' : 'other';
+      if (r.verdict === 'jump') r.target = target;
+      break;
+    } else if (t === '-p' && v === 'all') {
+      i++;
+    } else {
+      r.conditional = true;
+    }
+  }
+  return r;
+}
+
+/** Parses `iptables -t TABLE -S`; returns the chain hooked at `hook` with the others for jumps. */
+export function parseIptablesS(out: string, family: string, table: 'filter' | 'nat'): FwChain | undefined {
+  const hookChain = table === 'filter' ? 'FORWARD' : 'POSTROUTING';
   let policy: 'accept' | 'drop' | undefined;
   const regular = new Map<string, FwRule[]>();
   for (const line of out.split('\n')) {
     const t = line.trim();
-    const p = /^-P FORWARD (\w+)/.exec(t);
+    const p = new RegExp(`^-P ${hookChain} (\\w+)`).exec(t);
     if (p) {
       policy = p[1] === 'DROP' ? 'drop' : 'accept';
       continue;
@@ -142,31 +271,17 @@ export function parseIptablesS(out: string, family: string): FwChain | undefined
     if (n) regular.set(n[1]!, []);
     const a = /^-A (\S+)/.exec(t);
     if (!a) continue;
-    const chainName = a[1]!;
-    if (!regular.has(chainName)) regular.set(chainName, []);
-    const rules = regular.get(chainName)!;
-    const target = /(?:^|\s)-[jg] (\S+)/.exec(t)?.[1];
-    const verdict: Verdict =
-      target === 'ACCEPT' ? 'accept' : target === 'DROP' || target === 'REJECT' ? 'drop' : target === 'RETURN' ? 'return' : target && /^[A-Za-z0-9_.-]+$/.test(target) && target !== 'LOG' ? 'jump' : 'other';
-    const body = t.replace(/^-A \S+/, '').replace(/(^|\s)-[jg] \S+.*$/, '').trim();
-    const names: string[] = [];
-    let scope: FwRule['scope'] = 'all';
-    if (body) {
-      const rest = body
-        .replace(/(^|\s)-([io]) (\S+)/g, (_m, sp: string, _d: string, n: string) => {
-          names.push(n);
-          return sp;
-        })
-        .trim();
-      if (/^-m physdev --physdev-is-bridged$/.test(rest)) scope = 'bridged';
-      else if (rest === '' && names.length) scope = 'ifname';
-      else scope = 'other';
-    }
-    rules.push({ scope, names, verdict, ...(verdict === 'jump' ? { target: target! } : {}), text: t });
+    if (!regular.has(a[1]!)) regular.set(a[1]!, []);
+    regular.get(a[1]!)!.push(iptRule(t));
   }
   if (!policy) return undefined;
-  return { family, backend: 'legacy', table: 'filter', name: 'FORWARD', policy, rules: regular.get('FORWARD') ?? [], regular };
+  return {
+    family, backend: 'legacy', table, name: hookChain, hook: table === 'filter' ? 'forward' : 'postrouting',
+    policy, rules: regular.get(hookChain) ?? [], regular,
+  };
 }
+
+// ---- reading -----------------------------------------------------------------
 
 export function firewall(ctx: Context): Promise<Firewall> {
   return ctx.memo('firewall', async () => {
@@ -178,9 +293,9 @@ export function firewall(ctx: Context): Promise<Firewall> {
         try {
           const chains = parseNftJson(r.value.stdout || '{"nftables":[]}');
           fw.chains.push(...chains);
-          if (!chains.length) fw.sources.push({ source: 'nft -j list ruleset', observed: 'no chain on the forward hook' });
+          if (!chains.length) fw.sources.push({ source: 'nft -j list ruleset', observed: 'no chain on the forward or nat postrouting hooks' });
           for (const c of chains) {
-            fw.sources.push({ source: 'nft -j list ruleset', observed: `${c.family} ${c.table} ${c.name}: hook forward, policy ${c.policy}, ${c.rules.length} rule(s)` });
+            fw.sources.push({ source: 'nft -j list ruleset', observed: `${c.family} ${c.table} ${c.name}: hook ${c.hook}, policy ${c.policy}, ${c.rules.length} rule(s)` });
           }
         } catch (err) {
           fw.unreadable = `nft -j list ruleset gave unreadable JSON (${(err as Error).message})`;
@@ -193,51 +308,78 @@ export function firewall(ctx: Context): Promise<Firewall> {
       fw.sources.push({ source: 'nft', observed: 'not installed: native nftables and iptables-nft rules were not read' });
     }
     for (const [fam, names, prog] of [['ip', '/proc/net/ip_tables_names', 'iptables-legacy'], ['ip6', '/proc/net/ip6_tables_names', 'ip6tables-legacy']] as const) {
-      const tables = text(await ctx.host.readFile(names));
-      if (!tables?.split('\n').includes('filter')) continue;
-      const r = await ctx.host.exec([prog, '-t', 'filter', '-S']);
-      if (r.ok && r.value.exitCode === 0) {
-        const chain = parseIptablesS(r.value.stdout, fam);
-        if (chain) fw.chains.push(chain);
-        fw.sources.push({ source: `${prog} -t filter -S`, observed: chain ? `policy ${chain.policy.toUpperCase()}, ${chain.rules.length} rule(s)` : 'no FORWARD chain' });
-      } else {
-        fw.unreadable = `${prog} -t filter -S: ${r.ok ? r.value.stderr.trim() : describeError(r)}`;
+      const tables = text(await ctx.host.readFile(names))?.split('\n') ?? [];
+      for (const table of ['filter', 'nat'] as const) {
+        if (!tables.includes(table)) continue;
+        const r = await ctx.host.exec([prog, '-t', table, '-S']);
+        if (r.ok && r.value.exitCode === 0) {
+          const chain = parseIptablesS(r.value.stdout, fam, table);
+          if (chain) fw.chains.push(chain);
+          fw.sources.push({ source: `${prog} -t ${table} -S`, observed: chain ? `${chain.name} policy ${chain.policy.toUpperCase()}, ${chain.rules.length} rule(s)` : `no ${table} hook chain` });
+        } else {
+          fw.unreadable = `${prog} -t ${table} -S: ${r.ok ? r.value.stderr.trim() : describeError(r)}`;
+        }
       }
     }
     return fw;
   });
 }
 
-type Fate = { fate: 'accept' | 'drop' | 'maybe' | 'continue'; why: string };
+// ---- judging -----------------------------------------------------------------
 
-function walk(rules: FwRule[], regular: Map<string, FwRule[]>, bridge: string, depth: number): Fate {
+type Applies = 'yes' | 'no' | 'maybe';
+
+function applies(r: FwRule, f: Flow): Applies {
+  if (r.iif && !r.iif.includes(f.iif)) return 'no';
+  if (r.oif && (f.oif === undefined ? true : !r.oif.includes(f.oif))) return f.oif === undefined ? 'maybe' : 'no';
+  if (r.bridged && !f.bridged) return 'no';
+  if (r.saddr) {
+    if (!f.src) return 'maybe';
+    const inside = prefixWithin(f.src, r.saddr.prefix);
+    const outside = prefixesDisjoint(f.src, r.saddr.prefix);
+    if (r.saddr.negated ? inside : outside) return 'no';
+    if (!(r.saddr.negated ? outside : inside)) return 'maybe';
+  }
+  return r.conditional ? 'maybe' : 'yes';
+}
+
+export type Fate = 'accept' | 'drop' | 'nat' | 'maybe';
+
+function walk(rules: FwRule[], regular: Map<string, FwRule[]>, f: Flow, depth: number): { fate: Fate | 'continue'; why: string } {
   let maybe: string | undefined;
   for (const r of rules) {
-    const applies = r.scope === 'all' || r.scope === 'bridged' || (r.scope === 'ifname' && r.names.every((n) => n === bridge));
+    const a = applies(r, f);
+    if (a === 'no') continue;
     if (r.verdict === 'jump' && r.target && depth < 16) {
-      const sub = walk(regular.get(r.target) ?? [], regular, bridge, depth + 1);
-      if (applies && (sub.fate === 'accept' || sub.fate === 'drop')) return maybe && sub.fate === 'accept' ? { fate: 'maybe', why: maybe } : sub;
-      if (sub.fate === 'maybe' || (!applies && sub.fate === 'drop')) maybe ??= sub.fate === 'maybe' ? sub.why : `rule "${r.text}" may lead to a drop`;
+      const sub = walk(regular.get(r.target) ?? [], regular, f, depth + 1);
+      if (sub.fate === 'continue') continue;
+      if (a === 'yes' && sub.fate !== 'maybe') return maybe && sub.fate !== 'drop' ? { fate: 'maybe', why: maybe } : sub;
+      maybe ??= sub.fate === 'maybe' ? sub.why : `rule "${r.text}" may lead to ${sub.fate}`;
       continue;
     }
-    if (applies && r.verdict === 'return') break;
-    if (applies && r.verdict === 'drop') return { fate: 'drop', why: `rule "${r.text}"` };
-    if (applies && r.verdict === 'accept') return maybe ? { fate: 'maybe', why: maybe } : { fate: 'accept', why: `rule "${r.text}"` };
-    if (r.verdict === 'drop') maybe ??= `rule "${r.text}" may drop it`;
+    if (r.verdict === 'return') {
+      if (a === 'yes') break;
+      continue;
+    }
+    if (r.verdict === 'accept' || r.verdict === 'drop' || r.verdict === 'nat') {
+      if (a === 'yes') return maybe && r.verdict !== 'drop' ? { fate: 'maybe', why: maybe } : { fate: r.verdict, why: `rule "${r.text}"` };
+      maybe ??= `rule "${r.text}" may ${r.verdict === 'nat' ? 'translate' : r.verdict} it`;
+    }
   }
   return maybe ? { fate: 'maybe', why: maybe } : { fate: 'continue', why: '' };
 }
 
 /**
- * What a forward-hook chain does with a frame bridged on `bridge`: the first
- * rule that surely applies decides (jumps are followed); a drop that may apply
- * before it makes it 'maybe'; otherwise the policy.
+ * What a hooked chain does with a flow: the first rule that surely applies
+ * decides (jumps are followed); a rule that may apply before it makes the
+ * answer 'maybe'; otherwise the policy (for nat chains: no translation).
  */
-export function chainFate(chain: FwChain, bridge: string): { fate: 'accept' | 'drop' | 'maybe'; why: string } {
-  const r = walk(chain.rules, chain.regular, bridge, 0);
-  if (r.fate !== 'continue') return r as { fate: 'accept' | 'drop' | 'maybe'; why: string };
+export function chainFate(chain: FwChain, f: Flow): { fate: Fate | 'none'; why: string } {
+  const r = walk(chain.rules, chain.regular, f, 0);
+  if (r.fate !== 'continue') return r as { fate: Fate; why: string };
+  if (chain.hook === 'postrouting') return { fate: 'none', why: 'no rule translates it' };
   return chain.policy === 'drop' ? { fate: 'drop', why: 'policy DROP' } : { fate: 'accept', why: 'policy ACCEPT' };
 }
 
 export const chainLabel = (c: FwChain) =>
-  c.backend === 'legacy' ? `${c.family === 'ip6' ? 'ip6tables' : 'iptables'}-legacy FORWARD` : `nft ${c.family} ${c.table} ${c.name}`;
+  c.backend === 'legacy' ? `${c.family === 'ip6' ? 'ip6tables' : 'iptables'}-legacy ${c.name}` : `nft ${c.family} ${c.table} ${c.name}`;
