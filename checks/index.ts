@@ -7,6 +7,9 @@ import tunPerms from './tun-perms.js';
 import vhostNet from './vhost-net.js';
 import kvm from './kvm.js';
 import brNetfilter from './br-netfilter.js';
+import ipForward from './ip-forward.js';
+import natMasquerade from './nat-masquerade.js';
+import forwardPolicy from './forward-policy.js';
 import ifnameMismatch from './ifname-mismatch.js';
 import qemuIfup from './qemu-ifup.js';
 import helperSetuid from './helper-setuid.js';
@@ -18,6 +21,9 @@ export const ALL_CHECKS: readonly Check[] = [
   vhostNet,
   kvm,
   brNetfilter,
+  ipForward,
+  natMasquerade,
+  forwardPolicy,
   ifnameMismatch,
   qemuIfup,
   helperSetuid,

@@ -148,6 +148,12 @@ function nftRule(expr: NftExpr[]): FwRule {
       }
       r.conditional = true;
       parts.push('match');
+    } else if (e.xt?.type === 'target') {
+      // iptables-nft keeps some targets as xtables extensions.
+      const name = e.xt.name ?? '';
+      if (name === 'MASQUERADE' || name === 'SNAT') r.verdict = 'nat';
+      else if (name === 'REJECT') r.verdict = 'drop';
+      parts.push(name);
     } else if (e.xt) {
       if (e.xt.name === 'physdev') {
         r.bridged = true;

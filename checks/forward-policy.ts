@@ -1,0 +1,56 @@
+// forward-policy: the FORWARD chain lets routed VM traffic out (Docker sets
+// the policy to DROP; firewalls often do).
+import { chainFate, chainLabel, firewall, showPrefix } from '../src/facts/firewall.js';
+import { which } from '../src/facts/system.js';
+import { routing } from '../src/facts/vmnets.js';
+import type { Check, FixPlan } from '../src/types.js';
+
+const check: Check = {
+  id: 'forward-policy',
+  area: 'firewall',
+  title: () => 'the FORWARD chain lets VM traffic through',
+  async run(ctx) {
+    const { nets, uplinks } = await routing(ctx);
+    if (!nets.length) return { status: 'skip', summary: 'no routed or NAT VM network (bridged LANs are br-netfilter\'s concern)' };
+    const fw = await firewall(ctx);
+    const evidence = [...fw.sources];
+    if (fw.unreadable) return { status: 'warn', summary: `the firewall could not be read: ${fw.unreadable}`, evidence };
+    const uplink = uplinks[0];
+    const drops: string[] = [];
+    const maybes: string[] = [];
+    for (const n of nets) {
+      for (const c of fw.chains.filter((x) => x.hook === 'forward' && (x.family === 'ip' || x.family === 'inet'))) {
+        const f = chainFate(c, { iif: n.dev, ...(uplink ? { oif: uplink } : {}), src: n.subnet });
+        if (f.fate === 'drop') drops.push(`${n.dev} ${showPrefix(n.subnet)}: ${chainLabel(c)} drops it (${f.why})`);
+        if (f.fate === 'maybe') maybes.push(`${n.dev}: ${chainLabel(c)}: ${f.why}`);
+      }
+    }
+    if (!drops.length && !maybes.length) return { status: 'pass', summary: `the FORWARD path accepts traffic from ${nets.map((n) => n.dev).join(', ')}`, evidence };
+    const docker = fw.chains.some((c) => c.regular.has('DOCKER-USER'));
+    const chain = docker ? 'DOCKER-USER' : 'FORWARD';
+    const fixes: FixPlan[] = nets.map((n) => {
+      const out = ['-I', chain, '-i', n.dev, ...(uplink ? ['-o', uplink] : []), '-j', 'ACCEPT'];
+      const back = ['-I', chain, ...(uplink ? ['-i', uplink] : []), '-o', n.dev, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'];
+      const inv = (a: string[]) => a.map((x) => (x === '-I' ? '-D' : x));
+      const chk = (a: string[]) => a.map((x) => (x === '-I' ? '-C' : x));
+      return {
+        id: `forward-policy/${n.dev}`,
+        title: `accept ${n.dev} ${showPrefix(n.subnet)} in ${chain}${uplink ? ` towards ${uplink}` : ''}, and its replies`,
+        risk: 'medium',
+        root: true,
+        explain: docker ? 'DOCKER-USER is the chain Docker leaves to you; its own chains are rewritten on restart' : 'narrow rules for this network only',
+        actions: [
+          { kind: 'run', argv: ['iptables', ...out], inverse: ['iptables', ...inv(out)], unless: ['iptables', ...chk(out)] },
+          { kind: 'run', argv: ['iptables', ...back], inverse: ['iptables', ...inv(back)], unless: ['iptables', ...chk(back)] },
+        ],
+      };
+    });
+    const managers = (await Promise.all([['firewall-cmd', 'firewalld: firewall-cmd --permanent --zone=trusted --add-interface=DEV'], ['ufw', 'ufw: ufw route allow in on DEV'], ['nft', 'nftables: add the rules to /etc/nftables.conf']].map(async ([p, how]) => ((await which(ctx, p!)) ? how : undefined)))).filter(Boolean);
+    const details = [...drops.slice(1), ...maybes.slice(drops.length ? 0 : 1)];
+    if (managers.length) details.push(`These rules last until reboot; to persist them: ${managers.join('; ')}`);
+    if (drops.length) return { status: 'fail', summary: `VM traffic is dropped: ${drops[0]}`, evidence, fixes, details };
+    return { status: 'warn', summary: `VM traffic may be dropped: ${maybes[0]}`, evidence, fixes, details };
+  },
+};
+
+export default check;

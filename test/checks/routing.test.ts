@@ -1,0 +1,103 @@
+// ip-forward, nat-masquerade, forward-policy over host records of a NAT VM
+// network (virbr0 192.168.122.1/24 with no physical port, default route via eth0).
+import { describe, expect, it } from 'vitest';
+import forwardPolicy from '../../checks/forward-policy.js';
+import ipForward from '../../checks/ip-forward.js';
+import natMasquerade from '../../checks/nat-masquerade.js';
+import { parseIptablesS, prefixWithin } from '../../src/facts/firewall.js';
+import { parseProcRoute } from '../../src/facts/vmnets.js';
+import { fakeHost, ipLinks, runCheck, type FakeSpec } from '../helpers/fake-host.js';
+
+const ROUTE = 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n' +
+  'eth0\t00000000\t0102A8C0\t0003\t0\t0\t100\t00000000\n' +
+  'eth0\t0002A8C0\t00000000\t0001\t0\t0\t100\t00FFFFFF\n';
+const NFT = 'nft -j list ruleset';
+const nft = (items: unknown[]) => JSON.stringify({ nftables: items });
+const natRule = (expr: unknown[]) => ({ rule: { family: 'ip', table: 'nat', chain: 'POSTROUTING', expr } });
+const natChain = { chain: { family: 'ip', table: 'nat', name: 'POSTROUTING', type: 'nat', hook: 'postrouting', prio: 100, policy: 'accept' } };
+const fwdChain = (policy: string) => ({ chain: { family: 'ip', table: 'filter', name: 'FORWARD', type: 'filter', hook: 'forward', prio: 0, policy } });
+const masq = natRule([{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: { prefix: { addr: '192.168.122.0', len: 24 } } } }, { xt: { type: 'target', name: 'MASQUERADE' } }]);
+
+function host(extra: { forward?: string; nft?: string; ports?: { name: string; physical: boolean }[] } = {}): FakeSpec {
+  const ports = extra.ports ?? [{ name: 'vnet0', physical: false }];
+  return {
+    invoker: { uid: 0, euid: 0, user: 'root' },
+    files: { '/proc/net/route': ROUTE, '/proc/sys/net/ipv4/ip_forward': `${extra.forward ?? '1'}\n` },
+    stats: {
+      '/usr/sbin/nft': { mode: 0o755 },
+      ...Object.fromEntries(ports.filter((p) => p.physical).map((p) => [`/sys/class/net/${p.name}/device`, { type: 'dir' as const, mode: 0o755 }])),
+    },
+    exec: {
+      ...ipLinks([
+        { name: 'lo', addrs: ['127.0.0.1/8'] },
+        { name: 'eth0', addrs: ['192.168.2.10/24'] },
+        { name: 'virbr0', kind: 'bridge', addrs: ['192.168.122.1/24'] },
+        ...ports.map((p) => ({ name: p.name, master: 'virbr0' })),
+      ]),
+      [NFT]: { stdout: extra.nft ?? nft([]) },
+    },
+  };
+}
+
+describe('ip-forward', () => {
+  it('fails when forwarding is off for a NAT network', async () => {
+    const r = await runCheck(ipForward, fakeHost(host({ forward: '0' })));
+    expect(r.status).toBe('fail');
+    expect(r.summary).toMatch(/virbr0 192\.168\.122\.0\/24/);
+    expect(r.fixes[0]!.preview.join('\n')).toContain('net.ipv4.ip_forward = 1');
+  });
+  it('passes when forwarding is on', async () => {
+    expect((await runCheck(ipForward, fakeHost(host()))).status).toBe('pass');
+  });
+  it('skips a LAN bridge (a physical NIC is a port)', async () => {
+    const r = await runCheck(ipForward, fakeHost(host({ forward: '0', ports: [{ name: 'enp3s0', physical: true }] })));
+    expect(r.status).toBe('skip');
+  });
+});
+
+describe('nat-masquerade', () => {
+  it('fails without a MASQUERADE rule and proposes one for the subnet and uplink', async () => {
+    const r = await runCheck(natMasquerade, fakeHost(host({ nft: nft([natChain]) })));
+    expect(r.status).toBe('fail');
+    expect(r.fixes[0]!.preview.join('\n')).toContain('iptables -t nat -A POSTROUTING -s 192.168.122.0/24 -o eth0 -j MASQUERADE');
+  });
+  it('passes with libvirt-style masquerade of the subnet', async () => {
+    const r = await runCheck(natMasquerade, fakeHost(host({ nft: nft([natChain, masq]) })));
+    expect(r.status).toBe('pass');
+  });
+  it('fails when the only rule masquerades another subnet', async () => {
+    const other = natRule([{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: { prefix: { addr: '10.0.0.0', len: 8 } } } }, { masquerade: null }]);
+    expect((await runCheck(natMasquerade, fakeHost(host({ nft: nft([natChain, other]) })))).status).toBe('fail');
+  });
+});
+
+describe('forward-policy', () => {
+  it('fails on a FORWARD policy DROP (Docker) and proposes DOCKER-USER rules', async () => {
+    const items = [fwdChain('drop'), { chain: { family: 'ip', table: 'filter', name: 'DOCKER-USER' } }, { rule: { family: 'ip', table: 'filter', chain: 'FORWARD', expr: [{ jump: { target: 'DOCKER-USER' } }] } }];
+    const r = await runCheck(forwardPolicy, fakeHost(host({ nft: nft(items) })));
+    expect(r.status).toBe('fail');
+    expect(r.fixes[0]!.preview.join('\n')).toContain('iptables -I DOCKER-USER -i virbr0 -o eth0 -j ACCEPT');
+  });
+  it('passes when an accept for the VM bridge comes first', async () => {
+    const items = [fwdChain('drop'), { rule: { family: 'ip', table: 'filter', chain: 'FORWARD', expr: [{ match: { op: '==', left: { meta: { key: 'iifname' } }, right: 'virbr0' } }, { accept: null }] } }];
+    expect((await runCheck(forwardPolicy, fakeHost(host({ nft: nft(items) })))).status).toBe('pass');
+  });
+  it('passes with the default ACCEPT policy', async () => {
+    expect((await runCheck(forwardPolicy, fakeHost(host({ nft: nft([fwdChain('accept')]) })))).status).toBe('pass');
+  });
+});
+
+describe('parsers', () => {
+  it('reads default routes from /proc/net/route', () => {
+    expect(parseProcRoute(ROUTE)).toEqual(['eth0']);
+  });
+  it('reads legacy nat rules with negations and jumps', () => {
+    const c = parseIptablesS('-P POSTROUTING ACCEPT\n-N LIBVIRT_PRT\n-A POSTROUTING -j LIBVIRT_PRT\n-A LIBVIRT_PRT -s 192.168.122.0/24 ! -d 192.168.122.0/24 -j MASQUERADE\n', 'ip', 'nat')!;
+    expect(c.rules[0]!.target).toBe('LIBVIRT_PRT');
+    expect(c.regular.get('LIBVIRT_PRT')![0]).toMatchObject({ verdict: 'nat', saddr: { prefix: { addr: '192.168.122.0', len: 24 }, negated: false }, conditional: false });
+  });
+  it('compares prefixes', () => {
+    expect(prefixWithin({ addr: '192.168.122.0', len: 24 }, { addr: '192.168.0.0', len: 16 })).toBe(true);
+    expect(prefixWithin({ addr: '192.168.0.0', len: 16 }, { addr: '192.168.122.0', len: 24 })).toBe(false);
+  });
+});
