@@ -1,12 +1,272 @@
-// helper-acl: placeholder until the check lands.
-import type { Check } from '../src/types.js';
+// helper-acl: the bridge helper's ACL (/etc/qemu/bridge.conf and its includes)
+// exists, is root-owned and not writable by others, is readable by the user,
+// and allows the bridges that exist.
+//
+// Tried on Debian 12 (QEMU 7.2) with a setuid helper, as uid 4242:
+//   no bridge.conf                → failed to parse default acl file `/etc/qemu/bridge.conf'
+//   bridge.conf 0600 root:root    → the same (the helper reads it after switching to the
+//                                   user's uid, keeping only CAP_NET_ADMIN)
+//   0640 root:<user's group>      → works
+//   no allow for br0              → access denied by acl file
+//   `allow br0` then `deny br0`   → access denied by acl file
+//   allow only in a 0600 include  → access denied by acl file (the include is skipped silently)
+//   `Allow br0`                   → Unknown command `Allow' + failed to parse default acl file
+//   include loop                  → with ulimit -n 20000 the helper segfaults (bridge helper
+//                                   failed, no message); with 1024 it runs out of descriptors
+//                                   and carries on
+import { aclPaths, bridgeHelpers } from '../src/facts/bridge-helper.js';
+import { bridges, links, validIfname } from '../src/facts/links.js';
+import { groupName, groupsFile, modeAllows, targetUser, userName } from '../src/facts/users.js';
+import { describeError, isDir, modeString, type StatInfo } from '../src/host/host.js';
+import { aclAllows, readBridgeAcl, type AclRule, type BridgeAcl } from '../src/parse/bridge-conf.js';
+import type { Context } from '../src/context.js';
+import type { Action, Check, Evidence, Finding, FixPlan } from '../src/types.js';
+
+/** Bridges that container runtimes create for themselves; nobody means to put VMs there. */
+const CONTAINER_BRIDGE = /^(docker\d+|br-[0-9a-f]{12}|podman\d+|cni\d+)$/;
+
+const dirOf = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';
+
+interface PathFacts {
+  path: string;
+  st?: StatInfo;
+  error?: string;
+}
+
+async function statAll(ctx: Context, paths: string[]): Promise<PathFacts[]> {
+  return Promise.all(
+    paths.map(async (path) => {
+      const r = await ctx.host.stat(path);
+      return r.ok ? { path, st: r.value } : { path, error: describeError(r) };
+    }),
+  );
+}
+
+/** What makes a root-read ACL file or its directory unsafe: owner or write bits. */
+function unsafe(st: StatInfo, owner: string): string | undefined {
+  if (st.uid !== 0) return `owned by ${owner}, not root`;
+  if (st.mode & 0o002) return `writable by every user (${modeString(st.mode)})`;
+  if (st.mode & 0o020 && st.gid !== 0) return `writable by group ${owner.split(':')[1]} (${modeString(st.mode)})`;
+  return undefined;
+}
+
+function aclContent(current: string | undefined, add: string[]): string {
+  const head = current ?? '# qemu-bridge-helper ACL: one `allow BRIDGE` or `deny BRIDGE` per line; deny wins.\n';
+  const sep = head === '' || head.endsWith('\n') ? '' : '\n';
+  return head + sep + add.map((b) => `allow ${b}\n`).join('');
+}
 
 const check: Check = {
   id: 'helper-acl',
   area: 'qemu',
-  title: () => 'helper-acl',
-  async run() {
-    return { status: 'skip', summary: 'not implemented yet' };
+  title: () => 'the bridge helper ACL allows the bridges',
+  async run(ctx): Promise<Finding> {
+    const hs = await bridgeHelpers(ctx);
+    if (!hs.helpers.length) {
+      const nc = hs.unread.filter((u) => u.notCaptured);
+      if (nc.length) return { status: 'skip', summary: `cannot look for qemu-bridge-helper: ${nc.map((u) => u.dir).join(', ')} not captured in the snapshot` };
+      return { status: 'skip', summary: 'no qemu-bridge-helper is installed, so nothing reads a bridge ACL (see helper-setuid)' };
+    }
+    const [path, ...otherAcls] = aclPaths(hs) as [string, ...string[]];
+    const title = `${path} allows the bridges`;
+    const user = await targetUser(ctx);
+    const groups = await groupsFile(ctx);
+    const ownerOf = async (st: StatInfo) => `${await userName(ctx, st.uid)}:${groupName(groups, st.gid)}`;
+    const acl: BridgeAcl = await readBridgeAcl(ctx, path);
+    const top = acl.files[0];
+    const evidence: Evidence[] = [];
+    const fails: string[] = [];
+    const warns: string[] = [];
+    const details: string[] = [];
+    const fixes: FixPlan[] = [];
+
+    const ls = await links(ctx);
+    const allBridges = bridges(ls).map((l) => l.name);
+    const candidates = allBridges.filter((b) => !CONTAINER_BRIDGE.test(b) && validIfname(b));
+    evidence.push({ source: ls.source, observed: allBridges.length ? `bridges: ${allBridges.join(', ')}` : 'no bridges' });
+    if (ls.error) details.push(`Interfaces read from ${ls.source}: ${ls.error}`);
+
+    // --- the top file itself
+    if (top?.readError === 'not captured in the snapshot') {
+      return { title, status: 'skip', summary: `${path} was not captured in the snapshot`, evidence };
+    }
+    const [topStat] = await statAll(ctx, [path]);
+    if (topStat!.error === 'not captured in the snapshot') return { title, status: 'skip', summary: `stat ${path} was not captured in the snapshot`, evidence };
+    const missing = top?.readError === 'ENOENT' || topStat!.error === 'ENOENT';
+    if (missing) {
+      evidence.unshift({ source: `read ${path}`, observed: 'ENOENT' });
+      const add = candidates;
+      fixes.push({
+        id: 'helper-acl/create',
+        title: add.length ? `create ${path} (root, 0644) allowing ${add.join(', ')}` : `create ${path} (root, 0644) with no bridge allowed yet`,
+        risk: 'low',
+        root: true,
+        explain: add.length ? 'only bridges that exist, named one by one (never `allow all`)' : 'add `allow BRIDGE` once the bridge exists',
+        actions: [{ kind: 'write-file', path, content: aclContent(undefined, add), mode: 0o644, uid: 0, gid: 0 }],
+      });
+      return {
+        title,
+        status: 'fail',
+        summary: `${path} does not exist: the bridge helper refuses every bridge`,
+        evidence,
+        details: [`QEMU then fails with: failed to parse default acl file \`${path}'`, 'followed by: bridge helper failed'],
+        fixes,
+      };
+    }
+
+    // --- ownership, write and read permissions of the files and their directories
+    const files = acl.files.filter((f) => !f.readError || f.readError !== 'ENOENT').map((f) => f.path);
+    const dirs = [...new Set(files.map(dirOf))];
+    const facts = await statAll(ctx, [...files, ...dirs]);
+    const unreadableByUser = new Set<string>();
+    const permFixes: Action[] = [];
+    for (const f of facts) {
+      if (!f.st) {
+        if (f.error !== 'ENOENT') evidence.push({ source: `stat ${f.path}`, observed: f.error! });
+        continue;
+      }
+      const owner = await ownerOf(f.st);
+      const dir = isDir(f.st);
+      evidence.push({ source: `stat ${f.path}`, observed: `${modeString(f.st.mode)} ${f.st.uid}:${f.st.gid}` });
+      const bad = unsafe(f.st, owner);
+      if (bad) fails.push(`${f.path} is ${bad}: whoever can write it can put any tap on any bridge`);
+      const want = dir ? 1 : 4;
+      const readable = modeAllows(user, f.st, want);
+      if (!readable) {
+        unreadableByUser.add(f.path);
+        const what = dir ? `${user.name} cannot enter ${f.path}` : `${user.name} cannot read ${f.path}`;
+        const effect =
+          f.path === path
+            ? `the helper reads it as ${user.name} and fails with: failed to parse default acl file \`${path}'`
+            : dir
+              ? 'the helper cannot open the ACL files inside'
+              : 'the helper reads it as the user and skips it silently, with every rule in it';
+        const msg = `${what} (${modeString(f.st.mode)} ${owner}): ${effect}`;
+        if (f.path === path || (dir && f.path === dirOf(path))) fails.push(msg);
+        else warns.push(msg);
+      }
+      if (bad || !readable) {
+        // The state after the fix: root-owned, no group/other write, and still usable by the user.
+        const uid = 0;
+        const gid = f.st.uid === 0 ? f.st.gid : 0;
+        let mode = f.st.mode & 0o7777 & ~0o022;
+        if (!modeAllows(user, { mode, uid, gid }, want)) mode |= dir ? 0o055 : 0o044;
+        if (f.st.uid !== uid || f.st.gid !== gid) permFixes.push({ kind: 'chown', path: f.path, uid, gid });
+        if ((f.st.mode & 0o7777) !== mode) permFixes.push({ kind: 'chmod', path: f.path, mode });
+      }
+    }
+    if (permFixes.length) {
+      // chown first: it clears setuid/setgid bits, and the chmod sets the final mode.
+      const chowns = permFixes.filter((a) => a.kind === 'chown');
+      const chmods = permFixes.filter((a) => a.kind === 'chmod');
+      fixes.push({
+        id: 'helper-acl/permissions',
+        title: `make the ACL files root-owned, not writable by others and readable by ${user.name}`,
+        risk: 'low',
+        root: true,
+        explain: 'the ACL lists bridge names only; nothing in it is secret, but only root may change it',
+        actions: [...chowns, ...chmods],
+      });
+    }
+    if (user.uid === 0) details.push('The target user is root: the helper reads the ACL with root rights.');
+
+    // --- parse problems
+    for (const p of acl.problems) {
+      const where = p.line ? `${p.file}:${p.line}` : p.file;
+      if (p.fatal && p.message.startsWith('include loop')) {
+        fails.push(`${where}: ${p.message}: the helper recurses until it crashes (QEMU says only: bridge helper failed) or runs out of file descriptors`);
+      } else if (p.fatal) fails.push(`${where}: ${p.message}: the helper refuses the whole file (failed to parse default acl file \`${path}')`);
+      else warns.push(`${where}: ${p.message}`);
+    }
+    if (top?.readError && top.readError !== 'ENOENT' && !unreadableByUser.has(path)) {
+      warns.push(`qnet cannot read ${path} (${top.readError}); run it with sudo to judge the rules`);
+    }
+    for (const f of acl.files) if (!f.path.startsWith('/')) warns.push(`include ${f.path} is a relative path: the helper resolves it against QEMU's working directory`);
+
+    // --- the rules, as the helper sees them when run by the user
+    if (top?.readError) {
+      const status = fails.length ? 'fail' : 'warn';
+      return { title, status, summary: fails[0] ?? warns[0]!, evidence, details: [...fails.slice(1), ...warns.slice(fails.length ? 0 : 1), ...details], fixes };
+    }
+    const rules: AclRule[] = acl.rules.filter((r) => !unreadableByUser.has(r.file) && !unreadableByUser.has(dirOf(r.file)));
+    const at = (r: AclRule) => `${r.file}:${r.line}`;
+    const allowAll = rules.filter((r) => r.type === 'allow' && r.iface === 'all');
+    for (const r of allowAll) {
+      warns.push(`\`allow all\` at ${at(r)} lets ${user.name} put a VM on every bridge, including ones added later`);
+    }
+    const named = rules.filter((r) => r.type === 'allow' && r.iface !== 'all');
+    for (const r of named) {
+      if (!validIfname(r.iface)) warns.push(`\`allow ${r.iface}\` at ${at(r)} can never match: "${r.iface}" is not a valid interface name`);
+      else if (!allBridges.includes(r.iface)) {
+        const other = ls.links.find((l) => l.name === r.iface);
+        warns.push(other ? `\`allow ${r.iface}\` at ${at(r)}: ${r.iface} exists but is not a bridge` : `\`allow ${r.iface}\` at ${at(r)}: no bridge ${r.iface} exists`);
+      }
+    }
+    const allowed = allBridges.filter((b) => aclAllows(rules, b));
+    const notAllowed = candidates.filter((b) => !aclAllows(rules, b));
+    for (const b of notAllowed) {
+      const deny = rules.find((r) => r.type === 'deny' && (r.iface === b || r.iface === 'all'));
+      if (deny) details.push(`${b}: \`deny ${deny.iface}\` at ${at(deny)} wins over any allow`);
+    }
+    const containers = allBridges.filter((b) => CONTAINER_BRIDGE.test(b) && !aclAllows(rules, b));
+    if (containers.length) details.push(`Not expected in the ACL (container runtimes' bridges): ${containers.join(', ')}`);
+    if (candidates.length && !candidates.some((b) => allowed.includes(b)) && !fails.length) {
+      fails.push(`no existing bridge is allowed (${candidates.join(', ')}): QEMU fails with: access denied by acl file`);
+    } else if (notAllowed.length) {
+      warns.push(`bridge${notAllowed.length > 1 ? 's' : ''} ${notAllowed.join(', ')} ${notAllowed.length > 1 ? 'are' : 'is'} not allowed: -netdev bridge,br=${notAllowed[0]} fails with: access denied by acl file`);
+    }
+
+    // Fix: allow the existing bridges that are not allowed and not denied.
+    const addable = notAllowed.filter((b) => !rules.some((r) => r.type === 'deny' && (r.iface === b || r.iface === 'all')));
+    const topText = top && !top.readError ? (await ctx.host.readFile(path)) : undefined;
+    const current = topText?.ok ? topText.value.toString('utf8') : undefined;
+    if (addable.length && current !== undefined) {
+      const st = facts.find((f) => f.path === path)?.st;
+      const keep = st && !unsafe(st, '') && modeAllows(user, st, 4);
+      fixes.unshift({
+        id: 'helper-acl/allow',
+        title: `allow ${addable.join(', ')} in ${path}`,
+        risk: 'low',
+        root: true,
+        explain: 'names the existing bridges one by one; `allow all` would also admit bridges created later',
+        actions: [{ kind: 'write-file', path, content: aclContent(current, addable), mode: keep ? st.mode & 0o7777 : 0o644, uid: 0, gid: keep ? st.gid : 0 }],
+      });
+    }
+    // Fix: replace `allow all` in the top file with the bridges that exist.
+    if (allowAll.some((r) => r.file === path) && current !== undefined) {
+      const lines = current.split('\n');
+      const allowAllLines = new Set(allowAll.filter((r) => r.file === path).map((r) => r.line - 1));
+      const rewritten = lines.map((l, i) => (allowAllLines.has(i) ? `# ${l.trim()}    (qnet: replaced by named bridges)` : l)).join('\n');
+      const names = candidates.filter((b) => !named.some((r) => r.iface === b));
+      fixes.push({
+        id: 'helper-acl/no-allow-all',
+        title: `replace \`allow all\` in ${path} with ${names.length ? names.map((b) => `allow ${b}`).join(', ') : 'nothing (no bridge exists)'}`,
+        risk: 'low',
+        root: true,
+        explain: 'VMs started by any user could otherwise join any bridge, including ones created later',
+        actions: [{ kind: 'write-file', path, content: aclContent(rewritten, names), mode: 0o644, uid: 0, gid: 0 }],
+      });
+    }
+
+    if (otherAcls.length) details.push(`Another installed helper reads ${otherAcls.join(', ')} (not judged here).`);
+    evidence.push({ source: `rules in ${path}${acl.files.length > 1 ? ` and ${acl.files.length - 1} include(s)` : ''}`, observed: acl.rules.length ? acl.rules.map((r) => `${r.type} ${r.iface}`).join(', ') : 'none' });
+
+    if (fails.length) {
+      return { title, status: 'fail', summary: fails[0]!, evidence, details: [...fails.slice(1), ...warns, ...details], fixes };
+    }
+    if (warns.length) {
+      return { title, status: 'warn', summary: warns[0]!, evidence, details: [...warns.slice(1), ...details], fixes };
+    }
+    if (!candidates.length) {
+      return {
+        title,
+        status: 'pass',
+        summary: `${path} is valid and root-owned; no bridge exists yet to allow`,
+        evidence,
+        details: [...details, 'Once a bridge exists, add `allow BRIDGE` for it (qnet fix will offer it).'],
+      };
+    }
+    return { title, status: 'pass', summary: `${path} allows ${allowed.filter((b) => candidates.includes(b)).join(', ')} and is root-owned, readable by ${user.name}`, evidence, details };
   },
 };
 

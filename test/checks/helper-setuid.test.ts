@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import helperSetuid from '../../checks/helper-setuid.js';
+import { decodeVfsCap, describeVfsCap, grantsNetAdmin, hasCap, parseGetfattr, CAP_NET_ADMIN, type VfsCap } from '../../src/parse/vfs-cap.js';
+import { fakeHost, runCheck, type FakeSpec, type StatSpec } from '../helpers/fake-host.js';
+
+// Real `getfattr --absolute-names -n security.capability -e hex` values, made on Debian 12
+// with setcap on copies of /usr/lib/qemu/qemu-bridge-helper.
+const CAP = {
+  /** setcap cap_net_admin+ep */
+  ep: '0x0100000200100000000000000000000000000000',
+  /** setcap cap_net_admin+p */
+  p: '0x0000000200100000000000000000000000000000',
+  /** setcap cap_net_admin,cap_sys_admin+eip */
+  eipSysAdmin: '0x0100000200102000001020000000000000000000',
+  /** setcap cap_net_admin,cap_bpf+ep */
+  epBpf: '0x0100000200100000000000008000000000000000',
+  /** setcap cap_net_admin+ep run inside a user namespace whose root is host uid 100000 */
+  v3: '0x0100000300100000000000000000000000000000a0860100',
+};
+const fattr = (path: string, hex: string) => `# file: ${path}\nsecurity.capability=${hex}\n\n`;
+
+describe('vfs_cap_data decoder', () => {
+  const dec = (hex: string) => decodeVfsCap(Buffer.from(hex.slice(2), 'hex')) as VfsCap;
+  it('cap_net_admin+ep (revision 2)', () => {
+    const c = dec(CAP.ep);
+    expect(c).toMatchObject({ revision: 2, effective: true, inheritable: 0n });
+    expect(hasCap(c.permitted, CAP_NET_ADMIN)).toBe(true);
+    expect(describeVfsCap(c)).toBe('cap_net_admin=ep');
+    expect(grantsNetAdmin(c).ok).toBe(true);
+  });
+  it('cap_net_admin+p has no effective flag and does not grant', () => {
+    const c = dec(CAP.p);
+    expect(c.effective).toBe(false);
+    expect(describeVfsCap(c)).toBe('cap_net_admin=p');
+    expect(grantsNetAdmin(c)).toMatchObject({ ok: false, why: expect.stringMatching(/effective/) });
+  });
+  it('two capabilities, permitted and inheritable', () => {
+    const c = dec(CAP.eipSysAdmin);
+    expect(c.permitted).toBe((1n << 12n) | (1n << 21n));
+    expect(c.inheritable).toBe(c.permitted);
+    expect(describeVfsCap(c)).toBe('cap_net_admin,cap_sys_admin=eip');
+  });
+  it('the second 32-bit word (cap_bpf = 39)', () => {
+    const c = dec(CAP.epBpf);
+    expect(hasCap(c.permitted, 39)).toBe(true);
+    expect(describeVfsCap(c)).toBe('cap_net_admin,cap_bpf=ep');
+  });
+  it('revision 3 carries the rootid and does not count on the host', () => {
+    const c = dec(CAP.v3);
+    expect(c).toMatchObject({ revision: 3, effective: true, rootid: 100000 });
+    expect(describeVfsCap(c)).toBe('cap_net_admin=ep [rootid=100000]');
+    expect(grantsNetAdmin(c)).toMatchObject({ ok: false, why: expect.stringMatching(/user namespace/) });
+  });
+  it('revision 1 (32 bits) decodes', () => {
+    const c = decodeVfsCap(Buffer.from('010000010010000000000000', 'hex')) as VfsCap;
+    expect(c).toMatchObject({ revision: 1, effective: true });
+    expect(hasCap(c.permitted, 12)).toBe(true);
+  });
+  it('rejects bad sizes and revisions with a reason instead of throwing', () => {
+    expect(decodeVfsCap(Buffer.from('0100', 'hex'))).toMatch(/too short/);
+    expect(decodeVfsCap(Buffer.from('0100000200100000', 'hex'))).toMatch(/must be 20 bytes/);
+    expect(decodeVfsCap(Buffer.from('0100000900100000000000000000000000000000', 'hex'))).toMatch(/unknown .* revision/);
+  });
+  it('reads the value out of getfattr output', () => {
+    expect(parseGetfattr(fattr('/x', CAP.ep))!.toString('hex')).toBe(CAP.ep.slice(2));
+    expect(parseGetfattr('# file: /x\nsecurity.capability=0sAQAAAgAQAAAAAAAAAAAAAAAAAAA=\n')!.toString('hex')).toBe(CAP.ep.slice(2));
+    expect(parseGetfattr('nothing here')).toBeUndefined();
+  });
+});
+
+const DEB = '/usr/lib/qemu/qemu-bridge-helper';
+const SUID_COPY = '/usr/lib/qemu/qemu-bridge-helper-suid';
+const FED = '/usr/libexec/qemu-bridge-helper';
+const getfattr = (p: string) => `getfattr --absolute-names -n security.capability -e hex ${p}`;
+const noAttr = (p: string) => ({ [getfattr(p)]: { exitCode: 1, stderr: `${p}: security.capability: No such attribute\n` } });
+const withCap = (p: string, hex: string) => ({ [getfattr(p)]: { stdout: fattr(p, hex) } });
+const ROOT_MOUNT = '22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n';
+const DEBIAN = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n';
+
+function host(helpers: Record<string, StatSpec>, extra: FakeSpec = {}): FakeSpec {
+  const dirs: Record<string, string[]> = {};
+  for (const p of Object.keys(helpers)) {
+    const d = p.slice(0, p.lastIndexOf('/'));
+    (dirs[d] ??= ['vhost-user-gpu']).push(p.slice(d.length + 1));
+  }
+  return {
+    ...extra,
+    files: { '/proc/self/mountinfo': ROOT_MOUNT, '/etc/os-release': DEBIAN, ...extra.files },
+    dirs: { ...dirs, ...extra.dirs },
+    stats: { ...helpers, ...extra.stats },
+    exec: { ...extra.exec },
+  };
+}
+
+describe('helper-setuid', () => {
+  const cases: { name: string; spec: FakeSpec; user?: string; status: string; summary: RegExp }[] = [
+    { name: 'Debian helper made setuid root', spec: host({ [DEB]: { mode: 0o4755 } }), status: 'pass', summary: /qemu-bridge-helper runs with root rights \(setuid root\) and alice can execute it/ },
+    { name: 'Fedora ships it 4755 in /usr/libexec', spec: host({ [FED]: { mode: 0o4755 } }), status: 'pass', summary: /\/usr\/libexec\/qemu-bridge-helper runs with root rights/ },
+    { name: 'cap_net_admin+ep instead of setuid', spec: host({ [DEB]: { mode: 0o755 } }, { exec: withCap(DEB, CAP.ep) }), status: 'pass', summary: /cap_net_admin\+ep file capability/ },
+    { name: 'Debian as shipped: 0755, no capability', spec: host({ [DEB]: { mode: 0o755 } }, { exec: noAttr(DEB) }), status: 'fail', summary: /has no root rights: it is -rwxr-xr-x root:root: no setuid bit/ },
+    { name: 'seed 004: only the -suid copy is setuid', spec: host({ [DEB]: { mode: 0o755 }, [SUID_COPY]: { mode: 0o4755 } }, { exec: noAttr(DEB) }), status: 'warn', summary: /only \/usr\/lib\/qemu\/qemu-bridge-helper-suid has root rights .* works only with helper=\/usr\/lib\/qemu\/qemu-bridge-helper-suid/ },
+    { name: 'not installed at all (Debian)', spec: host({}), status: 'fail', summary: /not installed \(debian: package qemu-system-common\)/ },
+    { name: 'setuid on a nosuid mount', spec: host({ [DEB]: { mode: 0o4755 } }, { files: { '/proc/self/mountinfo': ROOT_MOUNT + '40 22 0:40 / /usr rw,nosuid,relatime - ext4 /dev/vdb rw\n' }, exec: noAttr(DEB) }), status: 'fail', summary: /mounted nosuid/ },
+    { name: 'capability without the effective flag', spec: host({ [DEB]: { mode: 0o755 } }, { exec: withCap(DEB, CAP.p) }), status: 'fail', summary: /no root rights/ },
+    { name: 'capability set inside a user namespace (v3, rootid 100000)', spec: host({ [DEB]: { mode: 0o755 } }, { exec: withCap(DEB, CAP.v3) }), status: 'fail', summary: /no root rights/ },
+    { name: 'getfattr missing, not setuid', spec: host({ [DEB]: { mode: 0o755 } }, { exec: { [getfattr(DEB)]: null } }), status: 'warn', summary: /cannot read file capabilities .*install attr/ },
+    { name: '4750 root:kvm and alice is not in kvm', spec: host({ [DEB]: { mode: 0o4750, gid: 104 } }, { exec: noAttr(DEB) }), status: 'fail', summary: /alice cannot execute it/ },
+    { name: '4750 root:kvm and alice is in kvm', spec: host({ [DEB]: { mode: 0o4750, gid: 104 } }, { files: { '/etc/group': 'root:x:0:\nkvm:x:104:alice\nalice:x:1000:\n' } }), status: 'pass', summary: /setuid root/ },
+    { name: 'setuid but owned by alice', spec: host({ [DEB]: { mode: 0o4755, uid: 1000 } }, { exec: noAttr(DEB) }), status: 'fail', summary: /setuid but owned by alice:root, not root/ },
+    { name: 'NixOS wrapper only', spec: host({ '/run/wrappers/bin/qemu-bridge-helper': { mode: 0o4511 } }, { files: { '/etc/os-release': 'ID=nixos\n' } }), status: 'warn', summary: /NixOS wrapper .* helper=\/run\/wrappers\/bin\/qemu-bridge-helper/ },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const r = await runCheck(helperSetuid, fakeHost(c.spec), { user: c.user });
+      expect(r.status).toBe(c.status);
+      expect(r.summary).toMatch(c.summary);
+    });
+  }
+
+  it('does not run getfattr when setuid already grants rights', async () => {
+    // strict: any read not in the snapshot (such as getfattr) would be "not captured".
+    const spec = host({ [DEB]: { mode: 0o4755 } }, { dirs: { '/usr/libexec': [], '/usr/local/libexec': null, '/run/wrappers/bin': null } });
+    const r = await runCheck(helperSetuid, fakeHost(spec), { strict: true });
+    expect(r.status).toBe('pass');
+    expect(r.evidence.map((e) => e.source).join('\n')).not.toContain('getfattr');
+  });
+  it('shows the real failure and the privilege drop in details', async () => {
+    const r = await runCheck(helperSetuid, fakeHost(host({ [DEB]: { mode: 0o755 } }, { exec: noAttr(DEB) })));
+    const d = r.details!.join('\n');
+    expect(d).toContain('failed to create tun device: Operation not permitted');
+    expect(d).toContain('keeps only CAP_NET_ADMIN');
+    expect(r.evidence).toContainEqual({ source: `getfattr -n security.capability ${DEB}`, observed: 'no file capabilities' });
+  });
+  it('on Debian, setuid is recorded with dpkg-statoverride; setcap is offered too', async () => {
+    const spec = host({ [DEB]: { mode: 0o755 } }, { exec: noAttr(DEB), stats: { '/usr/bin/dpkg-statoverride': { mode: 0o755 } } });
+    const r = await runCheck(helperSetuid, fakeHost(spec));
+    expect(r.fixes.map((f) => f.id)).toEqual(['helper-setuid/setuid', 'helper-setuid/setcap']);
+    const setuid = r.fixes[0]!.preview.join('\n');
+    expect(setuid).toContain(`dpkg-statoverride --add root root 4755 ${DEB}`);
+    expect(setuid).toContain(`chmod 4755 ${DEB}`);
+    expect(r.fixes[1]!.preview.join('\n')).toContain(`setcap cap_net_admin+ep ${DEB}`);
+  });
+  it('without dpkg, a plain chmod with a warning about upgrades', async () => {
+    const r = await runCheck(helperSetuid, fakeHost(host({ [FED]: { mode: 0o755 } }, { exec: noAttr(FED) })));
+    const text = r.fixes[0]!.preview.join('\n');
+    expect(text).not.toContain('dpkg-statoverride');
+    expect(text).toMatch(/upgrade/);
+    expect(text).toContain(`chmod 4755 ${FED}`);
+  });
+  it('a helper owned by a user is chowned to root before the mode is set', async () => {
+    const r = await runCheck(helperSetuid, fakeHost(host({ [DEB]: { mode: 0o4755, uid: 1000 } }, { exec: noAttr(DEB) })));
+    const lines = r.fixes[0]!.preview;
+    const chown = lines.findIndex((l) => l.startsWith('chown 0:0'));
+    const chmod = lines.findIndex((l) => l.startsWith('chmod 4755'));
+    expect(chown).toBeGreaterThanOrEqual(0);
+    expect(chown).toBeLessThan(chmod);
+  });
+  it('4750 root:kvm: joining the group comes first', async () => {
+    const r = await runCheck(helperSetuid, fakeHost(host({ [DEB]: { mode: 0o4750, gid: 104 } }, { exec: noAttr(DEB) })));
+    expect(r.fixes[0]!.id).toBe('helper-setuid/join-group');
+    expect(r.fixes[0]!.preview.join('\n')).toContain('usermod -aG kvm alice');
+  });
+  it('the seed 004 warn offers to privilege the default helper', async () => {
+    const r = await runCheck(helperSetuid, fakeHost(host({ [DEB]: { mode: 0o755 }, [SUID_COPY]: { mode: 0o4755 } }, { exec: noAttr(DEB) })));
+    expect(r.fixes.map((f) => f.id)).toContain('helper-setuid/setuid');
+    expect(r.fixes[0]!.preview.join('\n')).toContain(DEB);
+  });
+  it('not installed: proposes the distro package', async () => {
+    const r = await runCheck(helperSetuid, fakeHost(host({})));
+    expect(r.fixes[0]!.preview.join('\n')).toContain('apt-get install -y qemu-system-common');
+  });
+  it('a replayed snapshot without the directory listings says not captured', async () => {
+    const r = await runCheck(helperSetuid, fakeHost({}), { strict: true });
+    expect(r.status).toBe('skip');
+    expect(r.summary).toContain('not captured');
+  });
+});
