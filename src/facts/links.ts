@@ -11,8 +11,13 @@ export interface Link {
   kind: string;
   /** For tun/tap: 'tap' or 'tun'. */
   tunType?: string;
+  /** Owner uid; iproute2 prints a name instead when the uid resolves (see tunOwnerName). */
   tunOwner?: number;
+  tunOwnerName?: string;
   tunGroup?: number;
+  tunGroupName?: string;
+  /** A persistent tap/tun (survives its last close). */
+  tunPersist?: boolean;
   master?: string;
   mac?: string;
   linkType?: string;
@@ -67,7 +72,10 @@ export function parseIpJson(json: string): Link[] {
       if (kind === 'tun') {
         if (typeof info.type === 'string') link.tunType = info.type;
         if (typeof info.user === 'number') link.tunOwner = info.user;
+        else if (typeof info.user === 'string') link.tunOwnerName = info.user;
         if (typeof info.group === 'number') link.tunGroup = info.group;
+        else if (typeof info.group === 'string') link.tunGroupName = info.group;
+        if (typeof info.persist === 'boolean') link.tunPersist = info.persist;
       }
       return link;
     });
@@ -147,6 +155,9 @@ export function links(ctx: Context): Promise<Links> {
 }
 
 export const bridges = (ls: Links) => ls.links.filter((l) => l.kind === 'bridge');
+
+/** Is this tap owned by the given user (iproute2 gives a uid or, when it resolves, a name)? */
+export const tapOwnedBy = (l: Link, user: { uid: number; name: string }) => l.tunOwner === user.uid || l.tunOwnerName === user.name;
 
 /** Interface names are at most 15 bytes (IFNAMSIZ 16 with the NUL). */
 export const IFNAMSIZ = 16;

@@ -59,6 +59,11 @@ describe('tun-perms', () => {
     const r = await runCheck(tunPerms, fakeHost(spec));
     expect(r.details!.join('\n')).toContain('pre-created taps owned by alice: tap0');
   });
+  it('recognises a tap whose owner iproute2 printed as a name', async () => {
+    const spec = base(0o600, 0, { exec: { [IP_ADDR_CMD]: { stdout: ipJson([{ name: 'tap3', kind: 'tun', info: { type: 'tap', user: 'alice', persist: true } }]) } } });
+    const r = await runCheck(tunPerms, fakeHost(spec));
+    expect(r.details!.join('\n')).toContain('pre-created taps owned by alice: tap3');
+  });
   it('proposes the group fix with the group the distro has, narrowest first', async () => {
     const r = await runCheck(tunPerms, fakeHost(base(0o600)));
     expect(r.fixes.map((f) => f.id)).toEqual(['tun-perms/group-udev', 'tun-perms/mode-0666']);
