@@ -50,7 +50,7 @@ const check: Check = {
         summary: `${user.name} can open ${TUN_PATH} read-write ${acc.how}`,
         evidence,
         details: [
-          `Opening it is not enough to create a tap: that needs CAP_NET_ADMIN. Without it: a tap pre-created for ${user.name} (ip tuntap add dev tap0 mode tap user ${user.name}), or -netdev bridge through a privileged qemu-bridge-helper.`,
+          `Opening it is not enough to create a tap: that needs CAP_NET_ADMIN. Without it: a tap pre-created for ${user.name} (ip tuntap add dev tap0 mode tap user ${user.name}), or -netdev bridge through a privileged qemu-bridge-helper (which opens ${TUN_PATH} as ${user.name} too).`,
         ],
       };
     }
@@ -63,6 +63,8 @@ const check: Check = {
         : `no tap is owned by ${user.name}: root can pre-create one (ip tuntap add dev tap0 mode tap user ${user.name})`,
       'or -netdev bridge through a privileged qemu-bridge-helper (see helper-setuid, helper-acl)',
     ];
+    // Debian's helper is built with libcap-ng: it drops to the caller's uid, keeping only
+    // CAP_NET_ADMIN, and then opens /dev/net/tun as the caller. No route avoids this node.
     return {
       title,
       status: 'fail',
@@ -70,7 +72,8 @@ const check: Check = {
       evidence,
       details: [
         'QEMU then fails with: could not open /dev/net/tun: Permission denied',
-        `Even once it opens, creating a tap needs CAP_NET_ADMIN. Routes without it: ${routes.join('; ')}`,
+        `Every route needs this node: QEMU opens it for -netdev tap, and qemu-bridge-helper opens it as ${user.name} for -netdev bridge ("failed to open /dev/net/tun: Permission denied").`,
+        `Once it opens, creating a tap needs CAP_NET_ADMIN. Routes without it: ${routes.join('; ')}`,
       ],
       fixes: await fixes(ctx, user),
     };
