@@ -10,6 +10,8 @@ import brNetfilter from './br-netfilter.js';
 import ipForward from './ip-forward.js';
 import natMasquerade from './nat-masquerade.js';
 import forwardPolicy from './forward-policy.js';
+import bridgeState from './bridge-state.js';
+import tapState from './tap-state.js';
 import ifnameMismatch from './ifname-mismatch.js';
 import qemuIfup from './qemu-ifup.js';
 import helperSetuid from './helper-setuid.js';
@@ -24,6 +26,8 @@ export const ALL_CHECKS: readonly Check[] = [
   ipForward,
   natMasquerade,
   forwardPolicy,
+  bridgeState,
+  tapState,
   ifnameMismatch,
   qemuIfup,
   helperSetuid,

@@ -22,6 +22,8 @@ export interface Link {
   mac?: string;
   linkType?: string;
   up: boolean;
+  /** LOWER_UP: the link has carrier (a cable, or for a tap: a process attached). */
+  lowerUp: boolean;
   operstate?: string;
   addrs: { family: string; local: string; prefixlen: number }[];
   /** Bridge options from linkinfo.info_data (nf_call_iptables, stp_state, ...). */
@@ -60,6 +62,7 @@ export function parseIpJson(json: string): Link[] {
         index: l.ifindex ?? 0,
         kind,
         up: (l.flags ?? []).includes('UP'),
+        lowerUp: (l.flags ?? []).includes('LOWER_UP'),
         addrs: (l.addr_info ?? [])
           .filter((a) => a.local)
           .map((a) => ({ family: a.family ?? '', local: a.local!, prefixlen: a.prefixlen ?? 0 })),
@@ -94,7 +97,7 @@ async function fromSysfs(ctx: Context): Promise<Link[]> {
         ctx.host.readlink(`${base}/master`),
         ctx.host.readFile(`${base}/owner`),
       ]);
-      const link: Link = { name, index: i + 1, kind: br.ok ? 'bridge' : tunFlags.ok ? 'tun' : '', up: false, addrs: [] };
+      const link: Link = { name, index: i + 1, kind: br.ok ? 'bridge' : tunFlags.ok ? 'tun' : '', up: false, lowerUp: false, addrs: [] };
       const mac = text(addr)?.trim();
       if (mac) link.mac = mac.toLowerCase();
       if (master.ok) link.master = master.value.split('/').pop()!;
@@ -135,6 +138,22 @@ export function basicLinks(ctx: Context): Promise<Links> {
     } catch {
       return links(ctx);
     }
+  });
+}
+
+/** Tun and tap devices with their owners: `ip -j -d link show type tun` (cheap when there are none). */
+export function tunLinks(ctx: Context): Promise<Links> {
+  return ctx.memo('tun-links', async () => {
+    const r = await ctx.host.exec(['ip', '-j', '-d', 'link', 'show', 'type', 'tun']);
+    if (r.ok && r.value.exitCode === 0) {
+      try {
+        return { links: parseIpJson(r.value.stdout || '[]'), source: 'ip -j -d link show type tun' };
+      } catch {
+        /* fall through */
+      }
+    }
+    const all = await links(ctx);
+    return { ...all, links: all.links.filter((l) => l.kind === 'tun') };
   });
 }
 

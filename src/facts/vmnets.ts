@@ -6,6 +6,7 @@ import type { Context } from '../context.js';
 import { text } from '../host/host.js';
 import { networkOf, type Prefix } from './firewall.js';
 import { basicLinks } from './links.js';
+import { portFacts } from './ports.js';
 
 export interface VmNet {
   dev: string;
@@ -41,7 +42,7 @@ export function routing(ctx: Context): Promise<Routing> {
       let kind: VmNet['kind'] | undefined;
       if (l.kind === 'bridge') {
         const ports = ls.links.filter((p) => p.master === l.name);
-        const physical = await Promise.all(ports.map(async (p) => (await ctx.host.stat(`/sys/class/net/${p.name}/device`)).ok));
+        const physical = await Promise.all(ports.map(async (p) => (await portFacts(ctx, p.name)).physical));
         if (!physical.some(Boolean)) kind = 'bridge';
       } else if (!l.master && (await ctx.host.stat(`/sys/class/net/${l.name}/tun_flags`)).ok) {
         kind = 'tap';

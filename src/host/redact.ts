@@ -1,6 +1,7 @@
 // Secrets never go into a snapshot: Wi-Fi keys and passwords in NetworkManager
 // keyfiles, netplan and ifupdown files are replaced before the file is written.
 // The checks read none of these values, so replay gives the same results.
+import { isVmProcess } from '../facts/procs.js';
 import type { ReadRecord } from './record.js';
 
 const SECRET_KEY = /^([ \t]*)([\w.-]*(psk|password|passwd|secret|wep-key\d?|private-key|pin)[\w.-]*)([ \t]*[=:][ \t]*|[ \t]+)(\S.*)$/gim;
@@ -9,10 +10,17 @@ export function redactText(body: string): string {
   return body.replace(SECRET_KEY, (_m, lead: string, key: string, _k: string, sep: string) => `${lead}${key}${sep}REDACTED`);
 }
 
+/**
+ * Other people's command lines can hold passwords: a snapshot keeps only those
+ * of VM processes (what the checks look at) and blanks the rest, which the
+ * checks then skip exactly as they skipped them live.
+ */
 export function redactReads(reads: Record<string, ReadRecord>): Record<string, ReadRecord> {
   const out: Record<string, ReadRecord> = {};
   for (const [key, rec] of Object.entries(reads)) {
-    out[key] = rec.ok && 'text' in rec && key.startsWith('file /etc/') ? { ok: true, text: redactText(rec.text) } : rec;
+    if (rec.ok && 'text' in rec && /^file \/proc\/\d+\/cmdline$/.test(key)) {
+      out[key] = isVmProcess(rec.text.split('\0').filter(Boolean)) ? rec : { ok: true, text: '' };
+    } else out[key] = rec.ok && 'text' in rec && key.startsWith('file /etc/') ? { ok: true, text: redactText(rec.text) } : rec;
   }
   return out;
 }

@@ -171,5 +171,6 @@ export function ipLinks(list: Parameters<typeof ipJson>[0]): Record<string, Exec
     [IP_ADDR_CMD]: { stdout: ipJson(list) },
     'ip -j addr show': { stdout: ipJson(list) },
     'ip -j -d link show type bridge': { stdout: ipJson(list.filter((l) => l.kind === 'bridge')) },
+    'ip -j -d link show type tun': { stdout: ipJson(list.filter((l) => l.kind === 'tun')) },
   };
 }

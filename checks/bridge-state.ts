@@ -1,0 +1,67 @@
+// bridge-state: each bridge is up; a LAN bridge (one with a physical port)
+// has carrier on that uplink; the host's address sits on the bridge, not on
+// the enslaved port; no wireless port; STP delays that outlast guests' DHCP.
+import { basicLinks, bridges } from '../src/facts/links.js';
+import { portFacts } from '../src/facts/ports.js';
+import type { Check, Evidence, FixPlan } from '../src/types.js';
+
+const check: Check = {
+  id: 'bridge-state',
+  area: 'bridge',
+  title: () => 'bridges are up and wired as meant',
+  async run(ctx) {
+    const ls = await basicLinks(ctx);
+    const brs = bridges(ls);
+    if (!brs.length) return { status: 'skip', summary: 'no bridge on this host' };
+    const fails: string[] = [];
+    const warns: string[] = [];
+    const evidence: Evidence[] = [];
+    const fixes: FixPlan[] = [];
+    for (const br of brs) {
+      const ports = ls.links.filter((l) => l.master === br.name);
+      const facts = await Promise.all(ports.map(async (p) => ({ p, ...(await portFacts(ctx, p.name)) })));
+      const uplinks = facts.filter((f) => f.physical);
+      const stp = br.bridge?.stp_state;
+      const delay = typeof br.bridge?.forward_delay === 'number' ? br.bridge.forward_delay / 100 : undefined;
+      evidence.push({
+        source: `${ls.source} (${br.name})`,
+        observed: `${br.up ? 'UP' : 'DOWN'}; ports: ${ports.map((p) => `${p.name}${uplinks.some((u) => u.p === p) ? ' (NIC)' : ''}`).join(', ') || 'none'}; addresses: ${br.addrs.map((a) => `${a.local}/${a.prefixlen}`).join(', ') || 'none'}; stp ${stp ?? '?'}, forward_delay ${delay ?? '?'}s`,
+      });
+      if (!br.up) {
+        fails.push(`${br.name} is down`);
+        fixes.push({ id: `bridge-state/up-${br.name}`, title: `bring ${br.name} up`, risk: 'low', root: true, actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'up'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'down'] }] });
+      }
+      for (const w of facts.filter((f) => f.wireless)) {
+        fails.push(`${w.p.name} is a wireless port of ${br.name}: 802.11 cannot bridge frames of other MACs (without 4-address mode); use NAT or routing for guests`);
+      }
+      for (const u of uplinks) {
+        const v4 = u.p.addrs.filter((a) => a.family === 'inet');
+        if (v4.length) {
+          fails.push(`${u.p.name} is a port of ${br.name} but still holds ${v4.map((a) => `${a.local}/${a.prefixlen}`).join(', ')}: the address belongs on ${br.name} (a port's address stops answering once it joins)`);
+        }
+      }
+      if (uplinks.length && !uplinks.some((u) => u.p.lowerUp)) {
+        fails.push(`${br.name}'s uplink ${uplinks.map((u) => u.p.name).join(', ')} has no carrier (cable, switch port, or the link is down)`);
+      }
+      if (!ports.length && !br.addrs.some((a) => a.family === 'inet')) {
+        warns.push(`${br.name} has no ports and no address: guests on it reach nothing but each other`);
+      }
+      if (stp === 1 && delay !== undefined && delay >= 2) {
+        warns.push(`${br.name} runs STP with a ${delay}s forward delay: a new tap forwards nothing for ${delay * 2}s, long enough for a guest's DHCP to give up`);
+        fixes.push({
+          id: `bridge-state/stp-${br.name}`,
+          title: `turn STP off on ${br.name} (or shorten its forward delay)`,
+          risk: 'medium',
+          root: true,
+          explain: 'safe when the bridge has a single uplink; keep STP where redundant links could loop',
+          actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '0'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '1'] }],
+        });
+      }
+    }
+    if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, fixes, details: [...fails.slice(1), ...warns] };
+    if (warns.length) return { status: 'warn', summary: warns[0]!, evidence, fixes, details: warns.slice(1) };
+    return { status: 'pass', summary: `${brs.map((b) => b.name).join(', ')}: up, wired as expected`, evidence };
+  },
+};
+
+export default check;

@@ -1,0 +1,51 @@
+// tap-state: taps the user will run QEMU on are owned by (or usable by) that
+// user, up and on a bridge when meant to be, not stale, not busy in another VM.
+import { tapOwnedBy, tunLinks } from '../src/facts/links.js';
+import { tapHolders } from '../src/facts/procs.js';
+import { targetUser } from '../src/facts/users.js';
+import type { Check, Evidence } from '../src/types.js';
+
+const check: Check = {
+  id: 'tap-state',
+  area: 'tap',
+  title: () => 'taps are usable',
+  async run(ctx) {
+    const ls = await tunLinks(ctx);
+    const taps = ls.links.filter((l) => l.kind === 'tun' && l.tunType === 'tap');
+    if (!taps.length) return { status: 'skip', summary: 'no tap on this host' };
+    const [user, holders] = await Promise.all([targetUser(ctx), tapHolders(ctx)]);
+    const fails: string[] = [];
+    const warns: string[] = [];
+    const evidence: Evidence[] = [];
+    for (const t of taps) {
+      const held = holders.filter((h) => h.iface === t.name);
+      const owner = t.tunOwnerName ?? (t.tunOwner !== undefined ? `uid ${t.tunOwner}` : 'no owner');
+      evidence.push({
+        source: `${ls.source} (${t.name})`,
+        observed: `${t.tunPersist ? 'persistent' : 'transient'}, owner ${owner}, ${t.up ? 'UP' : 'DOWN'}, ${t.master ? `port of ${t.master}` : 'on no bridge'}${held.length ? `, held by pid ${held.map((h) => h.pid).join(', ')}` : ''}`,
+      });
+      if (held.length) {
+        const h = held[0]!;
+        warns.push(`${t.name} is in use by pid ${h.pid} (${h.argv.slice(0, 3).join(' ')}…): a second VM cannot attach to it ("Device or resource busy")`);
+        if (!t.up) warns.push(`${t.name} is held by pid ${h.pid} but DOWN: its guest has no link (script=no leaves bringing it up to you)`);
+        continue;
+      }
+      if (user.uid !== 0 && t.tunPersist) {
+        const hasOwner = t.tunOwner !== undefined || t.tunOwnerName !== undefined;
+        if (hasOwner && !tapOwnedBy(t, user)) {
+          fails.push(`${t.name} belongs to ${owner}: ${user.name}'s QEMU cannot attach to it (could not configure /dev/net/tun (${t.name}): Operation not permitted); recreate it with: ip tuntap add dev ${t.name} mode tap user ${user.name}`);
+        } else if (!hasOwner && t.tunGroup === undefined && t.tunGroupName === undefined) {
+          warns.push(`${t.name} has no owner: only a process with CAP_NET_ADMIN can attach to it (ip tuntap add dev ${t.name} mode tap user ${user.name})`);
+        }
+      }
+      if (t.tunPersist && !t.master && !t.addrs.length) {
+        warns.push(`${t.name} is persistent, used by no process, on no bridge and without an address: stale, or its bridge setup never ran (ip link set ${t.name} master BRIDGE)`);
+      }
+    }
+    if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, details: [...fails.slice(1), ...warns] };
+    if (warns.length) return { status: 'warn', summary: warns[0]!, evidence, details: warns.slice(1) };
+    return { status: 'pass', summary: `${taps.map((t) => t.name).join(', ')}: usable by ${user.name}`, evidence };
+  },
+};
+
+export default check;
