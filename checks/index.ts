@@ -16,6 +16,7 @@ import ifnameMismatch from './ifname-mismatch.js';
 import qemuIfup from './qemu-ifup.js';
 import helperSetuid from './helper-setuid.js';
 import helperAcl from './helper-acl.js';
+import macDuplicate from './mac-duplicate.js';
 
 export const ALL_CHECKS: readonly Check[] = [
   tunModule,
@@ -32,4 +33,5 @@ export const ALL_CHECKS: readonly Check[] = [
   qemuIfup,
   helperSetuid,
   helperAcl,
+  macDuplicate,
 ];
