@@ -17,13 +17,16 @@ const check: Check = {
     const fails: string[] = [];
     const warns: string[] = [];
     const evidence: Evidence[] = [];
+    // With many taps, evidence lists the first few and those with a problem; the summary counts the rest.
+    const MAX_EVIDENCE = 20;
     for (const t of taps) {
       const held = holders.filter((h) => h.iface === t.name);
       const owner = t.tunOwnerName ?? (t.tunOwner !== undefined ? `uid ${t.tunOwner}` : 'no owner');
-      evidence.push({
+      const note = () => evidence.push({
         source: `${ls.source} (${t.name})`,
         observed: `${t.tunPersist ? 'persistent' : 'transient'}, owner ${owner}, ${t.up ? 'UP' : 'DOWN'}, ${t.master ? `port of ${t.master}` : 'on no bridge'}${held.length ? `, held by pid ${held.map((h) => h.pid).join(', ')}` : ''}`,
       });
+      if (evidence.length < MAX_EVIDENCE) note();
       if (held.length) {
         const h = held[0]!;
         warns.push(`${t.name} is in use by pid ${h.pid} (${h.argv.slice(0, 3).join(' ')}…): a second VM cannot attach to it ("Device or resource busy")`);
@@ -42,6 +45,7 @@ const check: Check = {
         warns.push(`${t.name} is persistent, used by no process, on no bridge and without an address: stale, or its bridge setup never ran (ip link set ${t.name} master BRIDGE)`);
       }
     }
+    if (taps.length > evidence.length) evidence.push({ source: ls.source, observed: `${taps.length - evidence.length} more tap(s) not listed` });
     if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, details: [...fails.slice(1), ...warns] };
     if (warns.length) return { status: 'warn', summary: warns[0]!, evidence, details: warns.slice(1) };
     return { status: 'pass', summary: `${taps.map((t) => t.name).join(', ')}: usable by ${user.name}`, evidence };

@@ -8,6 +8,7 @@ import { hostInfo } from './facts/system.js';
 
 export const VERSION = '0.1.0';
 export const CHECK_TIMEOUT_MS = 15000;
+const MAX_DETAILS = 12;
 
 export interface Selection {
   only?: string[];
@@ -53,7 +54,11 @@ async function runOne(ctx: Context, check: Check, timeoutMs: number): Promise<Ou
       fixes,
       durationMs: 0,
     };
-    if (finding.details?.length) result.details = finding.details;
+    if (finding.details?.length) {
+      // A check about 1,000 taps must not print 1,000 lines: keep the first ones and count the rest.
+      const d = finding.details;
+      result.details = d.length > MAX_DETAILS ? [...d.slice(0, MAX_DETAILS), `(+${d.length - MAX_DETAILS} more)`] : d;
+    }
     result.durationMs = round(performance.now() - started);
     return { result, plans: finding.fixes ?? [] };
   } catch (err) {
