@@ -1,0 +1,447 @@
+// Real-kernel scenarios: a broken (or healthy) host built for real inside private
+// mount + network namespaces, diagnosed by the built CLI, replayed from its
+// snapshot outside the namespace, and judged by Debian's real qemu-system-x86_64
+// started as an unprivileged user.
+//
+// Nothing here touches the host's namespaces: every step runs through
+// `nsenter -t PID -m -n` into a sleeper started by
+// `setpriv --pdeathsig KILL unshare -m -n --propagation private --kill-child sleep infinity`
+// (it dies with the test process, even on SIGKILL). Inside it, all scenario state
+// lives on a tmpfs mounted over the scenario's temp dir: /etc is an overlay whose
+// upper dir is on that tmpfs, /dev/net is a fresh tmpfs, the bridge helper is a
+// copy on that tmpfs bind-mounted over /usr/lib/qemu/qemu-bridge-helper. When the
+// sleeper dies, the namespaces go with their links, firewall and mounts; the host
+// keeps only an empty temp dir, which dispose() removes.
+//
+// External programs run as argv arrays. Scenario scripts are fixed bash text
+// (constants in the test files); the only data they get is $T, the tmpfs path.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { isVmProcess } from '../../src/facts/procs.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = join(ROOT, 'bin/qnet.js');
+export const BUNDLE = join(ROOT, 'dist/qnet.js');
+export const FIXTURES = join(ROOT, 'fixtures/real');
+export const TEST_USER = 'qnetuser';
+export const TEST_UID = 4242;
+export const HELPER = '/usr/lib/qemu/qemu-bridge-helper';
+const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const QMP_QUIT = '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n';
+
+export type Status = 'pass' | 'warn' | 'fail' | 'skip' | 'error';
+
+// ---------------------------------------------------------------------------
+// Running programs
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export function run(argv: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: '/',
+      env: { PATH, LC_ALL: 'C', HOME: '/root', NO_COLOR: '1', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? 30_000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut });
+    });
+    child.stdin.on('error', () => {
+      /* the program may exit before reading its input (QEMU failing at start-up) */
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+const which = (prog: string): string | undefined => {
+  for (const d of PATH.split(':')) if (existsSync(join(d, prog))) return join(d, prog);
+  return undefined;
+};
+
+// ---------------------------------------------------------------------------
+// Can the real-kernel tests run here?
+
+export type Need = 'helper' | 'iptables' | 'qemu';
+
+function baseSkipReason(): string {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (process.getuid?.() !== 0) return `not root (uid ${process.getuid?.()}): building namespaces, tun nodes and bridges needs root`;
+  for (const prog of ['unshare', 'nsenter', 'setpriv', 'ip', 'mknod', 'bash']) {
+    if (!which(prog)) return `${prog} is not installed`;
+  }
+  const r = spawnSync('unshare', ['-m', '-n', '--propagation', 'private', 'true'], { encoding: 'utf8' });
+  if (r.status !== 0) return `cannot create mount and network namespaces (unshare -m -n: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()})`;
+  if (!existsSync('/dev/net')) return '/dev/net does not exist on this host, so a tmpfs cannot be mounted there (is the tun driver available?)';
+  return '';
+}
+
+let baseReason: string | undefined;
+export function skipReason(needs: readonly Need[] = []): string {
+  baseReason ??= baseSkipReason();
+  if (baseReason) return baseReason;
+  if (needs.includes('qemu') && !which('qemu-system-x86_64')) return 'qemu-system-x86_64 is not installed (Debian: qemu-system-x86), and QEMU is the judge of these scenarios';
+  if (needs.includes('helper') && !existsSync(HELPER)) return `${HELPER} is not installed (Debian: qemu-system-common)`;
+  if (needs.includes('iptables') && !which('iptables')) return 'iptables is not installed';
+  return '';
+}
+
+// ---------------------------------------------------------------------------
+// Scenario: the namespaces and what runs in them
+
+/**
+ * Shell functions every scenario script can use; fixed text, run with `set -euo pipefail`.
+ *   tun MODE [MINOR]        create /dev/net/tun (char 10:MINOR, default 200) with MODE
+ *   join_group NAME GID     put qnetuser in group NAME (created with GID when missing)
+ *   helper_mode MODE        chmod the scenario's copy of qemu-bridge-helper
+ */
+const PRELUDE = `set -euo pipefail
+tun() { mknod -m "$1" /dev/net/tun c 10 "\${2:-200}"; }
+join_group() {
+  if grep -q "^$1:" /etc/group; then sed -i "/^$1:/{s/:\\$/:qnetuser/;t;s/\\$/,qnetuser/}" /etc/group
+  else echo "$1:x:$2:qnetuser" >> /etc/group; fi
+}
+helper_mode() { chmod "$1" "$T/bin/qemu-bridge-helper"; }
+`;
+
+/** Every scenario starts from this: a known /etc, an empty /dev/net, the test user, a 0755 helper copy. */
+const BASE_SETUP = `
+mount -t tmpfs -o mode=0700 qnet-realkernel "$T"
+mkdir "$T/etc-up" "$T/etc-work" "$T/bin"
+mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T/etc-up,workdir=$T/etc-work" /etc
+mount -t tmpfs -o mode=0755 qnet-realkernel-devnet /dev/net
+ip link set lo up
+if getent passwd qnetuser >/dev/null || getent passwd 4242 >/dev/null; then
+  echo "a user qnetuser or uid 4242 already exists on this host; the scenarios need them free" >&2; exit 1
+fi
+echo 'qnetuser:x:4242:4242:qnet real-kernel test user:/nonexistent:/usr/sbin/nologin' >> /etc/passwd
+echo 'qnetuser:x:4242:' >> /etc/group
+# None of the host's network or QEMU configuration leaks into a scenario (deletions only whiteout the overlay).
+rm -rf /etc/qemu /etc/network/interfaces /etc/network/interfaces.d /etc/netplan \\
+  /etc/NetworkManager/system-connections /etc/systemd/network /etc/udev/rules.d
+# The bridge helper: Debian's binary, as a copy on the tmpfs (not nosuid) bind-mounted over the real path.
+if [ -e ${HELPER} ]; then
+  cp ${HELPER} "$T/bin/qemu-bridge-helper"
+  chown root:root "$T/bin/qemu-bridge-helper"
+  chmod 0755 "$T/bin/qemu-bridge-helper"
+  mount --bind "$T/bin/qemu-bridge-helper" ${HELPER}
+  [ "$(stat -c %d:%i ${HELPER})" = "$(stat -c %d:%i "$T/bin/qemu-bridge-helper")" ]
+  if findmnt -n -o OPTIONS -T ${HELPER} | grep -qw nosuid; then echo "the helper's bind mount is nosuid" >&2; exit 1; fi
+fi
+`;
+
+export interface QemuRun extends RunResult {
+  argv: string[];
+  started: boolean;
+}
+
+export interface QemuSpec {
+  /** The -netdev value; the NIC is always virtio-net-pci,netdev=n0. */
+  netdev: string;
+  /** Run as root, or as qnetuser through setpriv (default). */
+  as?: 'root' | 'user';
+  /** qnetuser's supplementary groups: none (default) or those in the scenario's /etc/group. */
+  groups?: 'clear' | 'init';
+  /** Ambient CAP_NET_ADMIN (so the user can create taps and run ip in /etc/qemu-ifup). */
+  netAdmin?: boolean;
+}
+
+export class Scenario {
+  private disposed = false;
+  private constructor(
+    readonly name: string,
+    /** Host temp dir: snapshots land here, visible outside the namespace. */
+    readonly dir: string,
+    /** $T: the tmpfs inside the namespace (an empty dir on the host). */
+    readonly nsDir: string,
+    readonly pid: number,
+  ) {}
+
+  static async start(name: string): Promise<Scenario> {
+    const dir = mkdtempSync(join(tmpdir(), `qnet-rk-${name}-`));
+    const nsDir = join(dir, 'ns');
+    mkdirSync(nsDir, { mode: 0o700 });
+    const sleeper = spawn('setpriv', ['--pdeathsig', 'KILL', 'unshare', '-m', '-n', '--propagation', 'private', '--kill-child', 'sleep', 'infinity'], {
+      stdio: 'ignore',
+      env: { PATH },
+    });
+    const pid = sleeper.pid;
+    if (pid === undefined) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error('could not start the namespace sleeper');
+    }
+    sleeper.unref();
+    const sc = new Scenario(name, dir, nsDir, pid);
+    try {
+      // unshare(2) happens in the process we started, before it forks sleep: wait for it.
+      const mine = [readlinkSync('/proc/self/ns/mnt'), readlinkSync('/proc/self/ns/net')];
+      const end = Date.now() + 5000;
+      for (;;) {
+        let theirs: string[] = [];
+        try {
+          theirs = [readlinkSync(`/proc/${pid}/ns/mnt`), readlinkSync(`/proc/${pid}/ns/net`)];
+        } catch {
+          /* not there yet, or died */
+        }
+        if (theirs.length === 2 && theirs[0] !== mine[0] && theirs[1] !== mine[1]) break;
+        if (sleeper.exitCode !== null || Date.now() > end) throw new Error(`the namespace sleeper did not come up (exit ${sleeper.exitCode})`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await sc.sh(BASE_SETUP, 'base setup');
+      return sc;
+    } catch (err) {
+      await sc.dispose();
+      throw err;
+    }
+  }
+
+  /** argv run inside the scenario's namespaces. */
+  inNs(argv: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunResult> {
+    if (this.disposed) throw new Error(`scenario ${this.name} is disposed`);
+    return run(['nsenter', '-t', String(this.pid), '-m', '-n', '--', ...argv], opts);
+  }
+
+  /** A fixed bash script inside the namespaces, with the prelude's functions and $T; throws on failure. */
+  async sh(script: string, what = 'setup'): Promise<string> {
+    const r = await this.inNs(['bash', '-c', PRELUDE + script], { env: { T: this.nsDir }, timeoutMs: 30_000 });
+    if (r.code !== 0) throw new Error(`scenario ${this.name}: ${what} failed (exit ${r.code ?? r.signal}):\n${r.stderr.trim()}`);
+    return r.stdout;
+  }
+
+  /** `qnet ARGS` inside the namespaces, as root. */
+  qnet(args: string[]): Promise<RunResult> {
+    return this.inNs([process.execPath, BIN, ...args], { timeoutMs: 60_000 });
+  }
+
+  /** qemu-system-x86_64 with one netdev, frozen (-S), told to quit over QMP. */
+  async qemu(spec: QemuSpec): Promise<QemuRun> {
+    const who =
+      spec.as === 'root'
+        ? []
+        : [
+            'setpriv',
+            `--reuid=${TEST_UID}`,
+            `--regid=${TEST_UID}`,
+            spec.groups === 'init' ? '--init-groups' : '--clear-groups',
+            ...(spec.netAdmin ? ['--inh-caps', '+net_admin', '--ambient-caps', '+net_admin'] : []),
+          ];
+    const argv = [
+      ...who,
+      'qemu-system-x86_64', '-M', 'pc', '-nodefaults', '-display', 'none', '-S', '-no-user-config', '-qmp', 'stdio',
+      '-netdev', spec.netdev, '-device', 'virtio-net-pci,netdev=n0',
+    ];
+    const r = await this.inNs(argv, { input: QMP_QUIT, timeoutMs: 20_000 });
+    // Started: exit 0 after answering the quit command.
+    const started = r.code === 0 && /"event": ?"SHUTDOWN"/.test(r.stdout);
+    return { ...r, argv, started };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    try {
+      process.kill(this.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    // Wait until the process is gone, so its namespaces (and the tmpfs over nsDir) are released.
+    const end = Date.now() + 5000;
+    while (existsSync(`/proc/${this.pid}`) && Date.now() < end) {
+      try {
+        if (/^State:\s+Z/m.test(readFileSync(`/proc/${this.pid}/status`, 'utf8'))) break;
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The doctor's JSON, live and replayed
+
+export interface DoctorResult {
+  id: string;
+  status: Status;
+  summary: string;
+  durationMs?: number;
+  [k: string]: unknown;
+}
+export interface DoctorDoc {
+  schema: string;
+  host: Record<string, unknown>;
+  summary: Record<string, number>;
+  results: DoctorResult[];
+}
+
+function parseDoctor(r: RunResult, where: string): DoctorDoc {
+  let doc: DoctorDoc;
+  try {
+    doc = JSON.parse(r.stdout) as DoctorDoc;
+  } catch {
+    throw new Error(`${where}: qnet doctor --json printed no JSON (exit ${r.code ?? r.signal}); stderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(0, 2000)}`);
+  }
+  if (doc.schema !== 'qnet.doctor/v1') throw new Error(`${where}: schema is ${String(doc.schema)}, not qnet.doctor/v1`);
+  return doc;
+}
+
+const withoutDurations = (doc: DoctorDoc) => doc.results.map(({ durationMs: _d, ...rest }) => rest);
+
+export function assertBundle(): void {
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run build`);
+}
+
+// ---------------------------------------------------------------------------
+// Scenario tables
+
+export interface ScenarioSpec {
+  /** Also the fixture's file name: fixtures/real/<name>.json. */
+  name: string;
+  /** What is broken (or healthy), for the test's title. */
+  title: string;
+  /** Fixed bash text run after the base setup (see PRELUDE for the functions). */
+  setup: string;
+  check: string;
+  expect: Status;
+  /** Key words of the check's summary. */
+  summary: RegExp;
+  /** Other checks whose status this scenario pins (e.g. tun-perms skips when the node is missing). */
+  others?: Record<string, Status>;
+  /**
+   * QEMU as the judge. `starts` must equal (expect !== 'fail') unless `startsAnyway`
+   * says why QEMU works although qnet fails (a security finding, not a broken backend).
+   */
+  qemu?: QemuSpec & { starts: boolean; stderr?: RegExp; startsAnyway?: string };
+}
+
+export const recording = process.env.QNET_RECORD_FIXTURES === '1';
+
+interface SnapshotJson {
+  reads: Record<string, { ok: boolean; text?: string; base64?: string }>;
+  [k: string]: unknown;
+}
+
+/**
+ * What goes into fixtures/real: the snapshot with every non-VM command line blanked.
+ * qnet's own redaction (src/host/redact.ts) blanks only text records, but a command
+ * line holds NUL bytes and is recorded as base64, so it slips through; a fixture must
+ * not carry other processes' command lines (the test runner's, or worse).
+ */
+export function fixtureOf(snapshotText: string): string {
+  const snap = JSON.parse(snapshotText) as SnapshotJson;
+  for (const [key, rec] of Object.entries(snap.reads)) {
+    if (!/^file \/proc\/\d+\/cmdline$/.test(key) || !rec.ok) continue;
+    const raw = rec.text !== undefined ? Buffer.from(rec.text, 'utf8') : rec.base64 !== undefined ? Buffer.from(rec.base64, 'base64') : undefined;
+    if (!raw) continue;
+    const argv = raw.toString('utf8').split('\0').filter(Boolean);
+    if (!isVmProcess(argv)) snap.reads[key] = { ok: true, text: '' };
+  }
+  return JSON.stringify(snap, null, 1) + '\n';
+}
+
+/** Builds, diagnoses, replays and judges one scenario; disposes of it whatever happens. */
+export async function runScenario(spec: ScenarioSpec): Promise<void> {
+  assertBundle();
+  const sc = await Scenario.start(spec.name);
+  try {
+    await sc.sh(spec.setup, 'scenario setup');
+
+    // 2. the live doctor, inside the namespaces
+    const live = await sc.qnet(['doctor', '--json', '--user', TEST_USER]);
+    const doc = parseDoctor(live, `${spec.name} (live)`);
+    const res = doc.results.find((r) => r.id === spec.check);
+
+    // 3. snapshot inside, replay outside
+    const snapFile = join(sc.dir, 'snapshot.json');
+    const snap = await sc.qnet(['snapshot', '-o', snapFile, '--user', TEST_USER]);
+    if (snap.code !== 0) throw new Error(`${spec.name}: qnet snapshot exited ${snap.code ?? snap.signal}: ${snap.stderr}`);
+    const replayRun = await run([process.execPath, BIN, 'doctor', '--snapshot', snapFile, '--json', '--user', TEST_USER], { timeoutMs: 60_000 });
+    const replay = parseDoctor(replayRun, `${spec.name} (replay)`);
+
+    // 4. QEMU, when it judges this check
+    const q = spec.qemu ? await sc.qemu(spec.qemu) : undefined;
+
+    // 5. the fixture: blanked command lines, and it must replay to the same results too
+    let fixtureReplay: DoctorDoc | undefined;
+    if (recording) {
+      mkdirSync(FIXTURES, { recursive: true });
+      const fixture = join(FIXTURES, `${spec.name}.json`);
+      writeFileSync(fixture, fixtureOf(readFileSync(snapFile, 'utf8')), { mode: 0o644 });
+      const fr = await run([process.execPath, BIN, 'doctor', '--snapshot', fixture, '--json', '--user', TEST_USER], { timeoutMs: 60_000 });
+      fixtureReplay = parseDoctor(fr, `${spec.name} (fixture replay)`);
+    }
+
+    const said = res ? `qnet said ${res.status}: ${res.summary}` : `qnet printed no ${spec.check} result`;
+    const qemuSaid = q
+      ? `QEMU (${q.argv.join(' ')}) ${q.started ? 'started (exit 0)' : `failed (exit ${q.code ?? q.signal}${q.timedOut ? ', timed out' : ''})`}: ${q.stderr.trim() || '(no stderr)'}`
+      : '';
+    const context = `[${spec.name}] ${said}${qemuSaid ? `\n${qemuSaid}` : ''}`;
+
+    expect(res, context).toBeDefined();
+    expect(res!.status, context).toBe(spec.expect);
+    expect(res!.summary, context).toMatch(spec.summary);
+    for (const [id, status] of Object.entries(spec.others ?? {})) {
+      const o = doc.results.find((r) => r.id === id);
+      expect(o?.status, `[${spec.name}] ${id}: ${o ? `${o.status}: ${o.summary}` : 'no result'}`).toBe(status);
+    }
+    // Exit code: 1 when anything fails, else 0.
+    expect(live.code, context).toBe(doc.results.some((r) => r.status === 'fail') ? 1 : 0);
+
+    // Replay gives the same results anywhere, durations aside.
+    expect(replay.host.source).toBe('snapshot');
+    expect({ ...replay.host, source: 'live' }).toEqual(doc.host);
+    expect(withoutDurations(replay), `[${spec.name}] replayed results differ from the live run`).toEqual(withoutDurations(doc));
+    expect(replayRun.code).toBe(live.code);
+    if (fixtureReplay) expect(withoutDurations(fixtureReplay), `[${spec.name}] the fixture replays differently`).toEqual(withoutDurations(doc));
+
+    if (q && spec.qemu) {
+      expect(q.timedOut, context).toBe(false);
+      expect(q.started, context).toBe(spec.qemu.starts);
+      if (spec.qemu.stderr) expect(q.stderr, context).toMatch(spec.qemu.stderr);
+    }
+  } finally {
+    await sc.dispose();
+  }
+}
+
+/** One describe block per table; skips (saying why) where the real kernel cannot be used. */
+export function realKernelSuite(title: string, specs: ScenarioSpec[], needs: Need[] = []): void {
+  const reason = skipReason([...needs, ...(specs.some((s) => s.qemu) ? (['qemu'] as const) : [])]);
+  if (reason) console.log(`real-kernel tests skipped (${title}): ${reason}`);
+  for (const s of specs) {
+    // The table itself must say what the contract says: QEMU fails exactly where qnet fails.
+    if (s.qemu && !s.qemu.startsAnyway && s.qemu.starts !== (s.expect !== 'fail')) {
+      throw new Error(`scenario ${s.name}: qemu.starts=${s.qemu.starts} contradicts expect=${s.expect} without startsAnyway`);
+    }
+  }
+  describe.skipIf(reason !== '')(title, () => {
+    beforeAll(assertBundle);
+    for (const s of specs) {
+      it(`${s.name}: ${s.title} → ${s.check} ${s.expect}${s.qemu ? `, QEMU ${s.qemu.starts ? 'starts' : 'fails'}` : ''}`, () => runScenario(s));
+    }
+  });
+}
