@@ -64,6 +64,32 @@ async function runDoctor(opts: CommonOpts): Promise<number> {
   return exitCodeOf(report.results);
 }
 
+async function runLint(cmd: string[], opts: CommonOpts & { pid?: string }): Promise<number> {
+  const { ctx } = makeContext(opts);
+  let argv = cmd;
+  if (opts.pid !== undefined) {
+    if (cmd.length) throw new UsageError('give either --pid or a command line after --, not both');
+    if (!/^\d+$/.test(opts.pid)) throw new UsageError(`--pid ${opts.pid}: not a process ID`);
+    const r = await ctx.host.readFile(`/proc/${opts.pid}/cmdline`);
+    if (!r.ok) throw new UsageError(`--pid ${opts.pid}: cannot read its command line (${r.code})`);
+    argv = r.value.toString('utf8').split('\0').filter(Boolean);
+  }
+  const { lint } = await import('./commands/lint.js');
+  const { summarize } = await import('./engine.js');
+  const report = await lint(ctx, argv);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ schema: 'qnet.lint/v1', qnet: VERSION, kind: report.kind, argv, summary: summarize(report.results), results: report.results }, null, 2) + '\n');
+  } else {
+    const color = useColor(opts);
+    const pc = (await import('picocolors')).default.createColors(color);
+    const { renderResult } = await import('./output/text.js');
+    const lines = [pc.bold(`qnet lint · ${report.kind === 'qemu' ? 'QEMU' : 'UML'} · ${argv[0]}`)];
+    for (const r of report.results) lines.push(...renderResult(r, pc, Boolean(opts.verbose)));
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return exitCodeOf(report.results);
+}
+
 /** The doctor changes nothing, but it says when an earlier fix was left half-applied. */
 async function warnInterrupted(): Promise<void> {
   const { stateDir } = await import('./fixes/executor.js');
@@ -145,6 +171,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addCommon(program.command('snapshot').description('record what the checks read from this host, for replay elsewhere'), false)
     .addOption(new Option('-o, --output <file>', 'where to write the snapshot (- for stdout)').makeOptionMandatory())
     .action(async (opts: CommonOpts & { output: string }) => setExit(await runSnapshot(opts)));
+
+  addCommon(
+    program
+      .command('lint')
+      .description('check a QEMU or UML command line (given after --, or of a running process) against this host')
+      .argument('[cmd...]', 'the command line, after --')
+      .option('--pid <pid>', 'lint the command line of this running process'),
+  ).action(async (cmd: string[], opts: CommonOpts & { pid?: string }) => {
+    setExit(await runLint(cmd, opts));
+  });
 
   program
     .command('fix')

@@ -5,7 +5,10 @@
 export interface OptValue {
   /** The implied first value (the backend type for -netdev/-nic/-net, the driver for -device). */
   type: string;
+  /** The last value of each key. */
   props: Map<string, string>;
+  /** Every key=value in order (hostfwd= may repeat). */
+  pairs: [string, string][];
   raw: string;
 }
 
@@ -23,6 +26,7 @@ export interface Netdev {
   type: string;
   id?: string;
   props: Map<string, string>;
+  pairs: [string, string][];
   raw: string;
 }
 
@@ -52,15 +56,18 @@ export function parseOpts(raw: string): OptValue {
   }
   parts.push(cur);
   const props = new Map<string, string>();
+  const pairs: [string, string][] = [];
   let type = '';
   parts.forEach((p, i) => {
     const eq = p.indexOf('=');
-    if (eq < 0) {
-      if (i === 0) type = p;
-      else props.set(p, 'on');
-    } else props.set(p.slice(0, eq), p.slice(eq + 1));
+    if (eq < 0 && i === 0) type = p;
+    else {
+      const [k, v] = eq < 0 ? [p, 'on'] : [p.slice(0, eq), p.slice(eq + 1)];
+      props.set(k, v);
+      pairs.push([k, v]);
+    }
   });
-  return { type, props, raw };
+  return { type, props, pairs, raw };
 }
 
 export const NIC_MODELS = new Set([
@@ -90,7 +97,7 @@ export function parseQemuCmdline(argv: readonly string[]): QemuCmdline {
         out.nics.push(nic);
       }
     } else if (opt === '-netdev') {
-      const nd: Netdev = { via: '-netdev', type: o.type, props: o.props, raw: val };
+      const nd: Netdev = { via: '-netdev', type: o.type, props: o.props, pairs: o.pairs, raw: val };
       const id = o.props.get('id');
       if (id) nd.id = id;
       out.netdevs.push(nd);
@@ -100,7 +107,7 @@ export function parseQemuCmdline(argv: readonly string[]): QemuCmdline {
         const mac = o.props.get('mac');
         if (mac) nic.mac = mac.toLowerCase();
         out.nics.push(nic);
-        out.netdevs.push({ via: '-nic', type: o.type, props: o.props, raw: val });
+        out.netdevs.push({ via: '-nic', type: o.type, props: o.props, pairs: o.pairs, raw: val });
       }
     } else {
       out.legacyNet.push(o);
@@ -110,7 +117,7 @@ export function parseQemuCmdline(argv: readonly string[]): QemuCmdline {
         if (mac) nic.mac = mac.toLowerCase();
         out.nics.push(nic);
       } else if (o.type !== 'none') {
-        out.netdevs.push({ via: '-net', type: o.type, props: o.props, raw: val });
+        out.netdevs.push({ via: '-net', type: o.type, props: o.props, pairs: o.pairs, raw: val });
       }
     }
   }

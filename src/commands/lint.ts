@@ -1,0 +1,280 @@
+// qnet lint -- CMD... / qnet lint --pid PID: judges a QEMU or UML command
+// line's network options against this host. Results use the qemu-cmdline and
+// hostfwd-port IDs, plus the host checks the command line depends on.
+import { ALL_CHECKS } from '../../checks/index.js';
+import type { Context } from '../context.js';
+import { runChecks, selectChecks, summarize } from '../engine.js';
+import { bridgeHelpers } from '../facts/bridge-helper.js';
+import { basicLinks, validIfname } from '../facts/links.js';
+import { processes } from '../facts/procs.js';
+import { which } from '../facts/system.js';
+import { targetUser } from '../facts/users.js';
+import { describeError, isFile, text } from '../host/host.js';
+import { aclAllows, readBridgeAcl } from '../parse/bridge-conf.js';
+import { isQemuBinary, nicMacs, parseQemuCmdline, type QemuCmdline } from '../parse/qemu-cmdline.js';
+import type { Check, CheckId, Evidence, Finding, Result } from '../types.js';
+import { UsageError } from '../types.js';
+
+const VALUE_OPTS = new Set(['-netdev', '-nic', '-net', '-device', '-M', '-machine', '-m', '-smp', '-drive', '-kernel', '-append', '-name', '-qmp', '-monitor', '-serial', '-display', '-cpu', '-accel', '-hda', '-cdrom', '-boot']);
+
+export interface LintReport {
+  kind: 'qemu' | 'uml';
+  results: Result[];
+}
+
+interface Problem {
+  level: 'fail' | 'warn';
+  text: string;
+}
+
+/** ethN=tuntap,TAP[,MAC[,IP]] from a UML command line. */
+export function umlTaps(argv: readonly string[]): { dev: string; tap: string; mac?: string }[] {
+  const out: { dev: string; tap: string; mac?: string }[] = [];
+  for (const a of argv.slice(1)) {
+    const m = /^(eth\d+)=tuntap,([^,]*)(?:,([^,]*))?/.exec(a);
+    if (m) out.push({ dev: m[1]!, tap: m[2]!, ...(m[3] ? { mac: m[3].toLowerCase() } : {}) });
+  }
+  return out;
+}
+
+function checkShape(argv: readonly string[]): 'qemu' | 'uml' {
+  if (!argv.length || !argv[0]) throw new UsageError('lint needs a command line: qnet lint -- qemu-system-x86_64 ...');
+  if (isQemuBinary(argv[0])) {
+    for (let i = 1; i < argv.length; i++) {
+      if (VALUE_OPTS.has(argv[i]!) && (argv[i + 1] === undefined || (argv[i + 1]!.startsWith('-') && argv[i] !== '-append'))) {
+        throw new UsageError(`malformed command line: ${argv[i]} needs a value`);
+      }
+    }
+    return 'qemu';
+  }
+  if (umlTaps(argv).length || /(^|\/)(linux|vmlinux)(-[\w.]+)?$/.test(argv[0])) return 'uml';
+  throw new UsageError(`not a QEMU or UML command line: ${argv[0]} (expected qemu-system-*, qemu-kvm, kvm, or a UML linux binary)`);
+}
+
+/** The removed `-net ...,vlan=N` pairs, rewritten as -netdev/-device. */
+function modernise(cmd: QemuCmdline): string[] {
+  const byVlan = new Map<string, { nic?: string; backend?: string }>();
+  for (const o of cmd.legacyNet) {
+    const vlan = o.props.get('vlan');
+    if (vlan === undefined) continue;
+    const e = byVlan.get(vlan) ?? {};
+    const props = o.pairs.filter(([k]) => k !== 'vlan' && k !== 'name' && k !== 'model' && k !== 'macaddr');
+    if (o.type === 'nic') {
+      const mac = o.props.get('macaddr');
+      const model = o.props.get('model') ?? 'e1000';
+      e.nic = `-device ${model === 'virtio' ? 'virtio-net-pci' : model},netdev=net${vlan}${mac ? `,mac=${mac}` : ''}`;
+    } else {
+      e.backend = `-netdev ${[o.type, `id=net${vlan}`, ...props.map(([k, v]) => `${k}=${v}`)].join(',')}`;
+    }
+    byVlan.set(vlan, e);
+  }
+  return [...byVlan.values()].map((e) => [e.backend ?? '-netdev user,id=net?', e.nic ?? ''].join(' ').trim());
+}
+
+interface Listener {
+  proto: 'tcp' | 'udp';
+  port: number;
+  inode: string;
+}
+
+async function listeners(ctx: Context): Promise<Listener[]> {
+  const out: Listener[] = [];
+  for (const [proto, file] of [['tcp', '/proc/net/tcp'], ['tcp', '/proc/net/tcp6'], ['udp', '/proc/net/udp'], ['udp', '/proc/net/udp6']] as const) {
+    for (const line of (text(await ctx.host.readFile(file)) ?? '').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      const state = f[3];
+      if (proto === 'tcp' && state !== '0A') continue; // LISTEN
+      const port = parseInt(f[1]!.split(':')[1] ?? '', 16);
+      if (Number.isInteger(port)) out.push({ proto, port, inode: f[9]! });
+    }
+  }
+  return out;
+}
+
+async function socketOwner(ctx: Context, inode: string): Promise<string | undefined> {
+  for (const p of await processes(ctx)) {
+    const fds = await ctx.host.readdir(`/proc/${p.pid}/fd`);
+    if (!fds.ok) continue;
+    for (const fd of fds.value) {
+      const l = await ctx.host.readlink(`/proc/${p.pid}/fd/${fd}`);
+      if (l.ok && l.value === `socket:[${inode}]`) return `pid ${p.pid} (${(p.argv[0] ?? '?').split('/').pop()})`;
+    }
+  }
+  return undefined;
+}
+
+async function netdevBackends(ctx: Context, binary: string): Promise<string[] | undefined> {
+  const path = binary.includes('/') ? binary : await which(ctx, binary);
+  if (!path) return undefined;
+  const r = await ctx.host.exec([path, '-netdev', 'help']);
+  if (!r.ok || r.value.exitCode !== 0) return undefined;
+  return r.value.stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean);
+}
+
+async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<CheckId>): Promise<{ cmdline: Finding; hostfwd: Finding }> {
+  const cmd = parseQemuCmdline(argv);
+  const problems: Problem[] = [];
+  const evidence: Evidence[] = [{ source: 'command line', observed: `${cmd.netdevs.length} backend(s), ${cmd.nics.length} NIC(s)` }];
+  const [ls, user] = await Promise.all([basicLinks(ctx), targetUser(ctx)]);
+  const exists = (n: string) => ls.links.some((l) => l.name === n);
+
+  const vlans = cmd.legacyNet.filter((o) => o.props.has('vlan'));
+  if (vlans.length) {
+    problems.push({ level: 'fail', text: `-net ...,vlan= was removed in QEMU 3.0 (hubs replaced vlans); write instead: ${modernise(cmd).join(' ')}` });
+  }
+  const ids = cmd.netdevs.filter((n) => n.via === '-netdev').map((n) => n.id ?? '');
+  for (const id of new Set(ids)) {
+    if (!id) problems.push({ level: 'fail', text: '-netdev without id=: a NIC cannot refer to it' });
+    else if (ids.filter((x) => x === id).length > 1) problems.push({ level: 'fail', text: `netdev id "${id}" is used twice ("Duplicate ID '${id}' for netdev")` });
+  }
+  for (const nic of cmd.nics) {
+    if (nic.netdev && !ids.includes(nic.netdev)) problems.push({ level: 'fail', text: `${nic.model} refers to netdev "${nic.netdev}", which no -netdev defines` });
+  }
+  const backends = await netdevBackends(ctx, cmd.binary);
+  if (backends) evidence.push({ source: `${cmd.binary} -netdev help`, observed: backends.join(' ') });
+  else problems.push({ level: 'warn', text: `${cmd.binary} is not installed here (or did not answer), so its backends were not checked` });
+
+  for (const nd of cmd.netdevs) {
+    if (backends && nd.type && !backends.includes(nd.type) && nd.type !== 'nic') {
+      problems.push({ level: 'fail', text: `this ${cmd.binary} has no "${nd.type}" backend${nd.type === 'user' ? ' (QEMU 7.2+ built without libslirp)' : ''}; it has: ${backends.join(', ')}` });
+    }
+    const ifname = nd.props.get('ifname');
+    if (ifname !== undefined && !validIfname(ifname)) {
+      const long = Buffer.byteLength(ifname) > 15;
+      // QEMU copies the name into a 16-byte buffer: a long name is cut, silently (checked with QEMU 7.2).
+      problems.push(
+        long && validIfname(Buffer.from(ifname).subarray(0, 15).toString())
+          ? { level: 'warn', text: `ifname "${ifname}" is ${Buffer.byteLength(ifname)} bytes: QEMU silently cuts it to "${Buffer.from(ifname).subarray(0, 15).toString()}", which scripts and bridge configs naming the full name will not find` }
+          : { level: 'fail', text: `ifname "${ifname}" is not a name Linux accepts (1 to 15 bytes, no spaces, '/' or ':')` },
+      );
+    }
+    if (nd.type === 'tap' && !nd.props.has('fd') && !nd.props.has('fds')) {
+      triggered.add('tun-perms');
+      for (const [key, def, checkId] of [['script', '/etc/qemu-ifup', 'qemu-ifup'], ['downscript', '/etc/qemu-ifdown', 'qemu-ifup']] as const) {
+        const v = nd.props.get(key);
+        if (v === 'no' || v === '') continue;
+        const path = v ?? def;
+        if (path === def) triggered.add(checkId);
+        const st = await ctx.host.stat(path);
+        if (!st.ok) problems.push({ level: 'fail', text: `${key} ${path}: ${describeError(st)} (QEMU: "could not launch network script ${path}"); pass ${key}=no if the tap is set up by hand` });
+        else if (!isFile(st.value) || (st.value.mode & 0o111) === 0) problems.push({ level: 'fail', text: `${key} ${path} is not an executable file` });
+      }
+      if (ifname && validIfname(ifname)) {
+        if (!exists(ifname) && user.uid !== 0) {
+          problems.push({ level: 'warn', text: `tap ${ifname} does not exist: QEMU run by ${user.name} can create it only with CAP_NET_ADMIN (pre-create it: ip tuntap add dev ${ifname} mode tap user ${user.name})` });
+        }
+        if (exists(ifname)) triggered.add('tap-state');
+      }
+      if (nd.props.get('vhost') === 'on') {
+        triggered.add('vhost-net');
+        const vh = await ctx.host.stat('/dev/vhost-net');
+        if (!vh.ok) problems.push({ level: 'fail', text: 'vhost=on, but /dev/vhost-net does not exist' });
+      }
+    }
+    if (nd.type === 'bridge') {
+      triggered.add('helper-setuid');
+      triggered.add('helper-acl');
+      triggered.add('tun-perms');
+      const br = nd.props.get('br') ?? 'br0';
+      if (!exists(br)) problems.push({ level: 'fail', text: `bridge ${br} does not exist (the helper fails: "failed to get mtu of bridge \`${br}'")` });
+      const helper = nd.props.get('helper');
+      const found = await bridgeHelpers(ctx);
+      const path = helper ?? found.helpers.find((h) => h.isDefault)?.path;
+      if (path) {
+        const st = await ctx.host.stat(path);
+        if (!st.ok) problems.push({ level: 'fail', text: `helper ${path}: ${describeError(st)}` });
+      }
+      const acl = await readBridgeAcl(ctx);
+      if (!acl.unusable && !aclAllows(acl.rules, br)) problems.push({ level: 'fail', text: `/etc/qemu/bridge.conf does not allow ${br} ("access denied by acl file")` });
+    }
+  }
+
+  // MACs: within this command line, and against running VMs.
+  const macs = nicMacs(cmd);
+  const seen = new Map<string, number>();
+  for (const m of macs) seen.set(m.mac, (seen.get(m.mac) ?? 0) + 1);
+  for (const [mac, n] of seen) if (n > 1) problems.push({ level: 'fail', text: `MAC ${mac} is given to ${n} NICs of this VM` });
+  const running = (await processes(ctx)).filter((p) => isQemuBinary(p.argv[0] ?? '') && p.argv.join('\0') !== argv.join('\0'));
+  for (const p of running) {
+    const theirs = new Set(nicMacs(parseQemuCmdline(p.argv)).map((m) => m.mac));
+    for (const m of macs) {
+      if (theirs.has(m.mac)) {
+        triggered.add('mac-duplicate');
+        problems.push({ level: 'fail', text: `MAC ${m.mac}${m.defaulted ? " (QEMU's default; give this NIC mac=)" : ''} is already used by running VM pid ${p.pid}` });
+      }
+    }
+  }
+
+  // hostfwd host ports.
+  const fwds = cmd.netdevs.filter((n) => n.type === 'user').flatMap((n) => n.pairs.filter(([k]) => k === 'hostfwd').map(([, v]) => v));
+  let hostfwd: Finding;
+  if (!fwds.length) hostfwd = { status: 'skip', summary: 'no hostfwd= on this command line' };
+  else {
+    const socks = await listeners(ctx);
+    const taken: string[] = [];
+    const bad: string[] = [];
+    for (const f of fwds) {
+      const m = /^(tcp|udp)?:([^:]*):(\d+)-([^:]*):(\d+)$/.exec(f);
+      if (!m) {
+        bad.push(`hostfwd=${f} is not [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport`);
+        continue;
+      }
+      const proto = (m[1] ?? 'tcp') as 'tcp' | 'udp';
+      const port = Number(m[3]);
+      const hit = socks.find((s) => s.proto === proto && s.port === port);
+      if (hit) taken.push(`${proto} port ${port} is taken by ${(await socketOwner(ctx, hit.inode)) ?? 'another process'}`);
+    }
+    hostfwd =
+      bad.length || taken.length
+        ? { status: 'fail', summary: [...bad, ...taken].join('; '), details: ['QEMU then fails with: Could not set up host forwarding rule'] }
+        : { status: 'pass', summary: `hostfwd ports free: ${fwds.join(', ')}` };
+  }
+  const fails = problems.filter((p) => p.level === 'fail');
+  const warns = problems.filter((p) => p.level === 'warn');
+  const cmdline: Finding = fails.length
+    ? { status: 'fail', summary: fails[0]!.text, evidence, details: [...fails.slice(1), ...warns].map((p) => p.text) }
+    : warns.length
+      ? { status: 'warn', summary: warns[0]!.text, evidence, details: warns.slice(1).map((p) => p.text) }
+      : { status: 'pass', summary: 'the network options are valid for this host', evidence };
+  return { cmdline, hostfwd };
+}
+
+async function lintUml(ctx: Context, argv: readonly string[], triggered: Set<CheckId>): Promise<Finding> {
+  const taps = umlTaps(argv);
+  if (!taps.length) return { status: 'skip', summary: 'no ethN=tuntap,... network option' };
+  triggered.add('tun-perms');
+  const ls = await basicLinks(ctx);
+  const problems: string[] = [];
+  for (const t of taps) {
+    if (!t.tap) {
+      problems.push(`${t.dev}=tuntap with no tap name uses the uml_net helper, which needs setuid root`);
+      continue;
+    }
+    if (!validIfname(t.tap)) problems.push(`${t.dev}: tap name "${t.tap}" is not a valid interface name`);
+    else if (!ls.links.some((l) => l.name === t.tap)) problems.push(`${t.dev}: tap ${t.tap} does not exist (tunctl -u USER -t ${t.tap}, or ip tuntap add dev ${t.tap} mode tap user USER)`);
+    else triggered.add('tap-state');
+  }
+  return problems.length ? { status: 'fail', summary: problems[0]!, details: problems.slice(1) } : { status: 'pass', summary: `UML taps ${taps.map((t) => t.tap).join(', ')} exist` };
+}
+
+export async function lint(ctx: Context, argv: readonly string[]): Promise<LintReport> {
+  const kind = checkShape(argv);
+  const triggered = new Set<CheckId>();
+  const own: Check[] = [];
+  if (kind === 'qemu') {
+    const { cmdline, hostfwd } = await lintQemu(ctx, argv, triggered);
+    own.push({ id: 'qemu-cmdline', area: 'lint', title: () => 'QEMU network options', run: async () => cmdline });
+    own.push({ id: 'hostfwd-port', area: 'lint', title: () => 'hostfwd host ports are free', run: async () => hostfwd });
+  } else {
+    const f = await lintUml(ctx, argv, triggered);
+    own.push({ id: 'qemu-cmdline', area: 'lint', title: () => 'UML network options', run: async () => f });
+  }
+  const known = new Set(ALL_CHECKS.map((c) => c.id));
+  const wanted = [...triggered].filter((id) => known.has(id));
+  const host = wanted.length ? selectChecks(ALL_CHECKS, { only: wanted }) : [];
+  const results = await runChecks(ctx, [...own, ...host]);
+  return { kind, results };
+}
+
+export { summarize };
