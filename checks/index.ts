@@ -17,6 +17,8 @@ import qemuIfup from './qemu-ifup.js';
 import helperSetuid from './helper-setuid.js';
 import helperAcl from './helper-acl.js';
 import macDuplicate from './mac-duplicate.js';
+import guestDhcp from './guest-dhcp.js';
+import guestRoute from './guest-route.js';
 
 export const ALL_CHECKS: readonly Check[] = [
   tunModule,
@@ -34,4 +36,6 @@ export const ALL_CHECKS: readonly Check[] = [
   helperSetuid,
   helperAcl,
   macDuplicate,
+  guestDhcp,
+  guestRoute,
 ];

@@ -19,6 +19,7 @@ interface CommonOpts {
   skip?: string[];
   verbose?: boolean;
   color?: boolean;
+  guest?: boolean;
 }
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -41,11 +42,11 @@ function loadSnapshot(path: string): SnapshotFile {
 function makeContext(opts: CommonOpts): { ctx: Context; caching?: CachingHost } {
   if (opts.snapshot) {
     const snap = loadSnapshot(opts.snapshot);
-    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: opts.user, source: 'snapshot' });
+    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: opts.user, source: 'snapshot', guest: opts.guest });
     return { ctx };
   }
   const caching = new CachingHost(new LiveHost());
-  return { ctx: new Context({ host: caching, invoker: liveInvoker(), user: opts.user, source: 'live' }), caching };
+  return { ctx: new Context({ host: caching, invoker: liveInvoker(), user: opts.user, source: 'live', guest: opts.guest }), caching };
 }
 
 async function runDoctor(opts: CommonOpts): Promise<number> {
@@ -151,7 +152,8 @@ function addCommon(cmd: Command, withSnapshot = true): Command {
     .option('--only <ids>', 'run only these check IDs (comma-separated)', list)
     .option('--skip <ids>', 'skip these check IDs (comma-separated)', list)
     .option('-v, --verbose', 'show the evidence of passing checks too')
-    .option('--no-color', 'no colour (also: NO_COLOR)');
+    .option('--no-color', 'no colour (also: NO_COLOR)')
+    .option('--guest', 'run the guest-side checks even if no hypervisor is detected');
   if (withSnapshot) cmd.option('--snapshot <file>', 'read the host from a qnet snapshot instead of this system');
   return cmd;
 }

@@ -9,6 +9,8 @@ export interface ContextOptions {
   /** --user NAME */
   user?: string;
   source: 'live' | 'snapshot';
+  /** --guest: run the guest-side checks even when no hypervisor is detected. */
+  guest?: boolean;
 }
 
 export class Context {
@@ -16,6 +18,7 @@ export class Context {
   readonly invoker: Invoker;
   readonly userOption: string | undefined;
   readonly source: 'live' | 'snapshot';
+  readonly forceGuest: boolean;
   private readonly memos = new Map<string, Promise<unknown>>();
 
   constructor(opts: ContextOptions) {
@@ -23,6 +26,7 @@ export class Context {
     this.invoker = opts.invoker;
     this.userOption = opts.user;
     this.source = opts.source;
+    this.forceGuest = Boolean(opts.guest);
   }
 
   /** Computes `fn` once per key for the whole run; concurrent callers share the promise. */

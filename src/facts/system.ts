@@ -126,7 +126,7 @@ export async function hostInfo(ctx: Context): Promise<HostInfo> {
     kernelRelease(ctx),
     ctx.host.readFile('/etc/os-release'),
     targetUser(ctx),
-    isGuest(ctx),
+    ctx.forceGuest ? Promise.resolve(true) : isGuest(ctx),
   ]);
   return {
     hostname: text(hostname)?.trim() ?? 'unknown',

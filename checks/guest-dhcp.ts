@@ -1,0 +1,38 @@
+// guest-dhcp: inside a VM, no interface is stuck on a 169.254 link-local
+// address, the fallback when DHCP got no answer (seed 003).
+import { guestMode } from '../src/facts/guest.js';
+import { basicLinks } from '../src/facts/links.js';
+import type { Check } from '../src/types.js';
+
+const check: Check = {
+  id: 'guest-dhcp',
+  area: 'guest',
+  title: () => 'the guest got its address from DHCP',
+  async run(ctx) {
+    if (!(await guestMode(ctx))) return { status: 'skip', summary: 'not a guest (no hypervisor detected; --guest forces the guest checks)' };
+    const ls = await basicLinks(ctx);
+    const stuck = ls.links.filter((l) => {
+      const v4 = l.addrs.filter((a) => a.family === 'inet');
+      return v4.length > 0 && v4.every((a) => a.local.startsWith('169.254.'));
+    });
+    const evidence = ls.links
+      .filter((l) => l.name !== 'lo')
+      .map((l) => ({ source: `${ls.source} (${l.name})`, observed: l.addrs.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`).join(', ') || 'no IPv4 address' }));
+    if (!stuck.length) return { status: 'pass', summary: 'no interface is stuck on a 169.254 link-local address', evidence };
+    return {
+      status: 'fail',
+      summary: `${stuck.map((l) => l.name).join(', ')} fell back to a 169.254 link-local address: its DHCP request got no answer`,
+      evidence,
+      details: [
+        'Likely causes on the host side:',
+        '- user networking (-netdev user) answers DHCP itself: if you use it, the guest NIC is not attached to that netdev (check -device ...,netdev=ID)',
+        '- a tap with nothing behind it: the tap is on no bridge, or the bridge has no DHCP server (qnet doctor on the host: tap-state, bridge-state)',
+        '- br_netfilter handing bridged DHCP to a FORWARD DROP policy (br-netfilter on the host)',
+        '- a routed/NAT tap (seed 003) needs a DHCP server on the host (dnsmasq) or a static address in the guest',
+        '- STP forward delay on the host bridge outlasting the DHCP client (bridge-state)',
+      ],
+    };
+  },
+};
+
+export default check;
