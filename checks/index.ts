@@ -16,6 +16,7 @@ import ifnameMismatch from './ifname-mismatch.js';
 import qemuIfup from './qemu-ifup.js';
 import helperSetuid from './helper-setuid.js';
 import helperAcl from './helper-acl.js';
+import qemuNetdev from './qemu-netdev.js';
 import macDuplicate from './mac-duplicate.js';
 import guestDhcp from './guest-dhcp.js';
 import guestRoute from './guest-route.js';
@@ -35,6 +36,7 @@ export const ALL_CHECKS: readonly Check[] = [
   qemuIfup,
   helperSetuid,
   helperAcl,
+  qemuNetdev,
   macDuplicate,
   guestDhcp,
   guestRoute,

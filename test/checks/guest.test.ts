@@ -51,3 +51,27 @@ describe('guest-route', () => {
     expect(defaultRoutes(routeVia('eth0', '010200C0'))).toEqual([{ dev: 'eth0', gateway: '192.0.2.1' }]);
   });
 });
+
+describe('qemu-netdev', async () => {
+  const { default: qemuNetdev } = await import('../../checks/qemu-netdev.js');
+  const help = (types: string[]) => ({ stdout: `Available netdev backend types:\n${types.join('\n')}\n` });
+  const host = (types: string[] | null): FakeSpec => ({
+    files: { '/proc/sys/kernel/arch': 'x86_64\n' },
+    dirs: { '/usr/bin': ['qemu-img', 'qemu-system-i386', 'qemu-system-x86_64'] },
+    exec: { '/usr/bin/qemu-system-x86_64 -netdev help': types ? help(types) : { exitCode: 1, stderr: 'error while loading shared libraries: libslirp.so.0' } },
+  });
+  it('passes with user, tap and bridge (Debian 12)', async () => {
+    expect((await runCheck(qemuNetdev, fakeHost(host(['socket', 'tap', 'user', 'bridge'])))).status).toBe('pass');
+  });
+  it('warns for a build without libslirp (no user backend)', async () => {
+    const r = await runCheck(qemuNetdev, fakeHost(host(['socket', 'tap', 'bridge'])));
+    expect(r.status).toBe('warn');
+    expect(r.summary).toContain('no user backend');
+  });
+  it('fails when the binary does not run', async () => {
+    expect((await runCheck(qemuNetdev, fakeHost(host(null)))).status).toBe('fail');
+  });
+  it('fails when no QEMU is installed', async () => {
+    expect((await runCheck(qemuNetdev, fakeHost({ dirs: { '/usr/bin': ['ls'] } }))).summary).toMatch(/no qemu-system-\* binary/);
+  });
+});
