@@ -130,6 +130,7 @@ async function runSnapshot(opts: CommonOpts & { output: string }): Promise<numbe
     createdAt: new Date().toISOString(),
     invoker: ctx.invoker,
     host: { ...report.host },
+    results: report.results,
     reads: redactReads(await caching!.records()),
   };
   const body = JSON.stringify(snap, null, 1) + '\n';

@@ -103,6 +103,13 @@ describe('snapshot and replay', () => {
     const { source: _b, ...replayHost } = replay.host;
     expect(replayHost).toEqual(liveHost);
   });
+  it('the snapshot carries the results it was recorded with, and replay reproduces them', () => {
+    const file = join(dir, 'own.json');
+    expect(qnet(['snapshot', '-o', file]).code).toBe(0);
+    const snap = JSON.parse(readFileSync(file, 'utf8'));
+    const replay = JSON.parse(qnet(['doctor', '--json', '--snapshot', file]).stdout);
+    expect(stripDurations(replay.results)).toEqual(stripDurations(snap.results));
+  });
   it('a read the snapshot lacks is "not captured", never a silent ENOENT', () => {
     const file = join(dir, 'live2.json');
     expect(qnet(['snapshot', '-o', file]).code).toBe(0);

@@ -19,6 +19,8 @@ export interface SnapshotFile {
   createdAt: string;
   invoker: Invoker;
   host: Record<string, unknown>;
+  /** What the doctor concluded while recording (durations included): what the reporter saw. */
+  results?: unknown[];
   reads: Record<string, ReadRecord>;
 }
 
@@ -50,6 +52,7 @@ const fileSchema = v.object({
     uid: v.number(), euid: v.number(), user: v.nullable(v.string()), sudoUser: v.nullable(v.string()),
   }),
   host: v.record(v.string(), v.unknown()),
+  results: v.optional(v.array(v.unknown())),
   reads: v.record(v.string(), recordSchema),
 });
 
