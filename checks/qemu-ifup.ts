@@ -1,12 +1,153 @@
-// qemu-ifup: placeholder until the check lands.
-import type { Check } from '../src/types.js';
+// qemu-ifup: /etc/qemu-ifup and /etc/qemu-ifdown exist, are executable by the
+// user who runs QEMU, start with a valid interpreter line, and attach the tap
+// to a bridge that exists. QEMU execv()s the script itself (no shell): a
+// missing file, a missing #! line or a bad interpreter all end in
+// "could not launch network script" (seed 001).
+import { shellQuote } from '../src/fixes/preview.js';
+import { routesAndArp } from '../src/facts/guest.js';
+import { basicLinks, bridges, validIfname } from '../src/facts/links.js';
+import { which } from '../src/facts/system.js';
+import { modeAllows, targetUser } from '../src/facts/users.js';
+import { describeError, isFile, isSymlink, modeString, NOT_CAPTURED, text } from '../src/host/host.js';
+import { scriptFacts } from '../src/parse/ifup-script.js';
+import type { Check, Evidence, FixPlan } from '../src/types.js';
+
+export const IFUP = '/etc/qemu-ifup';
+export const IFDOWN = '/etc/qemu-ifdown';
+
+export function ifupScript(bridge: string): string {
+  return [
+    '#!/bin/sh',
+    `# qnet: QEMU runs this with the tap's name as $1; it joins bridge ${bridge} and comes up.`,
+    'set -e',
+    `br=${shellQuote(bridge)}`,
+    'ip link set dev "$1" master "$br" up',
+    '',
+  ].join('\n');
+}
+
+export const IFDOWN_SCRIPT = [
+  '#!/bin/sh',
+  '# qnet: QEMU runs this with the tap\'s name as $1 when the VM stops.',
+  'ip link set dev "$1" nomaster 2>/dev/null || true',
+  'ip link set dev "$1" down 2>/dev/null || true',
+  '',
+].join('\n');
+
+const FAIL_MSG = (p: string) => `QEMU then fails with: could not launch network script ${p} (qemu-kvm: "${p}: could not launch network script"), then "Device 'tap' could not be initialized"`;
 
 const check: Check = {
   id: 'qemu-ifup',
   area: 'qemu',
-  title: () => 'qemu-ifup',
-  async run() {
-    return { status: 'skip', summary: 'not implemented yet' };
+  title: () => '/etc/qemu-ifup and /etc/qemu-ifdown work',
+  async run(ctx) {
+    const [user, ls] = await Promise.all([targetUser(ctx), basicLinks(ctx)]);
+    const brs = bridges(ls).map((b) => b.name);
+    const evidence: Evidence[] = [];
+    const fails: string[] = [];
+    const warns: string[] = [];
+    const details: string[] = [];
+    let rewrite = false;
+
+    for (const path of [IFUP, IFDOWN]) {
+      const down = path === IFDOWN;
+      const [lst, st] = await Promise.all([ctx.host.lstat(path), ctx.host.stat(path)]);
+      if (!st.ok && st.code === NOT_CAPTURED) return { status: 'skip', summary: `${path} was not captured in the snapshot` };
+      if (lst.ok && isSymlink(lst.value)) {
+        const t = await ctx.host.readlink(path);
+        evidence.push({ source: `readlink ${path}`, observed: t.ok ? t.value : describeError(t) });
+      }
+      if (!st.ok) {
+        evidence.push({ source: `stat ${path}`, observed: describeError(st) });
+        if (down) warns.push(`${path} is missing: QEMU complains when the VM stops and leaves the tap as it was`);
+        else {
+          fails.push(`${path} is missing: -netdev tap (or -net tap) without script=no runs it`);
+          details.push(FAIL_MSG(path));
+        }
+        rewrite = true;
+        continue;
+      }
+      const s = st.value;
+      evidence.push({ source: `stat ${path}`, observed: `${modeString(s.mode)} ${s.uid}:${s.gid}` });
+      if (!isFile(s)) {
+        (down ? warns : fails).push(`${path} is not a regular file`);
+        rewrite = true;
+        continue;
+      }
+      if (!modeAllows(user, s, 1)) {
+        (down ? warns : fails).push(`${path} is not executable by ${user.name} (${modeString(s.mode)}), and QEMU runs it as the user who starts QEMU`);
+        if (!down) details.push(FAIL_MSG(path));
+      }
+      const body = await ctx.host.readFile(path);
+      if (!body.ok) {
+        warns.push(`${path} cannot be read here (${describeError(body)}); its contents were not checked`);
+        continue;
+      }
+      const facts = scriptFacts(text(body) ?? '');
+      const sb = facts.shebang;
+      if (!sb) {
+        (down ? warns : fails).push(`${path} has no #! line: QEMU executes it directly and the kernel refuses it (Exec format error)`);
+        rewrite = true;
+      } else {
+        evidence.push({ source: `read ${path} (line 1)`, observed: `#!${sb.interpreter}${sb.args ? ` ${sb.args}` : ''}${sb.crlf ? ' (ends in CR: a CRLF file)' : ''}` });
+        if (sb.crlf) {
+          (down ? warns : fails).push(`${path} has Windows line endings: the kernel looks for the interpreter "${sb.interpreter}\\r", which does not exist`);
+          rewrite = true;
+        } else {
+          const ist = await ctx.host.stat(sb.interpreter);
+          if (!ist.ok || !isFile(ist.value) || (ist.value.mode & 0o111) === 0) {
+            (down ? warns : fails).push(`${path} names the interpreter ${sb.interpreter}, which ${ist.ok ? 'is not an executable file' : 'does not exist'}`);
+            rewrite = true;
+          }
+        }
+      }
+      for (const b of facts.bridges) {
+        if (!brs.includes(b.name)) {
+          (down ? warns : fails).push(`${path}:${b.line} attaches the tap to bridge ${b.name}, which does not exist${brs.length ? ` (bridges here: ${brs.join(', ')})` : ''}`);
+          rewrite = true;
+        }
+      }
+      if (facts.needsBrctl && !(await which(ctx, 'brctl'))) {
+        (down ? warns : fails).push(`${path} uses brctl, but bridge-utils is not installed (use ip link set "$1" master BR instead)`);
+        rewrite = true;
+      }
+      if (!down && facts.dynamic && !facts.bridges.length) {
+        // Debian's stock script: the bridge is the device of the default route, if that is a bridge.
+        const { routes } = await routesAndArp(ctx);
+        const devs = routes.map((r) => r.dev);
+        evidence.push({ source: 'read /proc/net/route', observed: devs.length ? `default route via ${devs.join(', ')}` : 'no default route' });
+        if (!devs.some((d) => brs.includes(d))) {
+          warns.push(`${path} picks its bridge at run time from the default route, which goes via ${devs.join(', ') || 'nothing'}, not a bridge: the tap comes up on no bridge`);
+          rewrite = brs.length > 0;
+        }
+      }
+    }
+
+    const fixes: FixPlan[] = [];
+    const target = brs.find((b) => validIfname(b) && !/^(docker|virbr|cni|podman)/.test(b)) ?? brs.find((b) => validIfname(b));
+    if (rewrite || fails.length) {
+      if (target) {
+        fixes.push({
+          id: 'qemu-ifup/write',
+          title: `write ${IFUP} and ${IFDOWN} for bridge ${target} (iproute2, quoted, 0755 root)`,
+          risk: 'low',
+          root: true,
+          explain: `the tap joins ${target} when QEMU starts; a user who runs QEMU still needs CAP_NET_ADMIN for the script's ip commands (or use -netdev bridge)`,
+          actions: [
+            { kind: 'write-file', path: IFUP, content: ifupScript(target), mode: 0o755, uid: 0, gid: 0 },
+            { kind: 'write-file', path: IFDOWN, content: IFDOWN_SCRIPT, mode: 0o755, uid: 0, gid: 0 },
+          ],
+        });
+      } else {
+        details.push('No bridge exists yet to attach taps to: create one first (see seed 004: nmcli or /etc/network/interfaces.d), then qnet fix writes the scripts.');
+      }
+      details.push(
+        'Alternatives without scripts: a tap pre-created for the user, attached by hand, with -netdev tap,id=n0,ifname=tap0,script=no,downscript=no; or -netdev bridge,id=n0,br=BRIDGE through qemu-bridge-helper.',
+      );
+    }
+    if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, fixes, details: [...fails.slice(1), ...warns, ...details] };
+    if (warns.length) return { status: 'warn', summary: warns[0]!, evidence, fixes, details: [...warns.slice(1), ...details] };
+    return { status: 'pass', summary: `${IFUP} and ${IFDOWN} are executable scripts${brs.length ? ` (bridges: ${brs.join(', ')})` : ''}`, evidence };
   },
 };
 
