@@ -1,13 +1,173 @@
-// ifname-mismatch: placeholder until the check lands.
-import type { Check } from '../src/types.js';
+// ifname-mismatch: every interface named in network config exists. Seed 000:
+// /etc/network/interfaces configures eth0, the NIC is enp0s3 (predictable
+// names), and the udev rule meant to rename it says ATTR{address}="..." (an
+// assignment, so it matches every NIC).
+import type { Context } from '../src/context.js';
+import { configNames } from '../src/facts/ifnames.js';
+import { basicLinks, validIfname, type Link } from '../src/facts/links.js';
+import { portFacts } from '../src/facts/ports.js';
+import { text } from '../src/host/host.js';
+import { fixUdevLine, type NameRef } from '../src/parse/netconfig.js';
+import type { Check, Evidence, Finding, FixPlan } from '../src/types.js';
+
+interface Missing {
+  ref: NameRef;
+  suggestion?: Link;
+  why?: string;
+}
+
+async function suggest(ctx: Context, ref: NameRef, links: Link[], referenced: Set<string>): Promise<{ link?: Link; why?: string }> {
+  if (ref.mac) {
+    const byMac = links.find((l) => l.mac === ref.mac);
+    if (byMac) return { link: byMac, why: 'same MAC' };
+  }
+  const nics: Link[] = [];
+  for (const l of links) {
+    if (l.name === 'lo' || l.kind === 'bridge' || referenced.has(l.name)) continue;
+    if ((await portFacts(ctx, l.name)).physical) nics.push(l);
+  }
+  const predictable = nics.filter((l) => /^(en|wl|ww)/.test(l.name));
+  if (/^eth\d+$/.test(ref.name) && predictable.length === 1) return { link: predictable[0]!, why: 'predictable name of the only unconfigured NIC' };
+  if (nics.length === 1) return { link: nics[0]!, why: 'the only NIC no config names' };
+  return {};
+}
+
+function renameInFile(body: string, from: string, to: string): string {
+  const re = new RegExp(`(^|[\\s:=,"'\\[])${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=$|[\\s:,"'\\]#.])`, 'gm');
+  return body.replace(re, (_m, pre: string) => `${pre}${to}`);
+}
+
+export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promise<Finding> {
+  const [names, ls] = await Promise.all([configNames(ctx), basicLinks(ctx)]);
+  if (names.notCaptured && !names.files.length) return { status: 'skip', summary: 'the network config files were not captured in the snapshot' };
+  const exists = new Set(ls.links.map((l) => l.name));
+  const referenced = new Set(names.refs.map((r) => r.name));
+  const evidence: Evidence[] = [{ source: ls.source, observed: ls.links.map((l) => `${l.name}${l.mac && l.name !== 'lo' ? ` (${l.mac})` : ''}`).join(', ') }];
+  for (const f of names.files) evidence.push({ source: `read ${f}`, observed: [...new Set(names.refs.filter((r) => r.file === f).map((r) => r.name))].join(', ') || 'no interface names' });
+  const fails: string[] = [];
+  const warns: string[] = names.notes.filter((n) => n.level === 'warn').map((n) => n.text);
+  const details: string[] = names.notes.filter((n) => n.level === 'info').map((n) => n.text);
+  const fixes: FixPlan[] = [];
+  const missing: Missing[] = [];
+
+  const reported = new Map<string, string[]>();
+  for (const ref of names.refs) {
+    if (exists.has(ref.name) || ref.role === 'rename') continue;
+    const where = `${ref.file}:${ref.line}`;
+    // One line per missing name and file; later mentions are listed with the first.
+    const key = `${ref.file}\0${ref.name}`;
+    if (reported.has(key)) {
+      reported.get(key)!.push(String(ref.line));
+      continue;
+    }
+    reported.set(key, []);
+    if (!validIfname(ref.name)) {
+      fails.push(`${where} names "${ref.name}", which can never exist (interface names have 1 to 15 bytes, no spaces, '/' or ':')`);
+      continue;
+    }
+    if (ref.role === 'defined') warns.push(`${where} defines ${ref.name}, which does not exist yet: bring it up (ifup ${ref.name}, netplan apply, or nmcli connection up)`);
+    else if (ref.role === 'bridge') {
+      if (ref.file.includes('bridge.conf')) warns.push(`${where} allows bridge ${ref.name}, which does not exist`);
+      else fails.push(`${where} attaches taps to bridge ${ref.name}, which does not exist`);
+    } else {
+      const s = await suggest(ctx, ref, ls.links, referenced);
+      missing.push({ ref, ...(s.link ? { suggestion: s.link } : {}), ...(s.why ? { why: s.why } : {}) });
+      fails.push(
+        `${where} configures ${ref.name}, which does not exist` +
+          (s.link ? `; the NIC here is ${s.link.name}${s.link.mac ? ` (${s.link.mac})` : ''}` : ''),
+      );
+    }
+  }
+
+  for (const [key, lines] of reported) {
+    if (lines.length) details.push(`${key.split('\0')[1]} is also named at ${key.split('\0')[0]} line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}`);
+  }
+
+  // udev rename rules.
+  for (const r of names.renames) {
+    const where = `${r.file}:${r.line}`;
+    if (r.assignedMatches.length) {
+      fails.push(`${where}: ${r.assignedMatches.join(', ')} uses '=', an assignment, not a match: the rule matches every network device and tries to name them all ${r.name} (write ==)`);
+      const body = text(await ctx.host.readFile(r.file));
+      if (body !== undefined) {
+        const fixed = body.split('\n').map((l, i) => (i + 1 === r.line ? fixUdevLine(l) : l)).join('\n');
+        fixes.push({ id: `${area === 'guest' ? 'guest-ifname' : 'ifname-mismatch'}/udev-match`, title: `make ${r.file}:${r.line} match with ==`, risk: 'low', root: true, explain: 'takes effect at the next boot (or: udevadm control --reload && udevadm trigger -c add -s net)', actions: [{ kind: 'write-file', path: r.file, content: fixed, mode: 0o644, uid: 0, gid: 0 }] });
+      }
+      continue;
+    }
+    if (r.mac) {
+      const nic = ls.links.find((l) => l.mac === r.mac);
+      if (!nic) warns.push(`${where} renames MAC ${r.mac} to ${r.name}, but no interface has that MAC (a stale rule, e.g. from a cloned VM)`);
+      else if (nic.name !== r.name) warns.push(`${where} should have named ${nic.name} (${r.mac}) ${r.name}; the rename has not happened (it applies when the device appears: reboot, or udevadm trigger -c add -s net)`);
+    }
+  }
+
+  // Fixes for missing NIC names: rename in the file (recommended), a udev rule by MAC, or net.ifnames=0.
+  const id = (x: string) => `${area === 'guest' ? 'guest-ifname' : 'ifname-mismatch'}/${x}`;
+  const m = missing.find((x) => x.suggestion);
+  if (m?.suggestion) {
+    const body = text(await ctx.host.readFile(m.ref.file));
+    if (body !== undefined && validIfname(m.suggestion.name)) {
+      fixes.unshift({
+        id: id('rename-in-config'),
+        title: `use ${m.suggestion.name} instead of ${m.ref.name} in ${m.ref.file}`,
+        risk: 'medium',
+        root: true,
+        disruptive: true,
+        explain: `${m.why ?? ''}; the interface is configured by its real name (ifup ${m.suggestion.name}, or reboot)`.replace(/^; /, ''),
+        actions: [{ kind: 'write-file', path: m.ref.file, content: renameInFile(body, m.ref.name, m.suggestion.name), mode: 0o644, uid: 0, gid: 0 }],
+      });
+    }
+    if (m.suggestion.mac) {
+      fixes.push({
+        id: id('udev-rename'),
+        title: `rename the NIC with MAC ${m.suggestion.mac} to ${m.ref.name} at boot (udev rule, ==)`,
+        risk: 'medium',
+        root: true,
+        disruptive: true,
+        explain: 'keeps the config as it is; takes effect at the next boot',
+        actions: [{ kind: 'write-file', path: '/etc/udev/rules.d/70-qnet-rename.rules', content: `SUBSYSTEM=="net", ACTION=="add", ATTR{address}=="${m.suggestion.mac}", NAME="${m.ref.name}"\n`, mode: 0o644, uid: 0, gid: 0 }],
+      });
+    }
+    if (/^eth\d+$/.test(m.ref.name)) {
+      const grub = text(await ctx.host.readFile('/etc/default/grub'));
+      if (grub !== undefined && !/net\.ifnames=0/.test(grub)) {
+        const edited = grub.replace(/^GRUB_CMDLINE_LINUX="([^"]*)"/m, (_x, v: string) => `GRUB_CMDLINE_LINUX="${`${v} net.ifnames=0`.trim()}"`);
+        if (edited !== grub) {
+          fixes.push({
+            id: id('net-ifnames-0'),
+            title: 'go back to eth0-style names: net.ifnames=0 on the kernel command line',
+            risk: 'medium',
+            root: true,
+            disruptive: true,
+            explain: 'renames every NIC at the next boot; other configs naming en* names would then break',
+            actions: [
+              { kind: 'write-file', path: '/etc/default/grub', content: edited, mode: 0o644, uid: 0, gid: 0 },
+              { kind: 'run', argv: ['update-grub'], why: 'regenerate grub.cfg; reboot to apply' },
+            ],
+          });
+        }
+      }
+    }
+  }
+
+  const scope = area === 'guest' ? 'this guest' : 'network config';
+  if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, fixes, details: [...fails.slice(1), ...warns, ...details] };
+  if (warns.length) return { status: 'warn', summary: warns[0]!, evidence, fixes, details: [...warns.slice(1), ...details] };
+  const n = names.refs.length;
+  return {
+    status: 'pass',
+    summary: n ? `all ${new Set(names.refs.map((r) => r.name)).size} interface name(s) in ${scope} exist` : `no interface names in ${scope} files`,
+    evidence,
+    ...(details.length ? { details } : {}),
+  };
+}
 
 const check: Check = {
   id: 'ifname-mismatch',
   area: 'config',
-  title: () => 'ifname-mismatch',
-  async run() {
-    return { status: 'skip', summary: 'not implemented yet' };
-  },
+  title: () => 'interfaces named in network config exist',
+  run: (ctx) => judgeNames(ctx, 'config'),
 };
 
 export default check;

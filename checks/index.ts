@@ -18,6 +18,7 @@ import helperSetuid from './helper-setuid.js';
 import helperAcl from './helper-acl.js';
 import qemuNetdev from './qemu-netdev.js';
 import macDuplicate from './mac-duplicate.js';
+import guestIfname from './guest-ifname.js';
 import guestDhcp from './guest-dhcp.js';
 import guestRoute from './guest-route.js';
 
@@ -38,6 +39,7 @@ export const ALL_CHECKS: readonly Check[] = [
   helperAcl,
   qemuNetdev,
   macDuplicate,
+  guestIfname,
   guestDhcp,
   guestRoute,
 ];
