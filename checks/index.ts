@@ -18,6 +18,8 @@ import helperSetuid from './helper-setuid.js';
 import helperAcl from './helper-acl.js';
 import qemuNetdev from './qemu-netdev.js';
 import macDuplicate from './mac-duplicate.js';
+import nmConflict from './nm-conflict.js';
+import netplanDuplicates from './netplan-duplicates.js';
 import guestIfname from './guest-ifname.js';
 import guestDhcp from './guest-dhcp.js';
 import guestRoute from './guest-route.js';
@@ -39,6 +41,8 @@ export const ALL_CHECKS: readonly Check[] = [
   helperAcl,
   qemuNetdev,
   macDuplicate,
+  nmConflict,
+  netplanDuplicates,
   guestIfname,
   guestDhcp,
   guestRoute,

@@ -1,0 +1,96 @@
+// nm-conflict: no device has two competing NetworkManager profiles (seed 004:
+// the auto-created "Wired connection 4" fights the bridge-slave profile for
+// the USB NIC), and NetworkManager answers when its profiles exist.
+import { which } from '../src/facts/system.js';
+import { parseKeyfile } from '../src/parse/netconfig.js';
+import type { Check, Evidence, FixPlan } from '../src/types.js';
+
+interface Profile {
+  name: string;
+  uuid: string;
+  type: string;
+  device: string;
+  autoconnect: boolean;
+  active: boolean;
+}
+
+function parseNmcli(out: string): Profile[] {
+  // nmcli -t escapes ':' in values as '\:'.
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(/(?<!\\):/).map((f) => f.replace(/\\:/g, ':')))
+    .map(([name = '', uuid = '', type = '', device = '', autoconnect = '', active = '']) => ({
+      name, uuid, type, device, autoconnect: autoconnect === 'yes', active: active === 'yes',
+    }));
+}
+
+const RECOVERY = [
+  'NetworkManager is not answering. The recovery that worked in seed 004:',
+  '  sudo systemctl daemon-reload && sudo systemctl restart NetworkManager',
+  '  nm-online && nmcli connection reload',
+  'then check /etc/netplan/ for duplicate 90-NM-*.yaml files (netplan-duplicates).',
+];
+
+const check: Check = {
+  id: 'nm-conflict',
+  area: 'manager',
+  title: () => 'NetworkManager profiles do not compete for a device',
+  async run(ctx) {
+    const dirR = await ctx.host.readdir('/etc/NetworkManager/system-connections');
+    const nmcli = await which(ctx, 'nmcli');
+    if (!nmcli && !dirR.ok) return { status: 'skip', summary: 'NetworkManager is not installed' };
+    const evidence: Evidence[] = [];
+    let profiles: Profile[] = [];
+    if (nmcli) {
+      const r = await ctx.host.exec(['nmcli', '-t', '-f', 'NAME,UUID,TYPE,DEVICE,AUTOCONNECT,ACTIVE', 'connection', 'show']);
+      const ok = r.ok && r.value.exitCode === 0 && !r.value.timedOut;
+      if (!ok) {
+        const why = r.ok ? (r.value.timedOut ? 'no answer within the time limit' : r.value.stderr.trim().split('\n')[0] ?? `exit ${r.value.exitCode}`) : r.code;
+        evidence.push({ source: 'nmcli connection show', observed: why });
+        const hasProfiles = dirR.ok && dirR.value.some((n) => n.endsWith('.nmconnection'));
+        if (hasProfiles) return { status: 'fail', summary: `NetworkManager has profiles but does not answer (${why})`, evidence, details: RECOVERY };
+        return { status: 'skip', summary: `NetworkManager is not running (${why}) and has no saved profiles` };
+      }
+      profiles = parseNmcli(r.value.stdout);
+      evidence.push({ source: 'nmcli connection show', observed: profiles.map((p) => `${p.name} [${p.type}${p.device ? ` on ${p.device}` : ''}${p.autoconnect ? ', autoconnect' : ''}]`).join('; ') || 'no profiles' });
+    }
+    // Which device each saved profile is bound to (interface-name), from the keyfiles (root only).
+    const bound = new Map<string, { name: string; controller?: string; uuid?: string }[]>();
+    if (dirR.ok) {
+      for (const n of dirR.value.filter((x) => x.endsWith('.nmconnection'))) {
+        const f = await ctx.host.readFile(`/etc/NetworkManager/system-connections/${n}`);
+        if (!f.ok) continue;
+        const k = parseKeyfile(f.value.toString('utf8'));
+        if (!k.interfaceName || !k.autoconnect || (!['ethernet', '802-3-ethernet'].includes(k.type ?? '') && !k.controller)) continue;
+        bound.set(k.interfaceName, [...(bound.get(k.interfaceName) ?? []), { name: k.id ?? n, ...(k.controller ? { controller: k.controller } : {}), ...(k.uuid ? { uuid: k.uuid } : {}) }]);
+      }
+    }
+    const conflicts: string[] = [];
+    const fixes: FixPlan[] = [];
+    for (const [dev, ps] of bound) {
+      // Auto-created "Wired connection N" profiles are bound by device at run time: count the one nmcli shows on this device.
+      const wired = profiles.filter((p) => p.device === dev && /^Wired connection \d+$/.test(p.name) && !ps.some((x) => x.name === p.name));
+      const all = [...ps.map((p) => p.name), ...wired.map((w) => w.name)];
+      if (all.length > 1) {
+        conflicts.push(`${dev} has ${all.length} profiles that connect automatically: ${all.map((a) => `"${a}"`).join(', ')}`);
+        const loser = wired[0] ?? undefined;
+        if (loser && ps.some((p) => p.controller)) {
+          fixes.push({
+            id: `nm-conflict/delete-${loser.uuid}`,
+            title: `delete "${loser.name}", which competes with the bridge port profile for ${dev}`,
+            risk: 'medium',
+            root: true,
+            disruptive: true,
+            explain: 'as seed 004 does; NetworkManager then brings the bridge port profile up on the device',
+            actions: [{ kind: 'run', argv: ['nmcli', 'connection', 'delete', loser.uuid] }],
+          });
+        }
+      }
+    }
+    if (conflicts.length) return { status: 'fail', summary: conflicts[0]!, evidence, fixes, details: conflicts.slice(1) };
+    return { status: 'pass', summary: profiles.length || bound.size ? 'no device has competing NetworkManager profiles' : 'NetworkManager has no profiles', evidence };
+  },
+};
+
+export default check;

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import netplanDuplicates from '../../checks/netplan-duplicates.js';
+import nmConflict from '../../checks/nm-conflict.js';
+import { fakeHost, ipLinks, runCheck, type FakeSpec } from '../helpers/fake-host.js';
+
+const NMDIR = '/etc/NetworkManager/system-connections';
+const SLAVE = '[connection]\nid=bridge-slave-enx00e04c680001\nuuid=1111\ntype=ethernet\ninterface-name=enx00e04c680001\ncontroller=brnm0\nport-type=bridge\n';
+const NMCLI = 'nmcli -t -f NAME,UUID,TYPE,DEVICE,AUTOCONNECT,ACTIVE connection show';
+
+function nm(keyfiles: Record<string, string>, nmcli: { stdout?: string; exitCode?: number; stderr?: string } | null): FakeSpec {
+  return {
+    invoker: { uid: 0, euid: 0, user: 'root' },
+    dirs: { [NMDIR]: Object.keys(keyfiles) },
+    files: Object.fromEntries(Object.entries(keyfiles).map(([n, b]) => [`${NMDIR}/${n}`, b])),
+    stats: nmcli ? { '/usr/bin/nmcli': { mode: 0o755 } } : {},
+    exec: nmcli ? { [NMCLI]: nmcli } : {},
+  };
+}
+
+describe('nm-conflict', () => {
+  it('seed 004: "Wired connection 4" competes with the bridge port profile', async () => {
+    const out = 'brnm0:2222:bridge:brnm0:yes:yes\nbridge-slave-enx00e04c680001:1111:802-3-ethernet::yes:no\nWired connection 4:4444:802-3-ethernet:enx00e04c680001:yes:yes\n';
+    const r = await runCheck(nmConflict, fakeHost(nm({ 'slave.nmconnection': SLAVE }, { stdout: out })));
+    expect(r.status).toBe('fail');
+    expect(r.summary).toContain('enx00e04c680001 has 2 profiles that connect automatically');
+    expect(r.fixes[0]!.preview.join('\n')).toContain('nmcli connection delete 4444');
+  });
+  it('NetworkManager not answering while profiles exist gives the recovery steps', async () => {
+    const r = await runCheck(nmConflict, fakeHost(nm({ 'slave.nmconnection': SLAVE }, { exitCode: 8, stderr: 'Error: NetworkManager is not running.' })));
+    expect(r.status).toBe('fail');
+    expect(r.details!.join('\n')).toContain('systemctl restart NetworkManager');
+  });
+  it('passes with one profile per device', async () => {
+    const r = await runCheck(nmConflict, fakeHost(nm({ 'slave.nmconnection': SLAVE }, { stdout: 'bridge-slave-enx00e04c680001:1111:802-3-ethernet:enx00e04c680001:yes:yes\n' })));
+    expect(r.status).toBe('pass');
+  });
+  it('skips without NetworkManager', async () => {
+    expect((await runCheck(nmConflict, fakeHost({}))).status).toBe('skip');
+  });
+});
+
+describe('netplan-duplicates', () => {
+  const plan = (files: Record<string, string>): FakeSpec => ({
+    dirs: { '/etc/netplan': Object.keys(files) },
+    files: Object.fromEntries(Object.entries(files).map(([n, b]) => [`/etc/netplan/${n}`, b])),
+    exec: ipLinks([{ name: 'lo' }, { name: 'enp3s0' }]),
+  });
+  const eth = 'network:\n  version: 2\n  ethernets:\n    enp3s0:\n      dhcp4: true\n';
+  it('fails when two files define one interface (NetworkManager leftovers, seed 004)', async () => {
+    const r = await runCheck(netplanDuplicates, fakeHost(plan({ '01-netcfg.yaml': eth, '90-NM-3f2a.yaml': eth.replace('dhcp4: true', 'dhcp4: false') })));
+    expect(r.status).toBe('fail');
+    expect(r.summary).toMatch(/enp3s0 is defined in 2 netplan files/);
+    expect(r.details!.join('\n')).toContain("NetworkManager's");
+  });
+  it('passes with one definition', async () => {
+    expect((await runCheck(netplanDuplicates, fakeHost(plan({ '01-netcfg.yaml': eth })))).status).toBe('pass');
+  });
+  it('skips without netplan', async () => {
+    expect((await runCheck(netplanDuplicates, fakeHost({}))).status).toBe('skip');
+  });
+});
