@@ -2,6 +2,7 @@
 // guests with TCG (slow) or, with -enable-kvm / -accel kvm, does not start.
 import { groupGrantPlan, nodeAccess } from '../src/facts/devnode.js';
 import { text, isChar } from '../src/host/host.js';
+import { loadModulePlan } from '../src/fixes/plans.js';
 import type { Check, FixPlan } from '../src/types.js';
 
 const KVM = '/dev/kvm';
@@ -27,16 +28,7 @@ const check: Check = {
       const fixes: FixPlan[] = [];
       if (vendor && !(intel.ok || amd.ok)) {
         const mod = `kvm_${vendor}`;
-        fixes.push({
-          id: 'kvm/load',
-          title: `load ${mod} now and at every boot`,
-          risk: 'low',
-          root: true,
-          actions: [
-            { kind: 'run', argv: ['modprobe', mod], inverse: ['modprobe', '-r', mod] },
-            { kind: 'write-file', path: '/etc/modules-load.d/qnet-kvm.conf', content: `${mod}\n`, mode: 0o644, uid: 0, gid: 0 },
-          ],
-        });
+        fixes.push(loadModulePlan('kvm/load', mod));
       }
       return {
         title,

@@ -2,6 +2,7 @@
 // character device 10:200 that QEMU, UML and qemu-bridge-helper open.
 import { kernelConfig, kernelRelease } from '../src/facts/system.js';
 import { describeError, isChar, modeString, text } from '../src/host/host.js';
+import { loadModulePlan } from '../src/fixes/plans.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
 
 export const TUN_PATH = '/dev/net/tun';
@@ -20,16 +21,7 @@ const mknodFix = (mode = 0o666): FixPlan => ({
   ],
 });
 
-const loadFix: FixPlan = {
-  id: 'tun-module/load',
-  title: 'load the tun driver now and at every boot',
-  risk: 'low',
-  root: true,
-  actions: [
-    { kind: 'run', argv: ['modprobe', 'tun'], inverse: ['modprobe', '-r', 'tun'] },
-    { kind: 'write-file', path: '/etc/modules-load.d/qnet-tun.conf', content: 'tun\n', mode: 0o644, uid: 0, gid: 0 },
-  ],
-};
+const loadFix = loadModulePlan('tun-module/load', 'tun', 'load the tun driver now and at every boot');
 
 const check: Check = {
   id: 'tun-module',

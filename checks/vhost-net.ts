@@ -1,6 +1,7 @@
 // vhost-net: /dev/vhost-net exists and the target user can open it. Only a
 // warning: without it virtio-net works, slower, unless vhost=on was asked for.
 import { groupGrantPlan, nodeAccess } from '../src/facts/devnode.js';
+import { loadModulePlan } from '../src/fixes/plans.js';
 import type { Check } from '../src/types.js';
 
 const VHOST = '/dev/vhost-net';
@@ -21,18 +22,7 @@ const check: Check = {
         summary: `${VHOST} does not exist: virtio-net runs without in-kernel acceleration`,
         evidence,
         details: ['QEMU with -netdev tap,...,vhost=on then prints: tap: open vhost char device failed: No such file or directory (QEMU 7.2 then aborts on an assertion; other versions say: vhost-net requested but could not be initialized)'],
-        fixes: [
-          {
-            id: 'vhost-net/load',
-            title: 'load vhost_net now and at every boot',
-            risk: 'low',
-            root: true,
-            actions: [
-              { kind: 'run', argv: ['modprobe', 'vhost_net'], inverse: ['modprobe', '-r', 'vhost_net'] },
-              { kind: 'write-file', path: '/etc/modules-load.d/qnet-vhost-net.conf', content: 'vhost_net\n', mode: 0o644, uid: 0, gid: 0 },
-            ],
-          },
-        ],
+        fixes: [loadModulePlan('vhost-net/load', 'vhost_net')],
       };
     }
     if (acc.how) return { title, status: 'pass', summary: `${user.name} can open ${VHOST} read-write ${acc.how}`, evidence };
