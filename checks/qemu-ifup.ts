@@ -34,7 +34,8 @@ export const IFDOWN_SCRIPT = [
   '',
 ].join('\n');
 
-const FAIL_MSG = (p: string) => `QEMU then fails with: could not launch network script ${p} (qemu-kvm: "${p}: could not launch network script"), then "Device 'tap' could not be initialized"`;
+const FAIL_MSG = (p: string) =>
+  `QEMU 7.2 then fails with: network script ${p} failed with status 256 (older qemu-kvm: "${p}: could not launch network script", then "Device 'tap' could not be initialized")`;
 
 const check: Check = {
   id: 'qemu-ifup',
