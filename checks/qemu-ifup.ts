@@ -1,8 +1,9 @@
 // qemu-ifup: /etc/qemu-ifup and /etc/qemu-ifdown exist, are executable by the
 // user who runs QEMU, start with a valid interpreter line, and attach the tap
 // to a bridge that exists. QEMU execv()s the script itself (no shell): a
-// missing file, a missing #! line or a bad interpreter all end in
-// "could not launch network script" (seed 001).
+// missing file, a missing #! line or a bad interpreter all end in QEMU 7.2's
+// "network script /etc/qemu-ifup failed with status 256" (older qemu-kvm,
+// seed 001: "/etc/qemu-ifup: could not launch network script").
 import { shellQuote } from '../src/fixes/preview.js';
 import { routesAndArp } from '../src/facts/guest.js';
 import { basicLinks, bridges, validIfname } from '../src/facts/links.js';

@@ -18,8 +18,10 @@ export function redactText(body: string): string {
 export function redactReads(reads: Record<string, ReadRecord>): Record<string, ReadRecord> {
   const out: Record<string, ReadRecord> = {};
   for (const [key, rec] of Object.entries(reads)) {
-    if (rec.ok && 'text' in rec && /^file \/proc\/\d+\/cmdline$/.test(key)) {
-      out[key] = isVmProcess(rec.text.split('\0').filter(Boolean)) ? rec : { ok: true, text: '' };
+    if (rec.ok && ('text' in rec || 'base64' in rec) && /^file \/proc\/\d+\/cmdline$/.test(key)) {
+      // A command line holds NUL separators, so it is recorded as base64.
+      const body = 'text' in rec ? rec.text : Buffer.from(rec.base64, 'base64').toString('utf8');
+      out[key] = isVmProcess(body.split('\0').filter(Boolean)) ? rec : { ok: true, text: '' };
     } else out[key] = rec.ok && 'text' in rec && key.startsWith('file /etc/') ? { ok: true, text: redactText(rec.text) } : rec;
   }
   return out;
