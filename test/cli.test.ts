@@ -120,6 +120,24 @@ describe('snapshot and replay', () => {
     expect(doc.results[0].status).toBe('skip');
     expect(doc.results[0].summary).toContain('not captured');
   });
+  it("keeps no other process's command line (they can hold passwords)", async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', '--', '--password=qnet-secret-marker'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const file = join(dir, 'procs.json');
+      expect(qnet(['snapshot', '-o', file]).code).toBe(0);
+      const snap = JSON.parse(readFileSync(file, 'utf8'));
+      const rec = snap.reads[`file /proc/${child.pid}/cmdline`];
+      expect(rec).toEqual({ ok: true, text: '' });
+      const decoded = Object.values(snap.reads as Record<string, { base64?: string; text?: string }>)
+        .map((r) => (r.base64 ? Buffer.from(r.base64, 'base64').toString('utf8') : (r.text ?? '')))
+        .join('\n');
+      expect(decoded).not.toContain('qnet-secret-marker');
+    } finally {
+      child.kill();
+    }
+  });
   it('a snapshot file is private to its owner (mode 0600)', () => {
     const file = join(dir, 'mode.json');
     expect(qnet(['snapshot', '-o', file]).code).toBe(0);
