@@ -42,7 +42,9 @@ function loadSnapshot(path: string): SnapshotFile {
 function makeContext(opts: CommonOpts): { ctx: Context; caching?: CachingHost } {
   if (opts.snapshot) {
     const snap = loadSnapshot(opts.snapshot);
-    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: opts.user, source: 'snapshot', guest: opts.guest });
+    // Judge the user the recording judged, unless told otherwise.
+    const user = opts.user ?? snap.options?.user;
+    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user, source: 'snapshot', guest: opts.guest });
     return { ctx };
   }
   const caching = new CachingHost(new LiveHost());
@@ -130,6 +132,7 @@ async function runSnapshot(opts: CommonOpts & { output: string }): Promise<numbe
     createdAt: new Date().toISOString(),
     invoker: ctx.invoker,
     host: { ...report.host },
+    ...(opts.user ? { options: { user: opts.user } } : {}),
     results: report.results,
     reads: redactReads(await caching!.records()),
   };

@@ -19,6 +19,8 @@ export interface SnapshotFile {
   createdAt: string;
   invoker: Invoker;
   host: Record<string, unknown>;
+  /** The options the recording ran with (--user), so a replay judges the same user. */
+  options?: { user?: string };
   /** What the doctor concluded while recording (durations included): what the reporter saw. */
   results?: unknown[];
   reads: Record<string, ReadRecord>;
@@ -52,6 +54,7 @@ const fileSchema = v.object({
     uid: v.number(), euid: v.number(), user: v.nullable(v.string()), sudoUser: v.nullable(v.string()),
   }),
   host: v.record(v.string(), v.unknown()),
+  options: v.optional(v.object({ user: v.optional(v.string()) })),
   results: v.optional(v.array(v.unknown())),
   reads: v.record(v.string(), recordSchema),
 });
