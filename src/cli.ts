@@ -188,6 +188,30 @@ export function buildProgram(setExit: (code: number) => void): Command {
     setExit(await runLint(cmd, opts));
   });
 
+  addCommon(program.command('report').description('the findings as Markdown for a bug tracker, redacted by default'))
+    .option('-o, --output <file>', 'write the report to a file (default: stdout)')
+    .option('--no-redact', 'keep real addresses, MACs, host and user names')
+    .action(async (opts: CommonOpts & { output?: string; redact: boolean }) => {
+      const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
+      const { ctx } = makeContext(opts);
+      const report = await doctor(ctx, checks);
+      const passwd = (await ctx.host.readFile('/etc/passwd'));
+      const users = passwd.ok
+        ? passwd.value.toString('utf8').split('\n').map((l) => l.split(':')).filter((f) => Number(f[2]) >= 1000 && Number(f[2]) < 65534).map((f) => f[0]!)
+        : [];
+      const { reportMarkdown } = await import('./commands/report.js');
+      const md = reportMarkdown(report, { redact: opts.redact, users });
+      if (opts.output) {
+        try {
+          writeAtomic(opts.output, md);
+        } catch (err) {
+          throw new UsageError(`cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+        process.stderr.write(`qnet: wrote ${opts.output}${opts.redact ? ' (redacted)' : ''}\n`);
+      } else process.stdout.write(md);
+      setExit(exitCodeOf(report.results));
+    });
+
   program
     .command('fix')
     .description('propose fixes for failing checks, preview them, apply the chosen ones, and verify')
