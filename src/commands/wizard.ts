@@ -20,12 +20,19 @@ export async function runWizard(): Promise<number> {
     message: 'What next?',
     choices: [
       ...(failing.length ? [{ name: `Fix problems (${failing.map((r) => r.id).join(', ')})`, value: 'fix' }] : []),
+      { name: 'Write a report for a bug tracker (qnet-report.md, redacted)', value: 'report' },
       { name: 'Quit', value: 'quit' },
     ],
   });
   if (choice === 'fix') {
     const { runFix } = await import('./fix.js');
     return runFix([], { color });
+  }
+  if (choice === 'report') {
+    const { reportMarkdown } = await import('./report.js');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync('qnet-report.md', reportMarkdown(report, { redact: true, users: [] }), { mode: 0o600 });
+    console.log('Wrote qnet-report.md (addresses, MACs, host and user names replaced). Read it before you post it.');
   }
   return report.results.some((r) => r.status === 'fail') ? 1 : 0;
 }
