@@ -5,6 +5,7 @@
 import type { Context } from '../context.js';
 import { text } from '../host/host.js';
 import { networkOf, type Prefix } from './firewall.js';
+import { defaultRoutes } from './guest.js';
 import { basicLinks } from './links.js';
 import { portFacts } from './ports.js';
 
@@ -23,12 +24,7 @@ export interface Routing {
 
 /** Default-route devices from /proc/net/route (a file, no process spawned). */
 export function parseProcRoute(body: string): string[] {
-  const out: string[] = [];
-  for (const line of body.split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length >= 8 && f[1] === '00000000' && f[7] === '00000000' && f[0] && !out.includes(f[0])) out.push(f[0]);
-  }
-  return out;
+  return [...new Set(defaultRoutes(body).map((r) => r.dev))];
 }
 
 export function routing(ctx: Context): Promise<Routing> {
