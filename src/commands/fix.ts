@@ -101,6 +101,17 @@ export async function runFix(ids: string[], opts: FixOptions): Promise<number> {
 
   const ctx = liveContext(opts.user);
   const outcomes = await runChecksWithPlans(ctx, checks);
+  // --plan FIX-ID for a check that already passes: applying it again is a no-op, not an error.
+  if (opts.plan?.length) {
+    const passing = new Set(outcomes.filter((o) => o.result.status === 'pass').map((o) => o.result.id as string));
+    const done = opts.plan.filter((p) => passing.has(p.split('/')[0]!));
+    for (const p of done) console.log(`${p.split('/')[0]} already passes: ${p} is not needed.`);
+    opts = { ...opts, plan: opts.plan.filter((p) => !done.includes(p)) };
+    if (!opts.plan!.length) {
+      console.log('Nothing to fix.');
+      return 0;
+    }
+  }
   // Failing checks; with explicit IDs, warnings that have fixes too.
   const fixable = outcomes.filter((o) => o.plans.length && (o.result.status === 'fail' || (ids.length > 0 && o.result.status === 'warn')));
   const unfixable = outcomes.filter((o) => o.result.status === 'fail' && !o.plans.length);
