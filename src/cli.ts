@@ -213,6 +213,26 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   program
+    .command('explain')
+    .description('map a pasted QEMU / UML / libvirt error to its causes, then run the matching checks here')
+    .argument('[text...]', 'the error text, or - to read it from standard input')
+    .option('--json', 'machine-readable output on stdout, nothing else there')
+    .option('--user <name>', 'judge access for this user')
+    .option('--snapshot <file>', 'run the matching checks on a qnet snapshot instead of this system')
+    .option('--no-color', 'no colour (also: NO_COLOR)')
+    .action(async (text: string[], opts: { json?: boolean; user?: string; snapshot?: string; color?: boolean }) => {
+      let input = text.join(' ');
+      if (input === '-' || (!text.length && !process.stdin.isTTY)) {
+        const chunks: Buffer[] = [];
+        for await (const c of process.stdin) chunks.push(c as Buffer);
+        input = Buffer.concat(chunks).toString('utf8');
+      }
+      if (!input.trim()) throw new UsageError('explain needs the error text: qnet explain "…" or qnet explain - < error.txt');
+      const { runExplain } = await import('./commands/explain.js');
+      setExit(await runExplain(input, opts));
+    });
+
+  program
     .command('fix')
     .description('propose fixes for failing checks, preview them, apply the chosen ones, and verify')
     .argument('[ids...]', 'check IDs to fix (default: every failing check)')

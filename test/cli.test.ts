@@ -60,6 +60,7 @@ describe('usage errors: exit 2, one line on stderr, no stack trace', () => {
     ['missing snapshot file', ['doctor', '--snapshot', '/nonexistent/s.json'], /cannot read snapshot .*ENOENT/],
     ['snapshot without -o', ['snapshot'], /required option/],
     ['unknown command', ['frobnicate'], /unknown command|too many arguments/],
+    ['explain without text', ['explain'], /explain needs the error text/],
   ];
   for (const [name, args, msg] of cases) {
     it(name, () => {
@@ -143,6 +144,20 @@ describe('snapshot and replay', () => {
     expect(qnet(['snapshot', '-o', file]).code).toBe(0);
     const mode = execFileSync('stat', ['-c', '%a', file], { encoding: 'utf8' }).trim();
     expect(mode).toBe('600');
+  });
+});
+
+describe('qnet explain from the command line', () => {
+  it('reads a pasted error from stdin with -, prints qnet.explain/v1, and runs the matching checks', () => {
+    const r = spawnSync(process.execPath, [BIN, 'explain', '--json', '-'], {
+      input: 'Nov 23 06:00:01 host libvirtd[812]: qemu-system-x86_64: -netdev bridge,id=n0,br=br0: failed to parse default acl file `/etc/qemu/bridge.conf\'\n',
+      encoding: 'utf8',
+    });
+    expect([0, 1]).toContain(r.status);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.schema).toBe('qnet.explain/v1');
+    expect(doc.matches[0].checkIds).toContain('helper-acl');
+    expect(doc.results.map((x: { id: string }) => x.id)).toContain('helper-acl');
   });
 });
 

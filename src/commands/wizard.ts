@@ -20,6 +20,7 @@ export async function runWizard(): Promise<number> {
     message: 'What next?',
     choices: [
       ...(failing.length ? [{ name: `Fix problems (${failing.map((r) => r.id).join(', ')})`, value: 'fix' }] : []),
+      { name: 'Explain an error message (paste it)', value: 'explain' },
       { name: 'Write a report for a bug tracker (qnet-report.md, redacted)', value: 'report' },
       { name: 'Quit', value: 'quit' },
     ],
@@ -27,6 +28,14 @@ export async function runWizard(): Promise<number> {
   if (choice === 'fix') {
     const { runFix } = await import('./fix.js');
     return runFix([], { color });
+  }
+  if (choice === 'explain') {
+    const { input } = await import('../ui/interactive.js');
+    const text = await input({ message: 'Paste the error (one line is enough):' });
+    if (text.trim()) {
+      const { runExplain } = await import('./explain.js');
+      return runExplain(text, { color });
+    }
   }
   if (choice === 'report') {
     const { reportMarkdown } = await import('./report.js');
