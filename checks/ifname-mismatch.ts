@@ -32,6 +32,18 @@ async function suggest(ctx: Context, ref: NameRef, links: Link[], referenced: Se
   return {};
 }
 
+/**
+ * Names qnet writes into a config file or udev rule. ifupdown runs its
+ * commands through `sh -c` with the name pasted in (`ip link set dev %iface% up`),
+ * and udev expands `$` and `%` in NAME=: a name like `a;b` or `$(id)`, legal
+ * for the kernel, is never written by a fix.
+ */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
+const safeName = (n: string) => validIfname(n) && SAFE_NAME.test(n);
+
+/** A netplan `match: {macaddress: ...}` reference: its name is only the config's ID. */
+const byMac = (ref: NameRef) => ref.mac !== undefined && /\.match\.macaddress: /.test(ref.text);
+
 function renameInFile(body: string, from: string, to: string): string {
   const re = new RegExp(`(^|[\\s:=,"'\\[])${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=$|[\\s:,"'\\]#.])`, 'gm');
   return body.replace(re, (_m, pre: string) => `${pre}${to}`);
@@ -40,7 +52,9 @@ function renameInFile(body: string, from: string, to: string): string {
 export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promise<Finding> {
   const [names, ls] = await Promise.all([configNames(ctx), basicLinks(ctx)]);
   if (names.notCaptured && !names.files.length) return { status: 'skip', summary: 'the network config files were not captured in the snapshot' };
-  const exists = new Set(ls.links.map((l) => l.name));
+  // lo always exists, even where the listing lacks it (a snapshot without iproute2).
+  const exists = new Set(['lo', ...ls.links.map((l) => l.name)]);
+  const macs = new Map(ls.links.filter((l) => l.mac && l.name !== 'lo').map((l) => [l.mac!.toLowerCase(), l]));
   const referenced = new Set(names.refs.map((r) => r.name));
   const evidence: Evidence[] = [{ source: ls.source, observed: ls.links.map((l) => `${l.name}${l.mac && l.name !== 'lo' ? ` (${l.mac})` : ''}`).join(', ') }];
   for (const f of names.files) evidence.push({ source: `read ${f}`, observed: [...new Set(names.refs.filter((r) => r.file === f).map((r) => r.name))].join(', ') || 'no interface names' });
@@ -50,9 +64,23 @@ export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promis
   const fixes: FixPlan[] = [];
   const missing: Missing[] = [];
 
+  const macFixes: { ref: NameRef; to: Link }[] = [];
   const reported = new Map<string, string[]>();
   for (const ref of names.refs) {
-    if (exists.has(ref.name) || ref.role === 'rename') continue;
+    // netplan matched by MAC: the NIC is whatever interface has that MAC.
+    if (byMac(ref) || ref.role === 'rename') {
+      const where = `${ref.file}:${ref.line}`;
+      const nic = macs.get(ref.mac!);
+      if (!nic) {
+        const s = await suggest(ctx, { ...ref, mac: undefined } as NameRef, ls.links, referenced);
+        if (s.link?.mac) macFixes.push({ ref, to: s.link });
+        fails.push(`${where} (${ref.text}) matches MAC ${ref.mac}, which no interface has${s.link ? `; the NIC here is ${s.link.name}${s.link.mac ? ` (${s.link.mac})` : ''}` : ''}`);
+      } else if (ref.role === 'rename' && nic.name !== ref.name) {
+        warns.push(`${where} renames ${nic.name} (${ref.mac}) to ${ref.name}, which has not happened yet: netplan renames at boot (or netplan apply with the interface down)`);
+      }
+      continue;
+    }
+    if (exists.has(ref.name)) continue;
     const where = `${ref.file}:${ref.line}`;
     // One line per missing name and file; later mentions are listed with the first.
     const key = `${ref.file}\0${ref.name}`;
@@ -107,7 +135,7 @@ export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promis
   const m = missing.find((x) => x.suggestion);
   if (m?.suggestion) {
     const body = text(await ctx.host.readFile(m.ref.file));
-    if (body !== undefined && validIfname(m.suggestion.name)) {
+    if (body !== undefined && safeName(m.suggestion.name)) {
       fixes.unshift({
         id: id('rename-in-config'),
         title: `use ${m.suggestion.name} instead of ${m.ref.name} in ${m.ref.file}`,
@@ -118,7 +146,7 @@ export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promis
         actions: [{ kind: 'write-file', path: m.ref.file, content: renameInFile(body, m.ref.name, m.suggestion.name), mode: 0o644, uid: 0, gid: 0 }],
       });
     }
-    if (m.suggestion.mac) {
+    if (m.suggestion.mac && safeName(m.ref.name)) {
       fixes.push({
         id: id('udev-rename'),
         title: `rename the NIC with MAC ${m.suggestion.mac} to ${m.ref.name} at boot (udev rule, ==)`,
@@ -148,6 +176,23 @@ export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promis
           });
         }
       }
+    }
+  }
+
+  const mf = macFixes[0];
+  if (mf) {
+    const body = text(await ctx.host.readFile(mf.ref.file));
+    const re = new RegExp(mf.ref.mac!.replace(/:/g, '[:-]'), 'gi');
+    if (body !== undefined && re.test(body)) {
+      fixes.unshift({
+        id: id('mac-in-config'),
+        title: `match ${mf.to.name}'s MAC ${mf.to.mac} instead of ${mf.ref.mac} in ${mf.ref.file}`,
+        risk: 'medium',
+        root: true,
+        disruptive: true,
+        explain: 'the only NIC no config names; applies at the next boot or netplan apply',
+        actions: [{ kind: 'write-file', path: mf.ref.file, content: body.replace(re, mf.to.mac!), mode: 0o600, uid: 0, gid: 0 }],
+      });
     }
   }
 

@@ -38,6 +38,12 @@ export const IFDOWN_SCRIPT = [
 const FAIL_MSG = (p: string) =>
   `QEMU 7.2 then fails with: network script ${p} failed with status 256 (older qemu-kvm: "${p}: could not launch network script", then "Device 'tap' could not be initialized")`;
 
+/** What QEMU 7.2 prints when the VM stops and the down script cannot run (checked with qemu-system-x86_64 7.2). */
+const DOWN_MSG = (p: string) => `When the VM stops, QEMU 7.2 prints: network script ${p} failed with status 256, and leaves the tap as it was`;
+
+/** Run from an interactive shell, such a file still works: bash and dash fall back to running it themselves. */
+const SHELL_FALLBACK = 'Started by hand from a shell the script seems fine (the shell runs a file the kernel refuses itself); QEMU calls execv(), which has no such fallback.';
+
 const check: Check = {
   id: 'qemu-ifup',
   area: 'qemu',
@@ -55,15 +61,25 @@ const check: Check = {
       const down = path === IFDOWN;
       const [lst, st] = await Promise.all([ctx.host.lstat(path), ctx.host.stat(path)]);
       if (!st.ok && st.code === NOT_CAPTURED) return { status: 'skip', summary: `${path} was not captured in the snapshot` };
+      let linkTarget: string | undefined;
       if (lst.ok && isSymlink(lst.value)) {
         const t = await ctx.host.readlink(path);
+        if (t.ok) linkTarget = t.value;
         evidence.push({ source: `readlink ${path}`, observed: t.ok ? t.value : describeError(t) });
       }
       if (!st.ok) {
         evidence.push({ source: `stat ${path}`, observed: describeError(st) });
-        if (down) warns.push(`${path} is missing: QEMU complains when the VM stops and leaves the tap as it was`);
-        else {
-          fails.push(`${path} is missing: -netdev tap (or -net tap) without script=no runs it`);
+        const what =
+          linkTarget !== undefined && st.code === 'ENOENT'
+            ? `${path} is a symlink to ${linkTarget}, which does not exist`
+            : st.code === 'ENOENT'
+              ? `${path} is missing`
+              : `${path} cannot be examined (${describeError(st)})`;
+        if (down) {
+          warns.push(`${what}: QEMU complains when the VM stops and leaves the tap as it was`);
+          details.push(DOWN_MSG(path));
+        } else {
+          fails.push(`${what}: -netdev tap (or -net tap) without script=no runs it`);
           details.push(FAIL_MSG(path));
         }
         rewrite = true;
@@ -87,8 +103,17 @@ const check: Check = {
       }
       const facts = scriptFacts(text(body) ?? '');
       const sb = facts.shebang;
-      if (!sb) {
+      if (facts.bom) {
+        (down ? warns : fails).push(`${path} starts with a UTF-8 byte-order mark before #!: the kernel does not see #! and refuses it (Exec format error)`);
+        details.push(SHELL_FALLBACK);
+        if (!down) details.push(FAIL_MSG(path));
+        rewrite = true;
+      } else if (!sb) {
         (down ? warns : fails).push(`${path} has no #! line: QEMU executes it directly and the kernel refuses it (Exec format error)`);
+        rewrite = true;
+      } else if (!sb.interpreter) {
+        evidence.push({ source: `read ${path} (line 1)`, observed: '#!' });
+        (down ? warns : fails).push(`${path} has a #! line that names no interpreter: the kernel refuses it (Exec format error)`);
         rewrite = true;
       } else {
         evidence.push({ source: `read ${path} (line 1)`, observed: `#!${sb.interpreter}${sb.args ? ` ${sb.args}` : ''}${sb.crlf ? ' (ends in CR: a CRLF file)' : ''}` });
@@ -97,17 +122,35 @@ const check: Check = {
           rewrite = true;
         } else {
           const ist = await ctx.host.stat(sb.interpreter);
-          if (!ist.ok || !isFile(ist.value) || (ist.value.mode & 0o111) === 0) {
+          if (!ist.ok && ist.code === NOT_CAPTURED) {
+            details.push(`The interpreter ${sb.interpreter} was not captured in the snapshot; it was not checked.`);
+          } else if (!ist.ok || !isFile(ist.value) || (ist.value.mode & 0o111) === 0) {
             (down ? warns : fails).push(`${path} names the interpreter ${sb.interpreter}, which ${ist.ok ? 'is not an executable file' : 'does not exist'}`);
             rewrite = true;
+          } else if (!modeAllows(user, ist.value, 1)) {
+            (down ? warns : fails).push(`${path} names the interpreter ${sb.interpreter}, which ${user.name} cannot execute (${modeString(ist.value.mode)})`);
+          } else if (/(^|\/)env$/.test(sb.interpreter)) {
+            // #!/usr/bin/env PROG: env looks PROG up in PATH (QEMU's own); a missing one exits 127 (status 32512).
+            const prog = sb.args.split(/\s+/)[0] ?? '';
+            if (prog && !prog.startsWith('-') && !prog.includes('/') && !(await which(ctx, prog))) {
+              (down ? warns : fails).push(`${path} runs "${prog}" through ${sb.interpreter}, and no ${prog} is installed: QEMU reports status 32512 (exit 127)`);
+              rewrite = true;
+            }
           }
         }
       }
       for (const b of facts.bridges) {
-        if (!brs.includes(b.name)) {
-          (down ? warns : fails).push(`${path}:${b.line} attaches the tap to bridge ${b.name}, which does not exist${brs.length ? ` (bridges here: ${brs.join(', ')})` : ''}`);
-          rewrite = true;
+        if (brs.includes(b.name)) continue;
+        const here = brs.length ? ` (bridges here: ${brs.join(', ')})` : '';
+        const shown = JSON.stringify(b.name).slice(1, -1);
+        if (!validIfname(b.name)) {
+          (down ? warns : fails).push(`${path}:${b.line} attaches the tap to "${shown}", which can never be an interface name (1 to 15 bytes, no spaces, '/' or ':')${here}`);
+        } else if (ls.links.some((l) => l.name === b.name)) {
+          (down ? warns : fails).push(`${path}:${b.line} attaches the tap to ${b.name}, which is not a bridge${here}`);
+        } else {
+          (down ? warns : fails).push(`${path}:${b.line} attaches the tap to bridge ${b.name}, which does not exist${here}`);
         }
+        rewrite = true;
       }
       if (facts.needsBrctl && !(await which(ctx, 'brctl'))) {
         (down ? warns : fails).push(`${path} uses brctl, but bridge-utils is not installed (use ip link set "$1" master BR instead)`);

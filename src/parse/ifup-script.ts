@@ -12,6 +12,11 @@ export interface ScriptFacts {
   /** Uses brctl as its way to attach (not only as a fallback behind `ip`). */
   needsBrctl: boolean;
   shebang?: { interpreter: string; args: string; crlf: boolean };
+  /**
+   * The file starts with a UTF-8 byte-order mark before `#!`: the kernel sees
+   * EF BB BF, not `#!`, and refuses the file (ENOEXEC); `shebang` is then unset.
+   */
+  bom?: boolean;
 }
 
 const ASSIGN_HEAD = /^\s*(?:export\s+|local\s+|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)=/;
@@ -64,8 +69,12 @@ export function scriptFacts(body: string): ScriptFacts {
   const lines = body.split('\n');
   const vars = new Map<string, string>();
   const out: ScriptFacts = { bridges: [], dynamic: false, needsBrctl: false };
-  const first = lines[0] ?? '';
-  if (first.startsWith('#!')) {
+  let first = lines[0] ?? '';
+  if (first.startsWith('\uFEFF')) {
+    first = first.slice(1);
+    if (first.startsWith('#!')) out.bom = true;
+  }
+  if (first.startsWith('#!') && !out.bom) {
     const crlf = first.endsWith('\r');
     const rest = first.slice(2).replace(/\r$/, '').trim();
     const [interpreter = '', ...args] = rest.split(/\s+/);

@@ -70,3 +70,156 @@ describe('generated scripts', () => {
     });
   }
 });
+
+// Debian 12's /etc/qemu-ifup as shipped by qemu-system-common 1:7.2 (copied from a real install).
+const DEBIAN12_STOCK = `#! /bin/sh
+# Script to bring a network (tap) device for qemu up.
+# The idea is to add the tap device to the same bridge
+# as we have default routing to.
+
+# in order to be able to find brctl
+PATH=$PATH:/sbin:/usr/sbin
+ip=$(command -v ip)
+
+if [ -n "$ip" ]; then
+   ip link set "$1" up
+else
+   brctl=$(command -v brctl)
+   if [ -z "$ip$brctl" ]; then
+     echo "W: $0: not doing any bridge processing: neither ip nor brctl utility not found" >&2
+     exit 0
+   fi
+   ifconfig "$1" 0.0.0.0 up
+fi
+
+switch=$(ip route ls | \\
+    awk '/^default / {
+          for(i=0;i<NF;i++) { if ($i == "dev") { print $(i+1); next; } }
+         }'
+        )
+
+# only add the interface to default-route bridge if we
+# have such interface (with default route) and if that
+# interface is actually a bridge.
+# It is possible to have several default routes too
+for br in $switch; do
+    if [ -d /sys/class/net/$br/bridge/. ]; then
+        if [ -n "$ip" ]; then
+          exec ip link set "$1" master "$br"
+        else
+          exec brctl addif $br "$1"
+        fi
+    fi
+done
+
+echo "W: $0: no bridge for guest interface found" >&2
+`;
+const defaultVia = (dev: string) => `${ROUTE}${dev}\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\n`;
+
+describe('qemu-ifup, more cases', () => {
+  const cases: { name: string; spec: FakeSpec; user?: string; status: string; summary: RegExp; details?: RegExp; evidence?: RegExp }[] = [
+    { name: "Debian 12's stock script, default route via br0", spec: host(DEBIAN12_STOCK, { route: defaultVia('br0') }), status: 'pass', summary: /executable scripts \(bridges: br0\)/ },
+    { name: "Debian 12's stock script, default route via eth0", spec: host(DEBIAN12_STOCK, { route: defaultVia('eth0') }), status: 'warn', summary: /picks its bridge at run time .* via eth0, not a bridge/ },
+    { name: "Debian 12's stock script, no default route", spec: host(DEBIAN12_STOCK), status: 'warn', summary: /picks its bridge at run time/ },
+    { name: 'a UTF-8 byte-order mark before #!', spec: host('\uFEFF#!/bin/sh\nip link set "$1" master br0 up\n'), status: 'fail', summary: /byte-order mark before #!/, details: /no such fallback/ },
+    { name: 'a #! line with no interpreter', spec: host('#!\nip link set "$1" master br0 up\n'), status: 'fail', summary: /names no interpreter/ },
+    { name: '#!/usr/bin/env with a program that is not installed', spec: host('#!/usr/bin/env zsh\nip link set "$1" master br0 up\n', { extra: { stats: { '/usr/bin/env': { mode: 0o755 } } } }), status: 'fail', summary: /runs "zsh" through \/usr\/bin\/env, and no zsh is installed: QEMU reports status 32512/ },
+    { name: '#!/usr/bin/env with an installed program', spec: host('#!/usr/bin/env bash\nip link set "$1" master br0 up\n', { extra: { stats: { '/usr/bin/env': { mode: 0o755 }, '/usr/bin/bash': { mode: 0o755 } } } }), status: 'pass', summary: /executable/ },
+    { name: 'an interpreter only root may execute', spec: host('#!/opt/sh\nip link set "$1" master br0 up\n', { extra: { stats: { '/opt/sh': { mode: 0o700 } } } }), status: 'fail', summary: /interpreter \/opt\/sh, which alice cannot execute \(-rwx------\)/ },
+    { name: 'the same interpreter, judged for root', spec: host('#!/opt/sh\nip link set "$1" master br0 up\n', { extra: { stats: { '/opt/sh': { mode: 0o700 } } } }), user: 'root', status: 'pass', summary: /executable/ },
+    { name: 'a script only root may execute, judged for alice', spec: host(GOOD, { mode: 0o700 }), status: 'fail', summary: /not executable by alice \(-rwx------\)/, details: /failed with status 256/ },
+    { name: 'a script only root may execute, judged for root', spec: host(GOOD, { mode: 0o700 }), user: 'root', status: 'pass', summary: /executable/ },
+    {
+      name: 'a symlink to a good script',
+      spec: host(GOOD, { extra: { lstats: { '/etc/qemu-ifup': { type: 'link', mode: 0o777 } }, readlinks: { '/etc/qemu-ifup': '/usr/local/lib/qemu-ifup' } } }),
+      status: 'pass',
+      summary: /executable/,
+      evidence: /readlink \/etc\/qemu-ifup → \/usr\/local\/lib\/qemu-ifup/,
+    },
+    {
+      name: 'a dangling symlink',
+      spec: host(null, { extra: { lstats: { '/etc/qemu-ifup': { type: 'link', mode: 0o777 } }, readlinks: { '/etc/qemu-ifup': '/opt/gone/qemu-ifup' } } }),
+      status: 'fail',
+      summary: /^\/etc\/qemu-ifup is a symlink to \/opt\/gone\/qemu-ifup, which does not exist/,
+      details: /network script \/etc\/qemu-ifup failed with status 256/,
+    },
+    { name: 'a hard-coded interface that exists but is not a bridge', spec: host('#!/bin/sh\nip link set "$1" master eth0 up\n'), status: 'fail', summary: /:2 attaches the tap to eth0, which is not a bridge \(bridges here: br0\)/ },
+    { name: 'BRIDGE= resolved from a literal assignment', spec: host('#!/bin/sh\nBRIDGE="br7"\nip link set dev "$1" master "${BRIDGE}" up\n'), status: 'fail', summary: /:3 attaches the tap to bridge br7, which does not exist/ },
+    { name: 'a hostile bridge name in the script', spec: host("#!/bin/sh\nip link set \"$1\" master 'a;b' up\n"), status: 'fail', summary: /attaches the tap to bridge a;b, which does not exist/ },
+    { name: 'a 16-byte bridge name in the script', spec: host('#!/bin/sh\nbr=abcdefghijklmnop\nip link set "$1" master "$br" up\n'), status: 'fail', summary: /"abcdefghijklmnop", which can never be an interface name/ },
+    { name: 'qemu-ifdown missing: the message QEMU prints at shutdown', spec: host(GOOD, { down: null }), status: 'warn', summary: /qemu-ifdown is missing/, details: /network script \/etc\/qemu-ifdown failed with status 256/ },
+    { name: 'qemu-ifdown without #! is only a warning', spec: host(GOOD, { down: 'ip link set "$1" down\n' }), status: 'warn', summary: /qemu-ifdown has no #! line/ },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const r = await runCheck(qemuIfup, fakeHost(c.spec), c.user ? { user: c.user } : {});
+      expect(r.status).toBe(c.status);
+      expect(r.summary).toMatch(c.summary);
+      if (c.details) expect((r.details ?? []).join('\n')).toMatch(c.details);
+      if (c.evidence) expect(r.evidence.map((e) => `${e.source} → ${e.observed}`).join('\n')).toMatch(c.evidence);
+    });
+  }
+
+  it('seed 001: the missing script is a fail that quotes what QEMU 7.2 and old qemu-kvm print', async () => {
+    const r = await runCheck(qemuIfup, fakeHost(host(null)));
+    expect(r.status).toBe('fail');
+    const d = (r.details ?? []).join('\n');
+    expect(d).toContain('network script /etc/qemu-ifup failed with status 256');
+    expect(d).toContain('/etc/qemu-ifup: could not launch network script');
+    expect(d).toMatch(/script=no,downscript=no/);
+    expect(d).toMatch(/-netdev bridge/);
+  });
+
+  it('no bridge to write scripts for: no fix, says to create one first', async () => {
+    const r = await runCheck(qemuIfup, fakeHost(host(null, { bridges: [] })));
+    expect(r.status).toBe('fail');
+    expect(r.fixes).toEqual([]);
+    expect((r.details ?? []).join('\n')).toMatch(/No bridge exists yet/);
+  });
+
+  for (const hostile of ['$(id)', 'a;b', "x'y"]) {
+    it(`the fix for an existing bridge named ${JSON.stringify(hostile)} single-quotes it`, async () => {
+      const r = await runCheck(qemuIfup, fakeHost(host(null, { bridges: [hostile] })));
+      const fix = r.fixes.find((f) => f.id === 'qemu-ifup/write')!;
+      const preview = fix.preview.join('\n');
+      expect(preview).toContain(`+br='${hostile.replace(/'/g, `'\\''`)}'`);
+      expect(preview).toContain('+ip link set dev "$1" master "$br" up');
+      expect(preview).toMatch(/write \/etc\/qemu-ifup \(mode 0755 owner 0:0\)/);
+      // the name appears nowhere unquoted
+      expect(preview.split('\n').filter((l) => l.startsWith('+') && l.includes(hostile) && !l.startsWith('+#') && !l.startsWith('+br='))).toEqual([]);
+    });
+  }
+
+  it('a bridge name over 15 bytes (impossible) is never offered as the fix target', async () => {
+    const r = await runCheck(qemuIfup, fakeHost(host(null, { bridges: ['abcdefghijklmnop', 'br0'] })));
+    expect(r.fixes[0]!.title).toMatch(/for bridge br0 /);
+  });
+});
+
+describe('scriptFacts', () => {
+  it("reads Debian's stock script as dynamic, with no literal bridge and no need for brctl", () => {
+    const f = scriptFacts(DEBIAN12_STOCK);
+    expect(f).toMatchObject({ dynamic: true, needsBrctl: false, bridges: [], shebang: { interpreter: '/bin/sh', crlf: false } });
+  });
+  it.each([
+    ['brctl addif br0 "$1"', ['br0'], true],
+    ['switch=br1\nbrctl addif $switch $1', ['br1'], true],
+    ['/usr/sbin/brctl addif ${switch:-br0} "$1"', [], true],
+    ['ip link set "$1" master br2', ['br2'], false],
+    ["br='a b'\nip link set \"$1\" master \"$br\"", ['a b'], false],
+    ['ovs-vsctl --may-exist add-port ovsbr0 "$1"', ['ovsbr0'], false],
+    ['BRIDGE=$(cat /etc/bridge)\nip link set "$1" master "$BRIDGE"', [], false],
+  ])('%s', (body, bridges, brctl) => {
+    const f = scriptFacts(`#!/bin/sh\n${body}\n`);
+    expect(f.bridges.map((b) => b.name)).toEqual(bridges);
+    expect(f.needsBrctl).toBe(brctl);
+  });
+  it('a BOM before #! is reported and yields no shebang', () => {
+    const f = scriptFacts('\uFEFF#!/bin/sh\nexit 0\n');
+    expect(f.bom).toBe(true);
+    expect(f.shebang).toBeUndefined();
+  });
+  it('CRLF shebang', () => {
+    expect(scriptFacts('#!/bin/sh\r\nexit 0\r\n').shebang).toEqual({ interpreter: '/bin/sh', args: '', crlf: true });
+  });
+});
