@@ -72,9 +72,9 @@ interface NetplanDoc {
 }
 
 async function readNetplan(ctx: Context, out: ConfigNames): Promise<void> {
-  // Same file name: /etc shadows /run shadows /lib (netplan's rule).
+  // Same file name: /run shadows /etc, which shadows /lib (netplan-generate(8)).
   const byName = new Map<string, string>();
-  for (const dir of ['/lib/netplan', '/run/netplan', '/etc/netplan']) {
+  for (const dir of ['/lib/netplan', '/etc/netplan', '/run/netplan']) {
     const r = await ctx.host.readdir(dir);
     if (r.ok) for (const n of r.value.filter((x) => x.endsWith('.yaml'))) byName.set(n, `${dir}/${n}`);
     else if (r.code === NOT_CAPTURED) out.notCaptured = true;
