@@ -1,5 +1,6 @@
 // guest-route: inside a VM, there is a default route and its gateway answers
-// ARP (read from the ARP cache; the doctor sends nothing).
+// ARP (read from the ARP cache; the doctor sends nothing: a gateway the kernel
+// asked for without an answer fails, one it never asked for is only a warning).
 import { guestMode, routesAndArp } from '../src/facts/guest.js';
 import type { Check } from '../src/types.js';
 
@@ -19,14 +20,22 @@ const check: Check = {
       };
     }
     const evidence = routes.map((r) => ({ source: 'read /proc/net/route', observed: `default via ${r.gateway} dev ${r.dev}` }));
-    const answered = routes.filter((r) => r.gateway === '0.0.0.0' || arp.has(r.gateway));
-    for (const r of routes) evidence.push({ source: 'read /proc/net/arp', observed: arp.has(r.gateway) ? `${r.gateway} is at ${arp.get(r.gateway)}` : `no complete entry for ${r.gateway}` });
+    const answered = routes.filter((r) => r.gateway === '0.0.0.0' || arp.complete.has(r.gateway));
+    for (const r of routes) {
+      const seen = arp.complete.get(r.gateway);
+      evidence.push({ source: 'read /proc/net/arp', observed: seen ? `${r.gateway} is at ${seen}` : arp.unanswered.has(r.gateway) ? `${r.gateway}: incomplete (asked, no answer)` : `no entry for ${r.gateway}` });
+    }
     if (answered.length) return { status: 'pass', summary: `default route via ${answered[0]!.gateway} (${answered[0]!.dev}), which answered ARP`, evidence };
+    const gw = routes[0]!.gateway;
+    const why = `if it stays incomplete, the gateway is down, on another subnet, or the host side drops the frames (bridge-state, br-netfilter, forward-policy on the host). A guest given the host's own IP (seed 003) shows the same symptom.`;
+    if (routes.some((r) => arp.unanswered.has(r.gateway))) {
+      return { status: 'fail', summary: `the default gateway ${gw} does not answer ARP (the kernel asked; the entry is incomplete)`, evidence, details: [`Check again with: ping -c1 ${gw}; ${why}`] };
+    }
     return {
       status: 'warn',
-      summary: `the default gateway ${routes[0]!.gateway} has not answered ARP (no complete entry in the ARP cache)`,
+      summary: `the default gateway ${gw} has not been asked for yet (no ARP entry): nothing has been sent through it`,
       evidence,
-      details: [`Try: ping -c1 ${routes[0]!.gateway}; if it stays incomplete, the gateway is down, on another subnet, or the host side drops the frames (bridge-state, br-netfilter, forward-policy on the host). A guest given the host's own IP (seed 003) shows the same symptom.`],
+      details: [`Try: ping -c1 ${gw}, then run qnet doctor again; ${why}`],
     };
   },
 };

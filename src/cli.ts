@@ -44,7 +44,7 @@ function makeContext(opts: CommonOpts): { ctx: Context; caching?: CachingHost } 
     const snap = loadSnapshot(opts.snapshot);
     // Judge the user the recording judged, unless told otherwise.
     const user = opts.user ?? snap.options?.user;
-    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user, source: 'snapshot', guest: opts.guest });
+    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user, source: 'snapshot', guest: opts.guest || snap.options?.guest });
     return { ctx };
   }
   const caching = new CachingHost(new LiveHost());
@@ -132,7 +132,7 @@ async function runSnapshot(opts: CommonOpts & { output: string }): Promise<numbe
     createdAt: new Date().toISOString(),
     invoker: ctx.invoker,
     host: { ...report.host },
-    ...(opts.user ? { options: { user: opts.user } } : {}),
+    ...(opts.user || opts.guest ? { options: { ...(opts.user ? { user: opts.user } : {}), ...(opts.guest ? { guest: true } : {}) } } : {}),
     results: report.results,
     reads: redactReads(await caching!.records()),
   };

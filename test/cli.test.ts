@@ -111,6 +111,21 @@ describe('snapshot and replay', () => {
     const replay = JSON.parse(qnet(['doctor', '--json', '--snapshot', file]).stdout);
     expect(stripDurations(replay.results)).toEqual(stripDurations(snap.results));
   });
+  it('a snapshot taken with --guest replays in guest mode without being told again', () => {
+    const file = join(dir, 'guest.json');
+    expect(qnet(['snapshot', '-o', file, '--guest', '--only', 'guest-route']).code).toBe(0);
+    const snap = JSON.parse(readFileSync(file, 'utf8'));
+    expect(snap.options).toEqual({ guest: true });
+    const replayed = JSON.parse(qnet(['doctor', '--json', '--only', 'guest-route', '--snapshot', file]).stdout).results[0];
+    expect(replayed.summary).not.toMatch(/not a guest/);
+    expect(replayed).toEqual({ ...snap.results[0], durationMs: replayed.durationMs });
+    // Without the recorded option, the replay has no way to know: --guest skipped the detection reads.
+    delete snap.options;
+    writeFileSync(file, JSON.stringify(snap));
+    const bare = JSON.parse(qnet(['doctor', '--json', '--only', 'guest-route', '--snapshot', file]).stdout).results[0];
+    expect(bare.status).toBe('skip');
+    expect(bare.summary).toMatch(/not a guest/);
+  });
   it('a read the snapshot lacks is "not captured", never a silent ENOENT', () => {
     const file = join(dir, 'live2.json');
     expect(qnet(['snapshot', '-o', file]).code).toBe(0);

@@ -23,7 +23,7 @@ describe('recorded real hosts replay to their recorded verdicts', () => {
       const recorded = (snap.results ?? []) as Result[];
       expect(recorded.length).toBeGreaterThan(0);
       const user = snap.options?.user ?? (snap.host.user as string | undefined);
-      const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user, source: 'snapshot' });
+      const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user, source: 'snapshot', guest: snap.options?.guest });
       // Checks added after the recording have no reads in it; compare the ones it recorded.
       const checks = ALL_CHECKS.filter((c) => recorded.some((r) => r.id === c.id));
       const replayed = await runChecks(ctx, checks);

@@ -24,21 +24,28 @@ export function defaultRoutes(body: string): DefaultRoute[] {
   return out;
 }
 
-/** Complete (flags 0x2) ARP entries: ip → MAC. */
-export function arpCache(body: string): Map<string, string> {
-  const out = new Map<string, string>();
+/**
+ * /proc/net/arp: complete entries (flags 0x2, ATF_COM) as ip → MAC, and the addresses
+ * the kernel has asked for without an answer (an entry without ATF_COM: INCOMPLETE or
+ * FAILED). An address in neither was never asked for.
+ */
+export function arpCache(body: string): { complete: Map<string, string>; unanswered: Set<string> } {
+  const complete = new Map<string, string>();
+  const unanswered = new Set<string>();
   for (const line of body.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
-    if (f.length >= 6 && (parseInt(f[2]!, 16) & 0x2) !== 0) out.set(f[0]!, f[3]!.toLowerCase());
+    if (f.length < 6) continue;
+    if ((parseInt(f[2]!, 16) & 0x2) !== 0) complete.set(f[0]!, f[3]!.toLowerCase());
+    else unanswered.add(f[0]!);
   }
-  return out;
+  return { complete, unanswered };
 }
 
 export async function guestMode(ctx: Context): Promise<boolean> {
   return ctx.forceGuest || isGuest(ctx);
 }
 
-export async function routesAndArp(ctx: Context): Promise<{ routes: DefaultRoute[]; arp: Map<string, string> }> {
+export async function routesAndArp(ctx: Context): Promise<{ routes: DefaultRoute[]; arp: ReturnType<typeof arpCache> }> {
   const [r, a] = await Promise.all([ctx.host.readFile('/proc/net/route'), ctx.host.readFile('/proc/net/arp')]);
   return { routes: defaultRoutes(text(r) ?? ''), arp: arpCache(text(a) ?? '') };
 }

@@ -41,10 +41,16 @@ describe('guest-route', () => {
   it('fails without a default route', async () => {
     expect((await runCheck(guestRoute, fakeHost({ files: { ...VM, '/proc/net/route': ROUTE, '/proc/net/arp': ARP } }))).status).toBe('fail');
   });
-  it('warns when the gateway never answered ARP', async () => {
+  it('fails when the kernel asked for the gateway and got no answer (incomplete entry; seed 003)', async () => {
     const r = await runCheck(guestRoute, fakeHost({ files: { ...VM, '/proc/net/route': routeVia('eth0', '2121A8C0'), '/proc/net/arp': `${ARP}192.168.33.33    0x1         0x0         00:00:00:00:00:00     *        eth0\n` } }));
+    expect(r.status).toBe('fail');
+    expect(r.summary).toMatch(/192\.168\.33\.33 does not answer ARP/);
+  });
+  it('only warns when the gateway was never asked for (no entry at all)', async () => {
+    const other = `${ARP}192.168.33.1     0x1         0x2         52:54:00:aa:bb:cc     *        eth0\n`;
+    const r = await runCheck(guestRoute, fakeHost({ files: { ...VM, '/proc/net/route': routeVia('eth0', '2121A8C0'), '/proc/net/arp': other } }));
     expect(r.status).toBe('warn');
-    expect(r.summary).toContain('192.168.33.33');
+    expect(r.summary).toMatch(/192\.168\.33\.33 has not been asked for yet/);
   });
   it('decodes /proc/net/route addresses', () => {
     expect(hexToIpv4('010200C0')).toBe('192.0.2.1');

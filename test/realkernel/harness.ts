@@ -197,10 +197,28 @@ export interface QemuSpec {
   netAdmin?: boolean;
 }
 
+/** A QEMU left running while qnet looks at the host (a VM holding its tap, using its MAC). */
+export interface VmSpec {
+  /** Arguments after the fixed ones (-M pc -nodefaults -display none -S -no-user-config -qmp stdio). */
+  args: string[];
+  as?: 'root' | 'user';
+}
+
+export interface RunningVm {
+  argv: string[];
+  /** What QEMU itself says of its network (HMP `info network`). */
+  network: string;
+}
+
+/** QEMU's own view of its NICs' MACs, from `info network` (lines like `e1000.0: ...,macaddr=52:54:00:12:34:56`). */
+export const macsOf = (network: string): string[] => [...network.matchAll(/macaddr=([0-9a-f:]{17})/gi)].map((m) => m[1]!.toLowerCase());
+
 export class Scenario {
   private disposed = false;
   /** Processes holding child network namespaces ("machines" cabled to this one). */
   private readonly children: number[] = [];
+  /** nsenter processes of the VMs left running (QEMU itself dies with the PID namespace). */
+  private readonly vms: ReturnType<typeof spawn>[] = [];
   private constructor(
     readonly name: string,
     /** Host temp dir: snapshots land here, visible outside the namespace. */
@@ -273,8 +291,8 @@ export class Scenario {
     return this.inNs([process.execPath, bin, ...args], { timeoutMs: 60_000 });
   }
 
-  /** qemu-system-x86_64 with one netdev, frozen (-S), told to quit over QMP. */
-  async qemu(spec: QemuSpec): Promise<QemuRun> {
+  /** qemu-system-x86_64 frozen (-S) with QMP on stdio, as root or as qnetuser. */
+  private static qemuArgv(spec: Pick<QemuSpec, 'as' | 'groups' | 'netAdmin'>, args: string[]): string[] {
     const who =
       spec.as === 'root'
         ? []
@@ -285,15 +303,56 @@ export class Scenario {
             spec.groups === 'init' ? '--init-groups' : '--clear-groups',
             ...(spec.netAdmin ? ['--inh-caps', '+net_admin', '--ambient-caps', '+net_admin'] : []),
           ];
-    const argv = [
-      ...who,
-      'qemu-system-x86_64', '-M', 'pc', '-nodefaults', '-display', 'none', '-S', '-no-user-config', '-qmp', 'stdio',
-      '-netdev', spec.netdev, '-device', 'virtio-net-pci,netdev=n0',
-    ];
+    return [...who, 'qemu-system-x86_64', '-M', 'pc', '-nodefaults', '-display', 'none', '-S', '-no-user-config', '-qmp', 'stdio', ...args];
+  }
+
+  /** qemu-system-x86_64 with one netdev, frozen (-S), told to quit over QMP. */
+  async qemu(spec: QemuSpec): Promise<QemuRun> {
+    const argv = Scenario.qemuArgv(spec, ['-netdev', spec.netdev, '-device', 'virtio-net-pci,netdev=n0']);
     const r = await this.inNs(argv, { input: QMP_QUIT, timeoutMs: 20_000 });
     // Started: exit 0 after answering the quit command.
     const started = r.code === 0 && /"event": ?"SHUTDOWN"/.test(r.stdout);
     return { ...r, argv, started };
+  }
+
+  /**
+   * A QEMU that keeps running (frozen, -S) until the scenario is disposed: it dies with
+   * the scenario's PID namespace. Resolves once QEMU has answered `info network` over QMP,
+   * i.e. its backends are up (a tap is open); rejects with QEMU's stderr if it exits.
+   */
+  startVm(spec: VmSpec): Promise<RunningVm> {
+    if (this.disposed) throw new Error(`scenario ${this.name} is disposed`);
+    const argv = Scenario.qemuArgv(spec, spec.args);
+    const p = spawn('nsenter', ['-t', String(this.init), '-m', '-n', '-p', '--', ...argv], {
+      cwd: '/',
+      env: { PATH, LC_ALL: 'C', HOME: '/root' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.vms.push(p);
+    return new Promise((resolve, reject) => {
+      let out = '';
+      let err = '';
+      const timer = setTimeout(() => reject(new Error(`scenario ${this.name}: QEMU (${argv.join(' ')}) did not answer QMP within 20 s`)), 20_000);
+      p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      p.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        for (const line of out.split('\n')) {
+          if (!line.includes('"info-network"')) continue;
+          clearTimeout(timer);
+          const reply = JSON.parse(line) as { return?: string; error?: { desc: string } };
+          if (reply.return === undefined) reject(new Error(`scenario ${this.name}: info network: ${reply.error?.desc}`));
+          else resolve({ argv, network: reply.return });
+          return;
+        }
+      });
+      p.on('close', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`scenario ${this.name}: QEMU (${argv.join(' ')}) exited ${code ?? signal}: ${err.trim()}`));
+      });
+      p.stdin.on('error', () => undefined);
+      // stdin stays open: QEMU runs until the scenario's PID namespace goes.
+      p.stdin.write('{"execute":"qmp_capabilities"}\n{"execute":"human-monitor-command","arguments":{"command-line":"info network"},"id":"info-network"}\n');
+    });
   }
 
   /**
@@ -316,13 +375,22 @@ export class Scenario {
     return pid;
   }
 
-  /** A veth NAME in the scenario whose peer sits in a child namespace: a NIC with a cable. */
-  async nic(name: string): Promise<number> {
+  /**
+   * A veth NAME in the scenario whose peer sits in a child namespace: a NIC with a cable.
+   * With `peer` (an address/prefix), the machine at the other end has that address and
+   * answers (ARP) on it: a gateway or DHCP-less neighbour.
+   */
+  async nic(name: string, peer?: string): Promise<number> {
     const child = await this.childNetns();
     const r = await this.inNs(['ip', 'link', 'add', name, 'type', 'veth', 'peer', 'name', 'cable0', 'netns', String(child)], { hostPids: true });
     if (r.code !== 0) throw new Error(`scenario ${this.name}: ip link add ${name} type veth: ${r.stderr.trim()}`);
     const up = await this.inNs(['ip', 'link', 'set', name, 'up']);
     if (up.code !== 0) throw new Error(`scenario ${this.name}: ip link set ${name} up: ${up.stderr.trim()}`);
+    const far = peer ? [['ip', 'addr', 'add', peer, 'dev', 'cable0'], ['ip', 'link', 'set', 'cable0', 'up']] : [];
+    for (const argv of far) {
+      const c = await run(['nsenter', '-t', String(child), '-n', '--', ...argv]);
+      if (c.code !== 0) throw new Error(`scenario ${this.name}: ${argv.join(' ')} (peer of ${name}): ${c.stderr.trim()}`);
+    }
     return child;
   }
 
@@ -372,6 +440,7 @@ export class Scenario {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    for (const vm of this.vms) vm.stdin?.destroy();
     for (const pid of [...this.children, this.pid, this.init].filter(Boolean)) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -467,11 +536,23 @@ export interface ScenarioSpec {
   others?: Record<string, Status>;
   /**
    * QEMU as the judge. `starts` must equal (expect !== 'fail') unless `startsAnyway`
+   * (or `failsAnyway`, for a warning about what a further VM would meet)
    * says why QEMU works although qnet fails (a security finding, not a broken backend).
    */
-  qemu?: QemuSpec & { starts: boolean; stderr?: RegExp; startsAnyway?: string };
-  /** NIC-like veths (peer in another namespace) created before `setup`. */
-  nics?: string[];
+  qemu?: QemuSpec & { starts: boolean; stderr?: RegExp; startsAnyway?: string; failsAnyway?: string };
+  /** NIC-like veths (peer in another namespace, optionally with an address there) created before `setup`. */
+  nics?: (string | { name: string; peer: string })[];
+  /** Extra flags for the live doctor, the snapshot and the replay (e.g. --guest). */
+  args?: string[];
+  /** QEMUs left running (started after `setup`, before qnet looks). */
+  vms?: VmSpec[];
+  /** QEMU's own view as the judge: do the running VMs' NICs (per `info network`) share a MAC? shared === (expect === 'fail'). */
+  vmMacsShared?: boolean;
+  /**
+   * A fixed bash script in the scenario (after qnet looked) as the judge: exit 0 means
+   * "works". works === (expect !== 'fail').
+   */
+  judge?: { what: string; script: string; works: boolean };
   /** The kernel as the judge: do two machines on this bridge reach each other? works === (expect !== 'fail'). */
   bridgedPing?: { bridge: string; works: boolean };
 }
@@ -505,12 +586,15 @@ export function fixtureOf(snapshotText: string): string {
 export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note: string) => void): Promise<void> {
   const sc = await Scenario.start(spec.name);
   try {
-    for (const n of spec.nics ?? []) await sc.nic(n);
+    for (const n of spec.nics ?? []) await (typeof n === 'string' ? sc.nic(n) : sc.nic(n.name, n.peer));
     await sc.sh(spec.setup, 'scenario setup');
     const machines = spec.bridgedPing ? await sc.cableBridge(spec.bridgedPing.bridge) : undefined;
+    const vms: RunningVm[] = [];
+    for (const v of spec.vms ?? []) vms.push(await sc.startVm(v));
+    const args = spec.args ?? [];
 
     // 2. the live doctor, inside the namespaces
-    const live = await sc.qnet(bin, ['doctor', '--json', '--user', TEST_USER]);
+    const live = await sc.qnet(bin, ['doctor', '--json', '--user', TEST_USER, ...args]);
     const doc = parseDoctor(live, `${spec.name} (live)`);
     const res = doc.results.find((r) => r.id === spec.check);
     if (res?.status === 'skip' && res.summary === 'not implemented yet' && skip) {
@@ -522,14 +606,16 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
 
     // 3. snapshot inside, replay outside
     const snapFile = join(sc.dir, 'snapshot.json');
-    const snap = await sc.qnet(bin, ['snapshot', '-o', snapFile, '--user', TEST_USER]);
+    const snap = await sc.qnet(bin, ['snapshot', '-o', snapFile, '--user', TEST_USER, ...args]);
     if (snap.code !== 0) throw new Error(`${spec.name}: qnet snapshot exited ${snap.code ?? snap.signal}: ${snap.stderr}`);
-    const replayRun = await run([process.execPath, bin, 'doctor', '--snapshot', snapFile, '--json', '--user', TEST_USER], { timeoutMs: 60_000 });
+    // The snapshot carries --user and --guest: the replay is not told again.
+    const replayRun = await run([process.execPath, bin, 'doctor', '--snapshot', snapFile, '--json'], { timeoutMs: 60_000 });
     const replay = parseDoctor(replayRun, `${spec.name} (replay)`);
 
     // 4. QEMU, when it judges this check
     const q = spec.qemu ? await sc.qemu(spec.qemu) : undefined;
     const ping = spec.bridgedPing && machines ? await sc.bridgedPing(spec.bridgedPing.bridge, machines) : undefined;
+    const judged = spec.judge ? await sc.inNs(['bash', '-c', spec.judge.script], { timeoutMs: 30_000 }) : undefined;
 
     // 5. the fixture: blanked command lines, and it must replay to the same results too
     let fixtureReplay: DoctorDoc | undefined;
@@ -537,7 +623,7 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
       mkdirSync(FIXTURES, { recursive: true });
       const fixture = join(FIXTURES, `${spec.name}.json`);
       writeFileSync(fixture, fixtureOf(readFileSync(snapFile, 'utf8')), { mode: 0o644 });
-      const fr = await run([process.execPath, bin, 'doctor', '--snapshot', fixture, '--json', '--user', TEST_USER], { timeoutMs: 60_000 });
+      const fr = await run([process.execPath, bin, 'doctor', '--snapshot', fixture, '--json'], { timeoutMs: 60_000 });
       fixtureReplay = parseDoctor(fr, `${spec.name} (fixture replay)`);
     }
 
@@ -545,7 +631,9 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
     const qemuSaid = q
       ? `QEMU (${q.argv.join(' ')}) ${q.started ? 'started (exit 0)' : `failed (exit ${q.code ?? q.signal}${q.timedOut ? ', timed out' : ''})`}: ${q.stderr.trim() || '(no stderr)'}`
       : '';
-    const context = `[${spec.name}] ${said}${qemuSaid ? `\n${qemuSaid}` : ''}${ping ? `\nkernel: ${ping.said}` : ''}`;
+    const vmSaid = vms.map((v, i) => `\nVM ${i + 1} (${v.argv.slice(v.argv.indexOf('qemu-system-x86_64')).join(' ')}) says: ${v.network.trim().replace(/\r?\n\s*/g, ' | ')}`).join('');
+    const judgeSaid = judged && spec.judge ? `\n${spec.judge.what}: exit ${judged.code ?? judged.signal} ${(judged.stdout + judged.stderr).trim()}` : '';
+    const context = `[${spec.name}] ${said}${qemuSaid ? `\n${qemuSaid}` : ''}${ping ? `\nkernel: ${ping.said}` : ''}${vmSaid}${judgeSaid}`;
 
     expect(res, context).toBeDefined();
     expect(res!.status, context).toBe(spec.expect);
@@ -570,6 +658,15 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
       if (spec.qemu.stderr) expect(q.stderr, context).toMatch(spec.qemu.stderr);
     }
     if (ping && spec.bridgedPing) expect(ping.works, context).toBe(spec.bridgedPing.works);
+    if (spec.vmMacsShared !== undefined) {
+      const all = vms.flatMap((v) => [...new Set(macsOf(v.network))]);
+      expect(all.length, context).toBeGreaterThan(0);
+      expect(new Set(all).size < all.length, context).toBe(spec.vmMacsShared);
+    }
+    if (judged && spec.judge) {
+      expect(judged.timedOut, context).toBe(false);
+      expect(judged.code === 0, context).toBe(spec.judge.works);
+    }
   } finally {
     await sc.dispose();
   }
@@ -584,8 +681,14 @@ export function realKernelSuite(title: string, specs: ScenarioSpec[], needs: Nee
   if (reason) console.log(`real-kernel tests skipped (${title}): ${reason}`);
   for (const s of specs) {
     // The table itself must say what the contract says: QEMU fails exactly where qnet fails.
-    if (s.qemu && !s.qemu.startsAnyway && s.qemu.starts !== (s.expect !== 'fail')) {
-      throw new Error(`scenario ${s.name}: qemu.starts=${s.qemu.starts} contradicts expect=${s.expect} without startsAnyway`);
+    if (s.qemu && !s.qemu.startsAnyway && !s.qemu.failsAnyway && s.qemu.starts !== (s.expect !== 'fail')) {
+      throw new Error(`scenario ${s.name}: qemu.starts=${s.qemu.starts} contradicts expect=${s.expect} without startsAnyway/failsAnyway`);
+    }
+    if (s.vmMacsShared !== undefined && s.vmMacsShared !== (s.expect === 'fail')) {
+      throw new Error(`scenario ${s.name}: vmMacsShared=${s.vmMacsShared} contradicts expect=${s.expect}`);
+    }
+    if (s.judge && s.judge.works !== (s.expect !== 'fail')) {
+      throw new Error(`scenario ${s.name}: judge.works=${s.judge.works} contradicts expect=${s.expect}`);
     }
     if (s.bridgedPing && s.bridgedPing.works !== (s.expect !== 'fail')) {
       throw new Error(`scenario ${s.name}: bridgedPing.works=${s.bridgedPing.works} contradicts expect=${s.expect}`);
@@ -602,7 +705,15 @@ export function realKernelSuite(title: string, specs: ScenarioSpec[], needs: Nee
       if (copyDir) rmSync(copyDir, { recursive: true, force: true });
     });
     for (const s of specs) {
-      const judge = s.qemu ? `, QEMU ${s.qemu.starts ? 'starts' : 'fails'}` : s.bridgedPing ? `, bridged traffic ${s.bridgedPing.works ? 'passes' : 'dropped'}` : '';
+      const judge = s.qemu
+        ? `, QEMU ${s.qemu.starts ? 'starts' : 'fails'}`
+        : s.bridgedPing
+          ? `, bridged traffic ${s.bridgedPing.works ? 'passes' : 'dropped'}`
+          : s.vmMacsShared !== undefined
+            ? `, QEMU reports ${s.vmMacsShared ? 'one MAC twice' : 'distinct MACs'}`
+            : s.judge
+              ? `, ${s.judge.what} ${s.judge.works ? 'works' : 'fails'}`
+              : '';
       it(`${s.name}: ${s.title} → ${s.check} ${s.expect}${judge}`, (ctx) => runScenario(s, bin, (note) => ctx.skip(note)));
     }
   });
