@@ -126,6 +126,13 @@ describe('snapshot and replay', () => {
     expect(bare.status).toBe('skip');
     expect(bare.summary).toMatch(/not a guest/);
   });
+  it('the bundle reads netplan YAML (yaml is CommonJS: its lazily loaded chunk must still give parseDocument)', () => {
+    // Recorded by test/realkernel/managers.test.ts; replayed here through the built CLI, not the sources.
+    const fixture = join(ROOT, 'fixtures/real/netplan-defined-twice.json');
+    const doc = JSON.parse(qnet(['doctor', '--json', '--only', 'netplan-duplicates', '--snapshot', fixture]).stdout);
+    expect(doc.results[0]).toMatchObject({ id: 'netplan-duplicates', status: 'fail' });
+    expect(doc.results[0].summary).toMatch(/^enp1s0 is defined in 3 netplan files/);
+  });
   it('a read the snapshot lacks is "not captured", never a silent ENOENT', () => {
     const file = join(dir, 'live2.json');
     expect(qnet(['snapshot', '-o', file]).code).toBe(0);

@@ -80,7 +80,9 @@ async function readNetplan(ctx: Context, out: ConfigNames): Promise<void> {
     else if (r.code === NOT_CAPTURED) out.notCaptured = true;
   }
   if (!byName.size) return;
-  const { parseDocument, LineCounter } = await import('yaml');
+  // yaml is CommonJS: in the esbuild bundle its chunk exports only `default` (module.exports).
+  const mod = (await import('yaml')) as Partial<typeof import('yaml')> & { default?: typeof import('yaml') };
+  const { parseDocument, LineCounter } = (mod.parseDocument ? mod : mod.default!) as typeof import('yaml');
   for (const file of [...byName.keys()].sort().map((n) => byName.get(n)!)) {
     const r = await ctx.host.readFile(file);
     if (!r.ok) {
