@@ -12,8 +12,8 @@
 // Where QEMU starting is not the symptom (br-netfilter, ifname-mismatch) the doctor's
 // verdict and the recorded values are the judge.
 //
-// Always `qnet fix ... ID`, never a bare `qnet fix --yes`: /dev/kvm is not private in a
-// scenario, and the kvm check's plan would chgrp the host's node.
+// Always `qnet fix ... ID`, never a bare `qnet fix --yes`: each test proves one plan.
+// (/dev/kvm is a private copy in every scenario, so even a bare fix would not reach the host's.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipReason, type QemuSpec } from './harness.js';
 import { cliCopy, FixScenario, hostFingerprint, said } from './fix-harness.js';

@@ -121,6 +121,7 @@ export function skipReason(needs: readonly Need[] = []): string {
  *   tun MODE [MINOR]        create /dev/net/tun (char 10:MINOR, default 200) with MODE
  *   join_group NAME GID     put qnetuser in group NAME (created with GID when missing)
  *   helper_mode MODE        chmod the scenario's copy of qemu-bridge-helper
+ *   kvm_node MODE [GROUP]   chmod/chgrp the scenario's private /dev/kvm (group default root)
  */
 const PRELUDE = `set -euo pipefail
 tun() { mknod -m "$1" /dev/net/tun c 10 "\${2:-200}"; }
@@ -129,6 +130,7 @@ join_group() {
   else echo "$1:x:$2:qnetuser" >> /etc/group; fi
 }
 helper_mode() { chmod "$1" "$T/bin/qemu-bridge-helper"; }
+kvm_node() { chmod "$1" /dev/kvm; chgrp "\${2:-root}" /dev/kvm; }
 `;
 
 /** Every scenario starts from this: a known /etc, an empty /dev/net, the test user, a 0755 helper copy. */
@@ -146,6 +148,15 @@ echo 'qnetuser:x:4242:' >> /etc/group
 # None of the host's network or QEMU configuration leaks into a scenario (deletions only whiteout the overlay).
 rm -rf /etc/qemu /etc/network/interfaces /etc/network/interfaces.d /etc/netplan \\
   /etc/NetworkManager/system-connections /etc/systemd/network /etc/udev/rules.d
+# /dev/kvm: a private node like the host's (same device, mode, owner) bind-mounted over it,
+# so a scenario (or a qnet fix run in it) can change it without touching the host's.
+if [ -e /dev/kvm ]; then
+  mknod "$T/kvm" c "$((16#$(stat -c %t /dev/kvm)))" "$((16#$(stat -c %T /dev/kvm)))"
+  chown --reference=/dev/kvm "$T/kvm"
+  chmod --reference=/dev/kvm "$T/kvm"
+  mount --bind "$T/kvm" /dev/kvm
+  [ "$(stat -c %d:%i /dev/kvm)" = "$(stat -c %d:%i "$T/kvm")" ]
+fi
 # The bridge helper: Debian's binary, as a copy on the tmpfs (not nosuid) bind-mounted over the real path.
 if [ -e ${HELPER} ]; then
   cp ${HELPER} "$T/bin/qemu-bridge-helper"
@@ -195,6 +206,8 @@ export interface QemuSpec {
   groups?: 'clear' | 'init';
   /** Ambient CAP_NET_ADMIN (so the user can create taps and run ip in /etc/qemu-ifup). */
   netAdmin?: boolean;
+  /** -accel VALUE (default: QEMU's, TCG when not asked). */
+  accel?: 'kvm';
 }
 
 /** A QEMU left running while qnet looks at the host (a VM holding its tap, using its MAC). */
@@ -308,7 +321,7 @@ export class Scenario {
 
   /** qemu-system-x86_64 with one netdev, frozen (-S), told to quit over QMP. */
   async qemu(spec: QemuSpec): Promise<QemuRun> {
-    const argv = Scenario.qemuArgv(spec, ['-netdev', spec.netdev, '-device', 'virtio-net-pci,netdev=n0']);
+    const argv = Scenario.qemuArgv(spec, [...(spec.accel ? ['-accel', spec.accel] : []), '-netdev', spec.netdev, '-device', 'virtio-net-pci,netdev=n0']);
     const r = await this.inNs(argv, { input: QMP_QUIT, timeoutMs: 20_000 });
     // Started: exit 0 after answering the quit command.
     const started = r.code === 0 && /"event": ?"SHUTDOWN"/.test(r.stdout);
