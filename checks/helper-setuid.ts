@@ -13,7 +13,7 @@
 //   cap_net_admin+ep → works (and also reads bridge.conf as the user)
 import { bridgeHelpers, helperPackage, type HelperFile } from '../src/facts/bridge-helper.js';
 import { mountOf, which } from '../src/facts/system.js';
-import { groupName, groupsFile, modeAllows, targetUser, userName, type TargetUser } from '../src/facts/users.js';
+import { GROUP_TOOL_BACKUPS, groupName, groupsFile, modeAllows, targetUser, userName, type TargetUser } from '../src/facts/users.js';
 import { isFile, modeString, S_ISUID } from '../src/host/host.js';
 import { decodeVfsCap, describeVfsCap, grantsNetAdmin, parseGetfattr } from '../src/parse/vfs-cap.js';
 import type { Context } from '../src/context.js';
@@ -130,6 +130,8 @@ async function privilegePlans(ctx: Context, j: Judged, user: TargetUser): Promis
           argv: ['dpkg-statoverride', '--add', 'root', 'root', octalMode(mode), path],
           inverse: ['dpkg-statoverride', '--remove', path],
           unless: ['dpkg-statoverride', '--list', path],
+          // dpkg keeps the previous database beside it.
+          touches: ['/var/lib/dpkg/statoverride-old'],
           why: 'dpkg keeps this mode across package upgrades',
         },
         { kind: 'chmod', path, mode },
@@ -168,7 +170,7 @@ async function privilegePlans(ctx: Context, j: Judged, user: TargetUser): Promis
       risk: 'low',
       root: true,
       explain: `${user.name} needs a new login for the group to apply`,
-      actions: [{ kind: 'run', argv: ['usermod', '-aG', g, user.name], inverse: ['gpasswd', '-d', user.name, g] }],
+      actions: [{ kind: 'run', argv: ['usermod', '-aG', g, user.name], inverse: ['gpasswd', '-d', user.name, g], touches: GROUP_TOOL_BACKUPS }],
     });
   }
   return plans;

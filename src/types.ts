@@ -37,7 +37,19 @@ export type Action =
   | { kind: 'mknod-char'; path: string; major: number; minor: number; mode: number }
   | { kind: 'sysctl'; key: string; value: string }
   /** `unless`: a read-only probe; when it exits 0 the step is already done and is skipped. */
-  | { kind: 'run'; argv: string[]; inverse?: string[]; unless?: string[]; why?: string }
+  | {
+      kind: 'run';
+      argv: string[];
+      inverse?: string[];
+      unless?: string[];
+      why?: string;
+      /**
+       * Files the command rewrites besides what its inverse puts back (the tool's own
+       * backup copies: /etc/group-, statoverride-old). Undo restores each byte for byte
+       * after the inverse, unless something else changed it since the fix.
+       */
+      touches?: string[];
+    }
   | { kind: 'note'; text: string };
 
 export interface FixPlan {

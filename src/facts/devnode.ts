@@ -3,7 +3,7 @@
 import type { Context } from '../context.js';
 import { describeError, modeString, type Read, type StatInfo } from '../host/host.js';
 import type { Evidence, FixPlan } from '../types.js';
-import { groupName, groupsFile, modeAllows, targetUser, userName, type TargetUser } from './users.js';
+import { GROUP_TOOL_BACKUPS, groupName, groupsFile, modeAllows, targetUser, userName, type TargetUser } from './users.js';
 
 export interface NodeAccess {
   user: TargetUser;
@@ -63,11 +63,11 @@ export async function groupGrantPlan(
     root: true,
     explain: `the narrowest grant that persists; ${opts.user.name} needs a new login for the group to apply`,
     actions: [
-      ...(group ? [] : [{ kind: 'run' as const, argv: ['groupadd', '--system', gname], inverse: ['groupdel', gname] }]),
+      ...(group ? [] : [{ kind: 'run' as const, argv: ['groupadd', '--system', gname], inverse: ['groupdel', gname], touches: GROUP_TOOL_BACKUPS }]),
       { kind: 'write-file', path: opts.ruleFile, content: rule, mode: 0o644, uid: 0, gid: 0 },
       { kind: 'chgrp', path: opts.path, group: gname },
       { kind: 'chmod', path: opts.path, mode: 0o660 },
-      { kind: 'run', argv: ['usermod', '-aG', gname, opts.user.name], inverse: ['gpasswd', '-d', opts.user.name, gname] },
+      { kind: 'run', argv: ['usermod', '-aG', gname, opts.user.name], inverse: ['gpasswd', '-d', opts.user.name, gname], touches: GROUP_TOOL_BACKUPS },
     ],
   };
 }

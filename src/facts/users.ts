@@ -107,3 +107,6 @@ export async function userName(ctx: Context, uid: number): Promise<string> {
   const entries = await ctx.memo('passwd', async () => parsePasswd(text(await ctx.host.readFile('/etc/passwd')) ?? ''));
   return entries.find((e) => e.uid === uid)?.name ?? String(uid);
 }
+
+/** The backup copies groupadd, groupdel, usermod -aG and gpasswd write beside the files they edit. */
+export const GROUP_TOOL_BACKUPS = ['/etc/group-', '/etc/gshadow-'];

@@ -29,12 +29,17 @@ export type Undo =
   | { kind: 'owner'; path: string; uid: number; gid: number }
   | { kind: 'node'; path: string; existed: boolean }
   | { kind: 'sysctl'; key: string; value: string | null }
-  | { kind: 'run'; inverse?: string[] }
+  | { kind: 'run'; inverse?: string[]; files?: Touched[] }
   | { kind: 'none' };
+
+/** A file a run step rewrites, as it was before the step. */
+export type Touched =
+  | { path: string; existed: false }
+  | { path: string; existed: true; mode: number; uid: number; gid: number; backup: string };
 
 export type JournalEvent =
   | { event: 'begin'; step: number; undo: Undo; at: string }
-  | { event: 'done'; step: number; outcome: 'applied' | 'unchanged'; at: string }
+  | { event: 'done'; step: number; outcome: 'applied' | 'unchanged'; at: string; /** touched files right after the step: sha256, or null when absent */ after?: Record<string, string | null> }
   | { event: 'complete'; at: string }
   | { event: 'rolled-back'; at: string; reason: string }
   | { event: 'undone'; at: string };
@@ -166,11 +171,31 @@ async function undoFor(a: Action, setDir: string, step: number): Promise<Undo> {
       return { kind: 'node', path: a.path, existed: (await statOrNull(a.path)) !== null };
     case 'sysctl':
       return { kind: 'sysctl', key: a.key, value: await readSysctl(a.key) };
-    case 'run':
-      return a.inverse ? { kind: 'run', inverse: a.inverse } : { kind: 'run' };
+    case 'run': {
+      const files: Touched[] = [];
+      for (const [i, path] of (a.touches ?? []).entries()) {
+        const st = await statOrNull(path);
+        if (!st) {
+          files.push({ path, existed: false });
+          continue;
+        }
+        if (!st.isFile()) throw new ExecError(`${path} is not a regular file; refusing to run ${a.argv[0]}, which rewrites it`);
+        const backup = join('backup', `${step}.${i}`);
+        await writeFileAtomic(join(setDir, backup), await fs.readFile(path), 0o600);
+        files.push({ path, existed: true, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, backup });
+      }
+      return { kind: 'run', ...(a.inverse ? { inverse: a.inverse } : {}), ...(files.length ? { files } : {}) };
+    }
     case 'note':
       return { kind: 'none' };
   }
+}
+
+/** sha256 of each touched file now (null: absent). */
+async function hashesOf(paths: readonly string[]): Promise<Record<string, string | null>> {
+  const out: Record<string, string | null> = {};
+  for (const p of paths) out[p] = await fs.readFile(p).then(sha, () => null);
+  return out;
 }
 
 /** Performs one action; 'unchanged' when the system is already in the wanted state. */
@@ -257,7 +282,7 @@ export async function conflictsOf(info: SetInfo): Promise<UndoConflict[]> {
   return out;
 }
 
-async function revert(setDir: string, u: Undo, wasApplied: boolean): Promise<void> {
+async function revert(setDir: string, u: Undo, wasApplied: boolean, after?: Record<string, string | null>): Promise<void> {
   switch (u.kind) {
     case 'file':
       if (u.existed) {
@@ -287,11 +312,21 @@ async function revert(setDir: string, u: Undo, wasApplied: boolean): Promise<voi
     case 'run':
       // A step interrupted between begin and done may or may not have run: inverses are
       // written to be harmless when there is nothing to undo, and their failure then is ignored.
-      if (u.inverse) {
-        try {
-          await run(u.inverse);
-        } catch (err) {
-          if (wasApplied) throw err;
+      {
+        // Touched files still exactly as the step left them are restored after the inverse;
+        // one changed since (by someone else) is left to the inverse alone.
+        const current = await hashesOf((u.files ?? []).map((f) => f.path));
+        const restorable = (u.files ?? []).filter((f) => after && f.path in after && after[f.path] === current[f.path]);
+        if (u.inverse) {
+          try {
+            await run(u.inverse);
+          } catch (err) {
+            if (wasApplied) throw err;
+          }
+        }
+        for (const f of restorable) {
+          if (f.existed) await writeFileAtomic(f.path, await fs.readFile(join(setDir, f.backup)), f.mode, f.uid, f.gid);
+          else await fs.rm(f.path, { force: true });
         }
       }
       return;
@@ -376,7 +411,8 @@ export class Journal {
         await appendEvent(setDir, { event: 'begin', step, undo, at: now() });
         crashHook(step, 'begin');
         const outcome = await perform(a);
-        await appendEvent(setDir, { event: 'done', step, outcome, at: now() });
+        const after = a.kind === 'run' && a.touches?.length ? { after: await hashesOf(a.touches) } : {};
+        await appendEvent(setDir, { event: 'done', step, outcome, at: now(), ...after });
         crashHook(step, 'done');
         onStep?.(step, a, outcome);
       }
@@ -394,11 +430,10 @@ export class Journal {
     const begun = info.events.filter((e): e is Extract<JournalEvent, { event: 'begin' }> => e.event === 'begin');
     const errors: string[] = [];
     for (const ev of begun.reverse()) {
-      const applied = info.events.some((e) => e.event === 'done' && e.step === ev.step && e.outcome === 'applied');
-      const unchanged = info.events.some((e) => e.event === 'done' && e.step === ev.step && e.outcome === 'unchanged');
-      if (unchanged) continue;
+      const done = info.events.find((e): e is Extract<JournalEvent, { event: 'done' }> => e.event === 'done' && e.step === ev.step);
+      if (done?.outcome === 'unchanged') continue;
       try {
-        await revert(setDir, ev.undo, applied);
+        await revert(setDir, ev.undo, done?.outcome === 'applied', done?.after);
       } catch (err) {
         errors.push(`step ${ev.step + 1}: ${(err as Error).message}`);
       }

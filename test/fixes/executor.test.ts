@@ -101,6 +101,41 @@ describe('executor', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  // A command that rewrites a backup copy beside the file it edits, as usermod does /etc/group-.
+  const toolPlan = (): FixPlan => {
+    const [db, old] = [join(root, 'db'), join(root, 'db-old')];
+    return {
+      id: 'demo/tool', title: 'tool', risk: 'low', root: false,
+      actions: [{ kind: 'run', argv: ['sh', '-c', 'cp "$0" "$1" && echo added >> "$0"', db, old], inverse: ['sed', '-i', '/^added$/d', db], touches: [old] }],
+    };
+  };
+  it("undo puts back what a command's own backup copy was (or removes it when the command created it)", async () => {
+    writeFileSync(join(root, 'db'), 'line\n');
+    for (const before of ['previous\n', undefined]) {
+      if (before === undefined) rmSync(join(root, 'db-old'), { force: true });
+      else writeFileSync(join(root, 'db-old'), before, { mode: 0o640 });
+      const j = new Journal(state);
+      await j.apply([{ checkId: 'x', plan: toolPlan() }]);
+      expect(readFileSync(join(root, 'db-old'), 'utf8')).toBe('line\n');
+      await j.undo();
+      expect(readFileSync(join(root, 'db'), 'utf8')).toBe('line\n');
+      if (before === undefined) expect(existsSync(join(root, 'db-old'))).toBe(false);
+      else {
+        expect(readFileSync(join(root, 'db-old'), 'utf8')).toBe(before);
+        expect(mode(join(root, 'db-old'))).toBe(0o640);
+      }
+    }
+  });
+  it('leaves a touched file alone when something else changed it after the fix', async () => {
+    writeFileSync(join(root, 'db'), 'line\n');
+    writeFileSync(join(root, 'db-old'), 'previous\n');
+    const j = new Journal(state);
+    await j.apply([{ checkId: 'x', plan: toolPlan() }]);
+    writeFileSync(join(root, 'db-old'), 'written later by someone else\n');
+    await j.undo();
+    expect(readFileSync(join(root, 'db'), 'utf8')).toBe('line\n');
+    expect(readFileSync(join(root, 'db-old'), 'utf8')).toBe('written later by someone else\n');
+  });
   it('a plan step killed with SIGKILL at any point is rolled back by the next run', async () => {
     // Bundle a tiny driver that applies plan() in a child process we can kill.
     const driver = join(root, 'driver.mjs');
