@@ -1,8 +1,8 @@
 // nm-conflict: no device has two competing NetworkManager profiles (seed 004:
 // the auto-created "Wired connection 4" fights the bridge-slave profile for
 // the USB NIC), and NetworkManager answers when its profiles exist.
+import { nmKeyfiles } from '../src/facts/nm.js';
 import { which } from '../src/facts/system.js';
-import { parseKeyfile } from '../src/parse/netconfig.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
 
 interface Profile {
@@ -37,9 +37,8 @@ const check: Check = {
   area: 'manager',
   title: () => 'NetworkManager profiles do not compete for a device',
   async run(ctx) {
-    const dirR = await ctx.host.readdir('/etc/NetworkManager/system-connections');
-    const nmcli = await which(ctx, 'nmcli');
-    if (!nmcli && !dirR.ok) return { status: 'skip', summary: 'NetworkManager is not installed' };
+    const [saved, nmcli] = await Promise.all([nmKeyfiles(ctx), which(ctx, 'nmcli')]);
+    if (!nmcli && !saved.anyDir) return { status: 'skip', summary: 'NetworkManager is not installed' };
     const evidence: Evidence[] = [];
     let profiles: Profile[] = [];
     if (nmcli) {
@@ -48,7 +47,7 @@ const check: Check = {
       if (!ok) {
         const why = r.ok ? (r.value.timedOut ? 'no answer within the time limit' : r.value.stderr.trim().split('\n')[0] ?? `exit ${r.value.exitCode}`) : r.code;
         evidence.push({ source: 'nmcli connection show', observed: why });
-        const hasProfiles = dirR.ok && dirR.value.some((n) => n.endsWith('.nmconnection'));
+        const hasProfiles = saved.profiles.length > 0 || saved.unreadable.length > 0;
         if (hasProfiles) return { status: 'fail', summary: `NetworkManager has profiles but does not answer (${why})`, evidence, details: RECOVERY };
         return { status: 'skip', summary: `NetworkManager is not running (${why}) and has no saved profiles` };
       }
@@ -57,15 +56,11 @@ const check: Check = {
     }
     // Which device each saved profile is bound to (interface-name), from the keyfiles (root only).
     const bound = new Map<string, { name: string; controller?: string; uuid?: string }[]>();
-    if (dirR.ok) {
-      for (const n of dirR.value.filter((x) => x.endsWith('.nmconnection'))) {
-        const f = await ctx.host.readFile(`/etc/NetworkManager/system-connections/${n}`);
-        if (!f.ok) continue;
-        const k = parseKeyfile(f.value.toString('utf8'));
-        if (!k.interfaceName || !k.autoconnect || (!['ethernet', '802-3-ethernet'].includes(k.type ?? '') && !k.controller)) continue;
-        bound.set(k.interfaceName, [...(bound.get(k.interfaceName) ?? []), { name: k.id ?? n, ...(k.controller ? { controller: k.controller } : {}), ...(k.uuid ? { uuid: k.uuid } : {}) }]);
-      }
+    for (const { name: n, keyfile: k } of saved.profiles) {
+      if (!k.interfaceName || !k.autoconnect || (!['ethernet', '802-3-ethernet'].includes(k.type ?? '') && !k.controller)) continue;
+      bound.set(k.interfaceName, [...(bound.get(k.interfaceName) ?? []), { name: k.id ?? n, ...(k.controller ? { controller: k.controller } : {}), ...(k.uuid ? { uuid: k.uuid } : {}) }]);
     }
+    for (const i of saved.ignored) evidence.push({ source: `stat ${i.path}`, observed: i.why });
     const conflicts: string[] = [];
     const fixes: FixPlan[] = [];
     for (const [dev, ps] of bound) {
@@ -88,7 +83,10 @@ const check: Check = {
         }
       }
     }
-    if (conflicts.length) return { status: 'fail', summary: conflicts[0]!, evidence, fixes, details: conflicts.slice(1) };
+    const ignoredNotes = saved.ignored.map((i) => `${i.path}: ${i.why}`);
+    if (conflicts.length) return { status: 'fail', summary: conflicts[0]!, evidence, fixes, details: [...conflicts.slice(1), ...ignoredNotes] };
+    // A profile written by hand with the wrong mode or name is silently not there: say so.
+    if (ignoredNotes.length) return { status: 'warn', summary: `NetworkManager does not load ${saved.ignored[0]!.path}: ${saved.ignored[0]!.why}`, evidence, details: ignoredNotes.slice(1) };
     return { status: 'pass', summary: profiles.length || bound.size ? 'no device has competing NetworkManager profiles' : 'NetworkManager has no profiles', evidence };
   },
 };

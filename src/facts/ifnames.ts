@@ -5,7 +5,8 @@ import type { Context } from '../context.js';
 import { describeError, NOT_CAPTURED, text } from '../host/host.js';
 import { readBridgeAcl } from '../parse/bridge-conf.js';
 import { scriptFacts } from '../parse/ifup-script.js';
-import { parseInterfaces, parseKeyfile, parseUdevRules, type NameRef, type UdevRename } from '../parse/netconfig.js';
+import { nmKeyfiles } from './nm.js';
+import { parseInterfaces, parseUdevRules, type NameRef, type UdevRename } from '../parse/netconfig.js';
 
 export interface ConfigNames {
   refs: NameRef[];
@@ -135,25 +136,16 @@ async function readNetplan(ctx: Context, out: ConfigNames): Promise<void> {
 }
 
 async function readKeyfiles(ctx: Context, out: ConfigNames): Promise<void> {
-  const dir = '/etc/NetworkManager/system-connections';
-  const r = await ctx.host.readdir(dir);
-  if (!r.ok) {
-    if (r.code === 'EACCES') out.notes.push({ level: 'info', text: `${dir} is not readable as this user; run as root to include NetworkManager profiles` });
-    if (r.code === NOT_CAPTURED) out.notCaptured = true;
-    return;
+  const nm = await nmKeyfiles(ctx);
+  if (nm.notCaptured) out.notCaptured = true;
+  for (const u of nm.unreadable) {
+    out.notes.push({ level: 'info', text: u.dir ? `${u.path} is not readable as this user; run as root to include NetworkManager profiles` : `${u.path} is readable only by root (as NetworkManager requires); run as root to include it` });
   }
-  for (const n of r.value.filter((x) => x.endsWith('.nmconnection'))) {
-    const file = `${dir}/${n}`;
-    const f = await ctx.host.readFile(file);
-    if (!f.ok) {
-      if (f.code === 'EACCES') out.notes.push({ level: 'info', text: `${file} is readable only by root (as NetworkManager requires); run as root to include it` });
-      continue;
-    }
-    out.files.push(file);
-    const k = parseKeyfile(f.value.toString('utf8'));
+  for (const { path, name, keyfile: k } of nm.profiles) {
+    out.files.push(path);
     if (!k.interfaceName) continue;
     const defined = ['bridge', 'bond', 'vlan', 'team', 'tun', 'dummy', 'wireguard', 'ip-tunnel', 'vrf'].includes(k.type ?? '');
-    out.refs.push({ name: k.interfaceName, file, line: k.line('interface-name'), role: defined ? 'defined' : 'physical', ...(k.mac ? { mac: k.mac } : {}), text: `interface-name=${k.interfaceName} (${k.type ?? 'profile'} "${k.id ?? n}")` });
+    out.refs.push({ name: k.interfaceName, file: path, line: k.line('interface-name'), role: defined ? 'defined' : 'physical', ...(k.mac ? { mac: k.mac } : {}), text: `interface-name=${k.interfaceName} (${k.type ?? 'profile'} "${k.id ?? name}")` });
   }
 }
 

@@ -34,6 +34,37 @@ describe('nm-conflict', () => {
     const r = await runCheck(nmConflict, fakeHost(nm({ 'slave.nmconnection': SLAVE }, { stdout: 'bridge-slave-enx00e04c680001:1111:802-3-ethernet:enx00e04c680001:yes:yes\n' })));
     expect(r.status).toBe('pass');
   });
+  // Two ethernet profiles bound to one NIC, in whichever directories a case puts them.
+  const wired = (uuid: string, dev = 'enp1s0') => `[connection]\nid=w-${uuid}\nuuid=${uuid}\ntype=ethernet\ninterface-name=${dev}\n`;
+  const dirs = (files: Record<string, string>, stats: FakeSpec['stats'] = {}): FakeSpec => {
+    const byDir: Record<string, string[]> = {};
+    for (const f of Object.keys(files)) (byDir[f.slice(0, f.lastIndexOf('/'))] ??= []).push(f.slice(f.lastIndexOf('/') + 1));
+    return { invoker: { uid: 0, euid: 0, user: 'root' }, dirs: byDir, files, stats };
+  };
+  const RUN = '/run/NetworkManager/system-connections';
+  const LIB = '/usr/lib/NetworkManager/system-connections';
+  it.each([
+    ['a profile in /usr/lib competes with one in /etc', { [`${NMDIR}/a.nmconnection`]: wired('a1'), [`${LIB}/b.nmconnection`]: wired('b2') }, 'fail'],
+    ['an extension-less file counts in /etc (older NetworkManager wrote those)', { [`${NMDIR}/a.nmconnection`]: wired('a1'), [`${NMDIR}/Wired connection 4`]: wired('b2') }, 'fail'],
+    ["the /run copy of a UUID shadows /etc's (nmcli connection modify ... to a volatile profile)", { [`${NMDIR}/a.nmconnection`]: wired('a1'), [`${RUN}/a.nmconnection`]: wired('a1', 'enp9s0'), [`${NMDIR}/b.nmconnection`]: wired('b2', 'enp9s0') }, 'fail'],
+    ['the same UUID in /etc and /usr/lib is one profile', { [`${NMDIR}/a.nmconnection`]: wired('a1'), [`${LIB}/a.nmconnection`]: wired('a1') }, 'pass'],
+    ['an editor backup (~) is not a profile', { [`${NMDIR}/a.nmconnection`]: wired('a1'), [`${NMDIR}/a.nmconnection~`]: wired('b2') }, 'pass'],
+  ] as const)('%s', async (_t, files, want) => {
+    const r = await runCheck(nmConflict, fakeHost(dirs(files)));
+    expect(r.status, r.summary).toBe(want);
+    if (want === 'fail') expect(r.summary).toMatch(/^enp[19]s0 has 2 profiles that connect automatically/);
+  });
+  it('a keyfile that is not root-only is not loaded by NetworkManager: warns, and it does not count', async () => {
+    const files = { [`${NMDIR}/a.nmconnection`]: wired('a1'), [`${NMDIR}/mine.nmconnection`]: wired('b2') };
+    const r = await runCheck(nmConflict, fakeHost(dirs(files, { [`${NMDIR}/a.nmconnection`]: { mode: 0o600 }, [`${NMDIR}/mine.nmconnection`]: { mode: 0o644 } })));
+    expect(r.status).toBe('warn');
+    expect(r.summary).toBe(`NetworkManager does not load ${NMDIR}/mine.nmconnection: NetworkManager ignores it: mode 0644, not root-only (chown root:root, chmod 0600, then nmcli connection reload)`);
+  });
+  it('outside /etc, a file without .nmconnection is not loaded', async () => {
+    const r = await runCheck(nmConflict, fakeHost(dirs({ [`${NMDIR}/a.nmconnection`]: wired('a1'), [`${LIB}/b`]: wired('b2') })));
+    expect(r.status).toBe('warn');
+    expect(r.summary).toMatch(/does not load \/usr\/lib\/NetworkManager\/system-connections\/b: outside \/etc only \*\.nmconnection files are read/);
+  });
   it('skips without NetworkManager', async () => {
     expect((await runCheck(nmConflict, fakeHost({}))).status).toBe('skip');
   });

@@ -97,6 +97,15 @@ const configSpecs: ScenarioSpec[] = [
     expect: 'pass',
     summary: /no device has competing NetworkManager profiles/,
   },
+  {
+    name: 'nm-profile-not-root-only',
+    title: 'a hand-written keyfile left 0644 (NetworkManager refuses it)',
+    nics: ['enp1s0'],
+    setup: 'ip link add brnm0 type bridge\n' + NM_BRIDGE + NM_WIRED4 + 'chmod 0644 "/etc/NetworkManager/system-connections/Wired connection 4.nmconnection"\n',
+    check: 'nm-conflict',
+    expect: 'warn',
+    summary: /NetworkManager does not load \/etc\/NetworkManager\/system-connections\/Wired connection 4\.nmconnection: NetworkManager ignores it: mode 0644/,
+  },
 ];
 
 realKernelSuite('real kernel: QEMU installs', qemuSpecs);
