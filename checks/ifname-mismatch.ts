@@ -7,7 +7,7 @@ import { configNames } from '../src/facts/ifnames.js';
 import { basicLinks, validIfname, type Link } from '../src/facts/links.js';
 import { portFacts } from '../src/facts/ports.js';
 import { text } from '../src/host/host.js';
-import { fixUdevLine, type NameRef } from '../src/parse/netconfig.js';
+import { fixUdevLine, globMatch, type NameRef } from '../src/parse/netconfig.js';
 import type { Check, Evidence, Finding, FixPlan } from '../src/types.js';
 
 interface Missing {
@@ -77,6 +77,22 @@ export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promis
         fails.push(`${where} (${ref.text}) matches MAC ${ref.mac}, which no interface has${s.link ? `; the NIC here is ${s.link.name}${s.link.mac ? ` (${s.link.mac})` : ''}` : ''}`);
       } else if (ref.role === 'rename' && nic.name !== ref.name) {
         warns.push(`${where} renames ${nic.name} (${ref.mac}) to ${ref.name}, which has not happened yet: netplan renames at boot (or netplan apply with the interface down)`);
+      }
+      continue;
+    }
+    // netplan match.name globs, and renames by name (match.name + set-name).
+    if (ref.glob || ref.before) {
+      if (ref.before && exists.has(ref.name)) continue; // renamed already
+      const where = `${ref.file}:${ref.line}`;
+      const nics = ls.links.filter((l) => l.name !== 'lo');
+      const pattern = ref.before ?? ref.name;
+      const now = ref.glob ? nics.filter((l) => globMatch(pattern, l.name)).map((l) => l.name) : nics.filter((l) => l.name === pattern).map((l) => l.name);
+      if (!ref.before) {
+        if (!now.length) fails.push(`${where} (${ref.text}) matches no interface; the NICs here: ${nics.map((l) => l.name).join(', ') || 'none'}`);
+      } else if (now.length) {
+        warns.push(`${where} renames ${now.join(', ')} to ${ref.name}, which has not happened yet: netplan renames at boot (or netplan apply with the interface down)`);
+      } else {
+        fails.push(`${where} (${ref.text}): neither ${ref.before} nor ${ref.name} exists; the NICs here: ${nics.map((l) => l.name).join(', ') || 'none'}`);
       }
       continue;
     }

@@ -13,7 +13,7 @@ const check: Check = {
   title: () => 'each interface is defined in one netplan file',
   async run(ctx) {
     const names = await configNames(ctx);
-    const refs = names.refs.filter((r) => NETPLAN.test(r.file) && (r.role === 'physical' || r.role === 'defined' || r.role === 'rename') && !r.text.includes('.interfaces:') && !r.text.includes('.link:'));
+    const refs = names.refs.filter((r) => NETPLAN.test(r.file) && (r.role === 'physical' || r.role === 'defined' || r.role === 'rename') && !r.glob && !r.text.includes('.interfaces:') && !r.text.includes('.link:'));
     const files = names.files.filter((f) => NETPLAN.test(f));
     if (!files.length) return { status: 'skip', summary: 'no netplan configuration' };
     const byName = new Map<string, string[]>();

@@ -72,6 +72,8 @@ interface NetplanDoc {
   network?: Record<string, Record<string, Record<string, unknown>> | unknown>;
 }
 
+const NETPLAN_SECTIONS = ['ethernets', 'wifis', 'bridges', 'bonds', 'vlans', 'tunnels', 'vrfs'];
+
 async function readNetplan(ctx: Context, out: ConfigNames): Promise<void> {
   // Same file name: /run shadows /etc, which shadows /lib (netplan-generate(8)).
   const byName = new Map<string, string>();
@@ -84,6 +86,9 @@ async function readNetplan(ctx: Context, out: ConfigNames): Promise<void> {
   // yaml is CommonJS: in the esbuild bundle its chunk exports only `default` (module.exports).
   const mod = (await import('yaml')) as Partial<typeof import('yaml')> & { default?: typeof import('yaml') };
   const { parseDocument, LineCounter } = (mod.parseDocument ? mod : mod.default!) as typeof import('yaml');
+  // Parse every file first: a bridge's `interfaces:` names netplan IDs, which may be
+  // defined (with match: and set-name:) in another file.
+  const docs: { file: string; net: Record<string, unknown>; lineOf: (path: string[]) => number }[] = [];
   for (const file of [...byName.keys()].sort().map((n) => byName.get(n)!)) {
     const r = await ctx.host.readFile(file);
     if (!r.ok) {
@@ -99,14 +104,17 @@ async function readNetplan(ctx: Context, out: ConfigNames): Promise<void> {
       continue;
     }
     const data = doc.toJS() as NetplanDoc | null;
-    const net = (data?.network ?? {}) as Record<string, unknown>;
     // The line of the key itself (`eth0:`), not of its first setting.
     const lineOf = (path: string[]) => {
       const parent = doc.getIn(path.slice(0, -1), true) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
       const key = parent?.items?.find((it) => it.key?.value === path[path.length - 1])?.key;
       return key?.range ? lc.linePos(key.range[0]).line : 1;
     };
-    for (const section of ['ethernets', 'wifis', 'bridges', 'bonds', 'vlans', 'tunnels', 'vrfs']) {
+    docs.push({ file, net: (data?.network ?? {}) as Record<string, unknown>, lineOf });
+  }
+  const deviceIds = new Set(docs.flatMap((d) => NETPLAN_SECTIONS.flatMap((sec) => Object.keys((d.net[sec] ?? {}) as object))));
+  for (const { file, net, lineOf } of docs) {
+    for (const section of NETPLAN_SECTIONS) {
       const entries = net[section];
       if (!entries || typeof entries !== 'object') continue;
       for (const [id, raw] of Object.entries(entries as Record<string, unknown>)) {
@@ -117,8 +125,12 @@ async function readNetplan(ctx: Context, out: ConfigNames): Promise<void> {
         if (section === 'ethernets' || section === 'wifis') {
           if (match) {
             const mac = typeof match.macaddress === 'string' ? match.macaddress.toLowerCase() : undefined;
-            const name = typeof match.name === 'string' && !/[*?[]/.test(match.name) ? match.name : undefined;
-            if (name) out.refs.push({ name, file, line, role: 'physical', ...(mac ? { mac } : {}), text: `${section}.${id}.match.name: ${name}` });
+            const name = typeof match.name === 'string' ? match.name : undefined;
+            const glob = name !== undefined && /[*?[]/.test(name);
+            if (name && setName) {
+              // Renamed by name: the interface is `name` until the rename, `setName` after it.
+              out.refs.push({ name: setName, before: name, ...(glob ? { glob } : {}), file, line, role: 'physical', ...(mac ? { mac } : {}), text: `${section}.${id}.match.name: ${name}, set-name: ${setName}` });
+            } else if (name) out.refs.push({ name, ...(glob ? { glob } : {}), file, line, role: 'physical', ...(mac ? { mac } : {}), text: `${section}.${id}.match.name: ${name}` });
             else if (mac) out.refs.push({ name: setName ?? id, file, line, role: setName ? 'rename' : 'physical', mac, text: `${section}.${id}.match.macaddress: ${mac}` });
           } else {
             out.refs.push({ name: id, file, line, role: 'physical', text: `${section}.${id}` });
@@ -126,9 +138,8 @@ async function readNetplan(ctx: Context, out: ConfigNames): Promise<void> {
         } else {
           out.refs.push({ name: id, file, line, role: 'defined', text: `${section}.${id}` });
           const members = Array.isArray(conf.interfaces) ? conf.interfaces : [];
-          const known = new Set(Object.keys((net.ethernets ?? {}) as object));
-          for (const m of members) if (typeof m === 'string' && !known.has(m)) out.refs.push({ name: m, file, line, role: 'physical', text: `${section}.${id}.interfaces: ${m}` });
-          if (section === 'vlans' && typeof conf.link === 'string' && !known.has(conf.link)) out.refs.push({ name: conf.link, file, line, role: 'physical', text: `${section}.${id}.link: ${conf.link}` });
+          for (const m of members) if (typeof m === 'string' && !deviceIds.has(m)) out.refs.push({ name: m, file, line, role: 'physical', text: `${section}.${id}.interfaces: ${m}` });
+          if (section === 'vlans' && typeof conf.link === 'string' && !deviceIds.has(conf.link)) out.refs.push({ name: conf.link, file, line, role: 'physical', text: `${section}.${id}.link: ${conf.link}` });
         }
       }
     }

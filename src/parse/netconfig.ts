@@ -14,8 +14,40 @@ export interface NameRef {
   role: 'physical' | 'defined' | 'bridge' | 'rename';
   /** The MAC this reference is tied to, when the config gives one. */
   mac?: string;
+  /**
+   * netplan `match.name` with `set-name`: the kernel's name (or a glob of names) the
+   * interface has until the rename happens; `name` is what it is renamed to.
+   */
+  before?: string;
+  /** `name` is a glob (netplan `match.name: en*`): it must match some interface. */
+  glob?: boolean;
   /** What the config says, for evidence. */
   text: string;
+}
+
+/** fnmatch(3) as netplan uses it for match.name: `*`, `?`, `[...]` / `[!...]`. */
+export function globMatch(pattern: string, name: string): boolean {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        let body = pattern.slice(i + 1, end);
+        if (body.startsWith('!')) body = '^' + body.slice(1);
+        re += `[${body.replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  try {
+    return new RegExp(`^${re}$`).test(name);
+  } catch {
+    return false;
+  }
 }
 
 // ---- interfaces(5) ---------------------------------------------------------

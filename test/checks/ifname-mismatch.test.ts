@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import ifnameMismatch from '../../checks/ifname-mismatch.js';
-import { fixUdevLine, parseInterfaces, parseUdevRules } from '../../src/parse/netconfig.js';
+import { fixUdevLine, globMatch, parseInterfaces, parseUdevRules } from '../../src/parse/netconfig.js';
 import { fakeHost, ipLinks, runCheck, type FakeSpec } from '../helpers/fake-host.js';
 
 // Seed 000: a Debian guest whose interfaces file names eth0; the NIC is enp0s3.
@@ -218,6 +218,46 @@ describe('ifname-mismatch, more cases', () => {
       summary: /exist/,
     },
     {
+      name: 'netplan match.name glob that matches the NIC',
+      spec: host({ '/etc/netplan/01.yaml': 'network:\n  ethernets:\n    all-en:\n      match:\n        name: "en*"\n      dhcp4: true\n' }, undefined, { '/etc/netplan': ['01.yaml'] }),
+      status: 'pass',
+      summary: /exist/,
+    },
+    {
+      name: 'netplan match.name glob that matches no interface (a template from another machine)',
+      spec: host({ '/etc/netplan/01.yaml': 'network:\n  ethernets:\n    all-eth:\n      match:\n        name: "eth[0-9]"\n      dhcp4: true\n' }, undefined, { '/etc/netplan': ['01.yaml'] }),
+      status: 'fail',
+      summary: /01\.yaml:3 \(ethernets\.all-eth\.match\.name: eth\[0-9\]\) matches no interface; the NICs here: enp0s3/,
+    },
+    {
+      name: 'netplan match.name + set-name, already renamed: the old name is gone and that is right',
+      spec: host({ '/etc/netplan/01.yaml': 'network:\n  ethernets:\n    wan:\n      match:\n        name: enp9s0\n      set-name: wan0\n' }, [{ name: 'lo' }, { name: 'wan0', mac: '52:54:00:12:34:56' }], { '/etc/netplan': ['01.yaml'] }),
+      status: 'pass',
+      summary: /exist/,
+    },
+    {
+      name: 'netplan match.name + set-name, not renamed yet: a warning',
+      spec: host({ '/etc/netplan/01.yaml': 'network:\n  ethernets:\n    wan:\n      match:\n        name: enp0s3\n      set-name: wan0\n' }, undefined, { '/etc/netplan': ['01.yaml'] }),
+      status: 'warn',
+      summary: /01\.yaml:3 renames enp0s3 to wan0, which has not happened yet/,
+    },
+    {
+      name: 'netplan match.name + set-name, neither name exists',
+      spec: host({ '/etc/netplan/01.yaml': 'network:\n  ethernets:\n    wan:\n      match:\n        name: eth1\n      set-name: wan0\n' }, undefined, { '/etc/netplan': ['01.yaml'] }),
+      status: 'fail',
+      summary: /neither eth1 nor wan0 exists; the NICs here: enp0s3/,
+    },
+    {
+      name: "netplan bridge whose member is a netplan ID defined in another file (by MAC), not an interface name",
+      spec: host(
+        { '/etc/netplan/01-nic.yaml': 'network:\n  ethernets:\n    uplink:\n      match:\n        macaddress: "52:54:00:12:34:56"\n', '/etc/netplan/02-br.yaml': 'network:\n  bridges:\n    br0:\n      interfaces: [uplink]\n' },
+        [{ name: 'lo' }, NIC, { name: 'br0' }],
+        { '/etc/netplan': ['01-nic.yaml', '02-br.yaml'] },
+      ),
+      status: 'pass',
+      summary: /exist/,
+    },
+    {
       name: 'NetworkManager bridge profile not up: a warning',
       spec: host({ '/etc/NetworkManager/system-connections/br0.nmconnection': '[connection]\nid=br0\ntype=bridge\ninterface-name=br0\n' }, undefined, { '/etc/NetworkManager/system-connections': ['br0.nmconnection'] }),
       status: 'warn',
@@ -299,4 +339,19 @@ describe('ifname-mismatch, more cases', () => {
     expect(r.status).toBe('skip');
     expect(r.summary).toMatch(/not captured/);
   });
+});
+
+describe('globMatch (fnmatch as netplan uses it)', () => {
+  it.each([
+    ['en*', 'enp0s3', true],
+    ['en*', 'eth0', false],
+    ['eth?', 'eth0', true],
+    ['eth?', 'eth10', false],
+    ['eth[0-9]', 'eth7', true],
+    ['eth[!0-3]', 'eth2', false],
+    ['eth[!0-3]', 'eth5', true],
+    ['a.b', 'axb', false],
+    ['br(0)', 'br(0)', true],
+    ['eth[', 'eth[', true],
+  ])('%s vs %s → %s', (pattern, name, want) => expect(globMatch(pattern, name)).toBe(want));
 });
