@@ -190,11 +190,15 @@ export async function runFix(ids: string[], opts: FixOptions): Promise<number> {
 
   // Verify: a fresh read of the host, the same checks.
   const after = await runChecksWithPlans(liveContext(opts.user), checks.filter((ch) => chosen.some((x) => x.checkId === ch.id)));
-  const failed = after.filter((o) => o.result.status !== 'pass');
+  // Fixed = the check passes; or, for a check that failed, it no longer fails (a warning
+  // the plan was not about may remain, e.g. bridge.conf also allowing a bridge not yet created).
+  const wasFailing = new Set(fixable.filter((o) => o.result.status === 'fail').map((o) => o.result.id));
+  const fixed = (o: Outcome) => o.result.status === 'pass' || (o.result.status === 'warn' && wasFailing.has(o.result.id));
+  const failed = after.filter((o) => !fixed(o));
   console.log('');
   for (const o of after) {
-    const ok = o.result.status === 'pass';
-    console.log(`${ok ? c.green('✔ verified') : c.red('✖ not verified')} ${o.result.id}: ${o.result.summary}`);
+    const mark = !fixed(o) ? c.red('✖ not verified') : o.result.status === 'pass' ? c.green('✔ verified') : `${c.green('✔ verified')}${c.yellow(', no longer failing; a warning remains:')}`;
+    console.log(`${mark} ${o.result.id}: ${o.result.summary}`);
   }
   console.log(c.dim(`Journaled as fix set ${set.record.id}; \`qnet undo\` reverts it.`));
   if (failed.length) {

@@ -112,7 +112,7 @@ const cases: Case[] = [
   {
     plan: 'helper-acl/allow',
     // An existing ACL, 0640 root:qnetuser (readable by the user), allowing no bridge yet. (One that also
-    // names a bridge that does not exist, `allow virbr9`, stays a warning after the fix: "not verified", exit 1.)
+    // names a bridge that does not exist, `allow virbr9`, stays a warning after the fix: see the test below.)
     setup: 'tun 0666\n' + BR0 + 'helper_mode 4755\nmkdir -p /etc/qemu\nprintf "# mine\\n# bridges for VMs:\\n" > /etc/qemu/bridge.conf\nchgrp 4242 /etc/qemu/bridge.conf\nchmod 0640 /etc/qemu/bridge.conf\n',
     args: ['helper-acl'],
     watch: ['/etc/qemu', '/etc/qemu/bridge.conf'],
@@ -230,6 +230,28 @@ describe.skipIf(why !== '')('qnet fix / qnet undo on real broken hosts, judged b
       }
     });
   }
+
+  it('helper-acl/allow where bridge.conf also allows a bridge not created yet: verified as no longer failing, the warning named, QEMU starts; undo restores', async () => {
+    const setup = 'tun 0666\n' + BR0 + 'helper_mode 4755\nmkdir -p /etc/qemu\nprintf "allow virbr9\\n" > /etc/qemu/bridge.conf\nchmod 0644 /etc/qemu/bridge.conf\n';
+    const f = await FixScenario.start('fix-helper-acl-allow-warn', cli!.bin, setup);
+    try {
+      const watch = ['/etc/qemu', '/etc/qemu/bridge.conf'];
+      const before = await f.state(watch);
+      expect((await f.verdict('helper-acl')).status).toBe('fail');
+      const qemu: QemuSpec = { netdev: 'bridge,id=n0,br=br0' };
+      expect((await f.sc.qemu(qemu)).stderr).toMatch(/access denied by acl file/);
+      const fixed = await f.qnet(['fix', '--yes', '--user', 'qnetuser', 'helper-acl']);
+      expect(fixed.code, said(fixed)).toBe(0);
+      expect(fixed.stdout, said(fixed)).toMatch(/✔ verified, no longer failing; a warning remains: helper-acl: .*virbr9/);
+      expect((await f.verdict('helper-acl')).status).toBe('warn');
+      const q = await f.sc.qemu(qemu);
+      expect(q.started, q.stderr).toBe(true);
+      expect((await f.qnet(['undo'])).code).toBe(0);
+      expect(await f.state(watch)).toBe(before);
+    } finally {
+      await f.dispose();
+    }
+  });
 
   it('the host itself is untouched: no /var/lib/qnet, same /dev/net/tun, /dev/kvm, statoverride, groups, sysctls, helper', () => {
     expect(hostFingerprint()).toBe(host);
