@@ -72,6 +72,8 @@ export class FixScenario {
    * The exact state of each watched thing, one line each:
    *   /proc/sys/...   its value
    *   group:NAME      the user's groups as `id` sees them in the scenario's /etc/group
+   *   iptables:TABLE  that table's rules (iptables -t TABLE -S)
+   *   link:NAME       the interface's flags (UP, LOWER_UP, ...)
    *   a directory     type, mode, owner, and its entries with their modes and owners
    *   anything else   type, mode, owner, device numbers, and for a regular file its
    *                   sha256 and security.capability xattr; "absent" when missing
@@ -81,6 +83,16 @@ export class FixScenario {
     for (const p of watch) {
       if (p.startsWith('group:')) {
         lines.push(`${p}: ${await this.out(['id', p.slice('group:'.length)])}`);
+        continue;
+      }
+      if (p.startsWith('iptables:')) {
+        lines.push(`${p}: ${(await this.out(['iptables', '-t', p.slice('iptables:'.length), '-S'])).split('\n').join(' | ')}`);
+        continue;
+      }
+      if (p.startsWith('link:')) {
+        const j = await this.out(['ip', '-j', 'link', 'show', 'dev', p.slice('link:'.length)]);
+        const flags = j.startsWith('[') ? ((JSON.parse(j) as { flags?: string[] }[])[0]?.flags ?? []).join(',') : j;
+        lines.push(`${p}: ${flags}`);
         continue;
       }
       if (p.startsWith('/proc/sys/')) {

@@ -37,6 +37,10 @@ interface Case {
 }
 
 const BR0 = 'ip link add br0 type bridge\nip link set br0 up\n';
+// A routed VM network: uplink enp1s0 (a dummy NIC) with the default route, NAT bridge virbr9.
+const ROUTED =
+  'ip link add enp1s0 type veth peer name cable0\nip link set cable0 up\nip addr add 192.0.2.2/24 dev enp1s0\nip link set enp1s0 up\nip route add default via 192.0.2.1 dev enp1s0\n' +
+  'ip link add virbr9 type bridge\nip addr add 10.66.0.1/24 dev virbr9\nip link set virbr9 up\n';
 const TAP_FOR_USER = 'ip tuntap add dev tap0 mode tap user 4242\n';
 const PRECREATED_TAP = 'tap,id=n0,ifname=tap0,script=no,downscript=no';
 
@@ -131,6 +135,58 @@ const cases: Case[] = [
       '/etc/udev',
     ],
     after: [/bridge-nf-call-iptables: 0$/m, /bridge-nf-call-ip6tables: 0$/m, /bridge-nf-call-arptables: 0$/m, /^\/etc\/sysctl\.d: .*99-qnet-bridge-nf\.conf f 644 0:0/m],
+  },
+  {
+    plan: 'br-netfilter/accept-bridged',
+    setup: 'tun 0666\nip link add br0 type bridge nf_call_iptables 1\nip link set br0 up\niptables -P FORWARD DROP\n',
+    args: ['--plan', 'br-netfilter/accept-bridged', 'br-netfilter'],
+    watch: ['iptables:filter', '/proc/sys/net/bridge/bridge-nf-call-iptables'],
+    after: [/-A FORWARD -m physdev --physdev-is-bridged -j ACCEPT/, /bridge-nf-call-iptables: 1$/m],
+  },
+  {
+    plan: 'forward-policy/virbr9',
+    setup: ROUTED + 'iptables -P FORWARD DROP\n',
+    args: ['forward-policy'],
+    watch: ['iptables:filter'],
+    after: [/-A FORWARD -i virbr9 -o enp1s0 .*-j ACCEPT/],
+  },
+  {
+    plan: 'nat-masquerade/virbr9',
+    setup: ROUTED + 'iptables -t nat -A POSTROUTING -s 10.99.0.0/24 -j MASQUERADE\n',
+    args: ['nat-masquerade'],
+    watch: ['iptables:nat'],
+    after: [/-A POSTROUTING -s 10\.66\.0\.0\/24 .*-o enp1s0 -j MASQUERADE/],
+  },
+  {
+    plan: 'ip-forward/sysctl',
+    setup: ROUTED + 'sysctl -qw net.ipv4.ip_forward=0\n',
+    args: ['ip-forward'],
+    watch: ['/proc/sys/net/ipv4/ip_forward', '/etc/sysctl.d'],
+    after: [/ip_forward: 1$/m],
+  },
+  {
+    plan: 'bridge-state/up-br0',
+    setup: 'ip link add br0 type bridge\nip link add qtap type veth peer name qtap-p\nip link set qtap master br0\nip link set qtap up\nip link set qtap-p up\n',
+    args: ['bridge-state'],
+    watch: ['link:br0'],
+    after: [/^link:br0: .*\bUP\b/m],
+  },
+  {
+    plan: 'helper-acl/permissions',
+    // World-writable: the helper still works (so no QEMU judge), but any user can allow any bridge.
+    setup: 'tun 0666\n' + BR0 + 'helper_mode 4755\nmkdir -p /etc/qemu\necho "allow br0" > /etc/qemu/bridge.conf\nchmod 0666 /etc/qemu/bridge.conf\n',
+    args: ['helper-acl'],
+    watch: ['/etc/qemu/bridge.conf'],
+    after: [/^\/etc\/qemu\/bridge\.conf: regular file 644 0:0 /m],
+  },
+  {
+    plan: 'tun-module/recreate-node',
+    // A node with the wrong minor (10:201): QEMU gets ENODEV.
+    setup: 'tun 0666\n' + TAP_FOR_USER + 'rm /dev/net/tun\ntun 0666 201\n',
+    args: ['tun-module'],
+    watch: ['/dev/net'],
+    qemu: { netdev: PRECREATED_TAP },
+    says: /could not open \/dev\/net\/tun: No such device/,
   },
   {
     plan: 'ifname-mismatch/rename-in-config',
