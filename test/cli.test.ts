@@ -198,6 +198,26 @@ describe('interrupted fixes', () => {
   });
 });
 
+describe.skipIf((process.geteuid?.() ?? 1) !== 0)('qnet undo when a file changed after the fix (needs root: undo refuses otherwise)', () => {
+  it('lists it and, without a terminal, restores nothing unless --yes; with --yes, restores it', async () => {
+    const { Journal } = await import('../src/fixes/executor.js');
+    const state = join(dir, 'undo-state');
+    const conf = join(dir, 'undo-bridge.conf');
+    writeFileSync(conf, 'allow virbr0\n');
+    await new Journal(state).apply([{ checkId: 'helper-acl', plan: { id: 'helper-acl/allow', title: 't', risk: 'low', root: true, actions: [{ kind: 'write-file', path: conf, content: 'allow virbr0\nallow br0\n', mode: 0o644 }] } }]);
+    writeFileSync(conf, 'allow virbr0\nallow br0\nallow br1 # added by hand later\n');
+    const refused = qnet(['undo'], { QNET_STATE_DIR: state });
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toContain(`! ${conf}: changed since qnet wrote it`);
+    expect(refused.stderr).toMatch(/files changed since the fix; pass --yes to restore them anyway/);
+    expect(readFileSync(conf, 'utf8')).toContain('added by hand later');
+    const forced = qnet(['undo', '--yes'], { QNET_STATE_DIR: state });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(conf, 'utf8')).toBe('allow virbr0\n');
+    expect(qnet(['undo', '--list'], { QNET_STATE_DIR: state }).stdout).toMatch(/undone\s+helper-acl \(helper-acl\/allow\)/);
+  });
+});
+
 describe('text output', () => {
   it('has no colour when piped or with NO_COLOR, and ends with the summary box', () => {
     for (const env of [{}, { NO_COLOR: '1' }]) {
