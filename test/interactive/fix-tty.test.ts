@@ -16,23 +16,28 @@ const canRun = (() => {
 if (canRun) console.log(`interactive tests skipped: ${canRun}`);
 
 const session = `qnet-pty-${process.pid}`;
+const sudoSession = `qnet-pty-sudo-${process.pid}`;
 const tmp = mkdtempSync(join(tmpdir(), 'qnet-pty-'));
 afterAll(() => {
   spawnSync('tmux', ['kill-session', '-t', session]);
+  spawnSync('tmux', ['kill-session', '-t', sudoSession]);
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const screen = () => execFileSync('tmux', ['capture-pane', '-p', '-t', session, '-S', '-200'], { encoding: 'utf8' });
-async function waitFor(re: RegExp, ms = 20_000): Promise<string> {
+const screen = (t = session) => execFileSync('tmux', ['capture-pane', '-p', '-t', t, '-S', '-200'], { encoding: 'utf8' });
+async function waitFor(re: RegExp, ms = 20_000, t = session): Promise<string> {
   const end = Date.now() + ms;
   for (;;) {
-    const s = screen();
+    const s = screen(t);
     if (re.test(s)) return s;
     if (Date.now() > end) throw new Error(`timed out waiting for ${re}; screen:\n${s}`);
     await new Promise((r) => setTimeout(r, 150));
   }
 }
 const keys = (...k: string[]) => execFileSync('tmux', ['send-keys', '-t', session, ...k]);
+const sudoKeys = (...k: string[]) => execFileSync('tmux', ['send-keys', '-t', sudoSession, ...k]);
+const hasSudo = spawnSync('sudo', ['-V']).status === 0;
+if (!canRun && !hasSudo) console.log('the sudo hand-off test is skipped: sudo is not installed');
 
 describe.skipIf(canRun !== '')('qnet fix in a terminal', () => {
   it('asks which problems and which fix, applies the chosen one, and verifies it', async () => {
@@ -61,5 +66,49 @@ describe.skipIf(canRun !== '')('qnet fix in a terminal', () => {
     expect(s).toMatch(/MODE=666/);
     // The preview showed both alternatives before the questions.
     expect(s).toMatch(/tun-perms\/group-udev \(recommended\)/);
+  });
+
+  // A user who is not root: qnet offers to run the apply step through sudo, shows the exact
+  // command, and the root process it starts applies and verifies the fix. Everything a root
+  // process could touch is private to the namespace: /etc is an overlay, /dev/net and
+  // /var/lib are tmpfs, the journal is QNET_STATE_DIR (kept across sudo by the test's sudoers).
+  it.skipIf(!hasSudo)('as a non-root user: offers sudo with the exact command, which applies and verifies the fix', async () => {
+    const script = [
+      'set -e',
+      'mount -t tmpfs tmpfs /dev/net',
+      'mknod -m 0600 /dev/net/tun c 10 200',
+      `mkdir -p ${tmp}/sup ${tmp}/swork ${tmp}/sstate`,
+      `mount -t overlay overlay -o lowerdir=/etc,upperdir=${tmp}/sup,workdir=${tmp}/swork /etc`,
+      'mount -t tmpfs tmpfs /var/lib',
+      'echo "qnetuser:x:4242:4242::/nonexistent:/usr/sbin/nologin" >> /etc/passwd',
+      'echo "qnetuser:x:4242:" >> /etc/group',
+      'echo "qnetuser:*:19000:0:99999:7:::" >> /etc/shadow', // PAM's account check wants one
+      `printf 'Defaults env_keep += "QNET_STATE_DIR"\nqnetuser ALL=(root) NOPASSWD: ALL\n' > /etc/sudoers.d/qnet-test`,
+      'chmod 0440 /etc/sudoers.d/qnet-test',
+      'set +e',
+      'cd /',
+      `QNET_STATE_DIR=${tmp}/sstate setpriv --reuid=4242 --regid=4242 --clear-groups env HOME=/nonexistent node ${ROOT}bin/qnet.js fix tun-perms`,
+      'echo "EXIT=$?"',
+      'stat -c "MODE=%a GROUP=%G" /dev/net/tun',
+      'id qnetuser | sed "s/^/ID=/"',
+      `ls ${tmp}/sstate/sets | sed "s/^/SET=/"`,
+      'sleep 60',
+    ].join('\n');
+    execFileSync('tmux', ['new-session', '-d', '-s', sudoSession, '-x', '220', '-y', '80', 'unshare', '-m', '-n', '--propagation', 'private', 'bash', '-c', script]);
+    await waitFor(/Which problems should qnet fix\?/, 20_000, sudoSession);
+    sudoKeys('Enter');
+    await waitFor(/How should tun-perms be fixed\?/, 20_000, sudoSession);
+    sudoKeys('Enter'); // the recommended group-udev plan
+    const offer = await waitFor(/Run it through sudo\?/, 20_000, sudoSession);
+    expect(offer).toMatch(/These fixes need root\. qnet can run the apply step through sudo:/);
+    expect(offer).toMatch(/sudo \S*node \S*bin\/qnet\.js fix --yes --user qnetuser --plan tun-perms\/group-udev/);
+    sudoKeys('Enter'); // default: yes
+    // The script's last line: the journal's sets, or ls saying there is none.
+    const done = await waitFor(/SET=\d|sets': No such file/, 30_000, sudoSession);
+    expect(done, done).toMatch(/✔ verified tun-perms/);
+    expect(done).toMatch(/EXIT=0/);
+    expect(done).toMatch(/MODE=660 GROUP=netdev/);
+    expect(done).toMatch(/ID=uid=4242\(qnetuser\).*groups=.*\(netdev\)/);
+    expect(done).toMatch(/SET=\d{8}T\d{6}-[0-9a-f]{6}/);
   });
 });
