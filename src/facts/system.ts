@@ -105,18 +105,21 @@ function osReleaseName(body: string | undefined): string {
   return get('PRETTY_NAME') ?? get('NAME') ?? 'unknown';
 }
 
-/** Is this system itself a virtual machine? (DMI vendor or the CPU's hypervisor flag.) */
+/** Is this system itself a virtual machine? (DMI vendor, the CPU's hypervisor flag, or virtio devices.) */
 export function isGuest(ctx: Context): Promise<boolean> {
   return ctx.memo('guest', async () => {
-    const [vendor, product, cpuinfo] = await Promise.all([
+    const [vendor, product, cpuinfo, virtio] = await Promise.all([
       ctx.host.readFile('/sys/class/dmi/id/sys_vendor'),
       ctx.host.readFile('/sys/class/dmi/id/product_name'),
       ctx.host.readFile('/proc/cpuinfo'),
+      ctx.host.readdir('/sys/bus/virtio/devices'),
     ]);
     const dmi = `${text(vendor) ?? ''} ${text(product) ?? ''}`;
     if (/QEMU|KVM|Bochs|VirtualBox|VMware|Xen|Microsoft Corporation|innotek|Parallels|Firecracker/i.test(dmi)) return true;
     const flags = /^flags\s*:(.*)$/m.exec(text(cpuinfo) ?? '');
-    return flags ? / hypervisor( |$)/.test(flags[1]!) : false;
+    if (flags && / hypervisor( |$)/.test(flags[1]!)) return true;
+    // virtio devices exist only under a hypervisor that offers them (also where DMI is absent, e.g. on ARM).
+    return virtio.ok && virtio.value.length > 0;
   });
 }
 

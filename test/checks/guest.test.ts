@@ -22,6 +22,18 @@ describe('guest-dhcp', () => {
   it('skips on a host that is not a guest', async () => {
     expect((await runCheck(guestDhcp, fakeHost(guest(['169.254.13.7/16'], {})))).status).toBe('skip');
   });
+  it.each([
+    ['DMI says QEMU', { files: { '/sys/class/dmi/id/sys_vendor': 'QEMU\n' } }, true],
+    ['the CPU has the hypervisor flag', { files: { '/proc/cpuinfo': 'flags\t: fpu vme hypervisor\n' } }, true],
+    ['virtio devices without DMI (an ARM guest)', { files: { '/proc/cpuinfo': 'Features\t: fp asimd\n' }, dirs: { '/sys/bus/virtio/devices': ['virtio0'] } }, true],
+    ['bare metal', { files: { '/sys/class/dmi/id/sys_vendor': 'Dell Inc.\n', '/proc/cpuinfo': 'flags\t: fpu vme\n' }, dirs: { '/sys/bus/virtio/devices': [] } }, false],
+  ] as const)('guest detection: %s → %s', async (_t, spec, want) => {
+    const { Context } = await import('../../src/context.js');
+    const { SnapshotHost } = await import('../../src/host/record.js');
+    const { isGuest } = await import('../../src/facts/system.js');
+    const snap = fakeHost(spec as FakeSpec);
+    expect(await isGuest(new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot' }))).toBe(want);
+  });
   it('runs on a host that is not detected as a guest when --guest forces it', async () => {
     const { Context } = await import('../../src/context.js');
     const { SnapshotHost } = await import('../../src/host/record.js');
