@@ -1,9 +1,10 @@
 // tap-state: taps the user will run QEMU on are owned by (or usable by) that
 // user, up and on a bridge when meant to be, not stale, not busy in another VM.
-import { tapOwnedBy, tunLinks } from '../src/facts/links.js';
+import { configNames } from '../src/facts/ifnames.js';
+import { basicLinks, tapOwnedBy, tunLinks } from '../src/facts/links.js';
 import { tapHolders } from '../src/facts/procs.js';
 import { targetUser } from '../src/facts/users.js';
-import type { Check, Evidence } from '../src/types.js';
+import type { Check, Evidence, FixPlan } from '../src/types.js';
 
 const check: Check = {
   id: 'tap-state',
@@ -13,9 +14,10 @@ const check: Check = {
     const ls = await tunLinks(ctx);
     const taps = ls.links.filter((l) => l.kind === 'tun' && l.tunType === 'tap');
     if (!taps.length) return { status: 'skip', summary: 'no tap on this host' };
-    const [user, holders] = await Promise.all([targetUser(ctx), tapHolders(ctx)]);
+    const [user, holders, names] = await Promise.all([targetUser(ctx), tapHolders(ctx), configNames(ctx)]);
     const fails: string[] = [];
     const warns: string[] = [];
+    const fixes: FixPlan[] = [];
     const evidence: Evidence[] = [];
     // With many taps, evidence lists the first few and those with a problem; the summary counts the rest.
     const MAX_EVIDENCE = 20;
@@ -27,6 +29,20 @@ const check: Check = {
         observed: `${t.tunPersist ? 'persistent' : 'transient'}, owner ${owner}, ${t.up ? 'UP' : 'DOWN'}, ${t.master ? `port of ${t.master}` : 'on no bridge'}${held.length ? `, held by pid ${held.map((h) => h.pid).join(', ')}` : ''}`,
       });
       if (evidence.length < MAX_EVIDENCE) note();
+      // A network config that makes this tap a bridge port (bridge_ports, netplan, NetworkManager).
+      const meant = names.refs.find((r) => r.name === t.name && r.master && !r.glob);
+      if (meant && t.master !== meant.master) {
+        fails.push(`${t.name} is ${t.master ? `a port of ${t.master}` : 'on no bridge'}, but ${meant.file}:${meant.line} makes it a port of ${meant.master}: its guest is cut off from ${meant.master}'s network`);
+        if ((await basicLinks(ctx)).links.some((l) => l.name === meant.master && l.kind === 'bridge')) {
+          fixes.push({
+            id: `tap-state/attach-${t.name}`,
+            title: `attach ${t.name} to ${meant.master}, as ${meant.file} says`,
+            risk: 'low',
+            root: true,
+            actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', t.name, 'master', meant.master!], inverse: t.master ? ['ip', 'link', 'set', 'dev', t.name, 'master', t.master] : ['ip', 'link', 'set', 'dev', t.name, 'nomaster'] }],
+          });
+        }
+      }
       if (held.length) {
         const h = held[0]!;
         warns.push(`${t.name} is in use by pid ${h.pid} (${h.argv.slice(0, 3).join(' ')}…): a second VM cannot attach to it ("Device or resource busy")`);
@@ -41,12 +57,12 @@ const check: Check = {
           warns.push(`${t.name} has no owner: only a process with CAP_NET_ADMIN can attach to it (ip tuntap add dev ${t.name} mode tap user ${user.name})`);
         }
       }
-      if (t.tunPersist && !t.master && !t.addrs.length) {
+      if (t.tunPersist && !t.master && !t.addrs.length && !meant) {
         warns.push(`${t.name} is persistent, used by no process, on no bridge and without an address: stale, or its bridge setup never ran (ip link set ${t.name} master BRIDGE)`);
       }
     }
     if (taps.length > evidence.length) evidence.push({ source: ls.source, observed: `${taps.length - evidence.length} more tap(s) not listed` });
-    if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, details: [...fails.slice(1), ...warns] };
+    if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, details: [...fails.slice(1), ...warns], fixes };
     if (warns.length) return { status: 'warn', summary: warns[0]!, evidence, details: warns.slice(1) };
     return { status: 'pass', summary: `${taps.map((t) => t.name).join(', ')}: usable by ${user.name}`, evidence };
   },

@@ -138,7 +138,7 @@ async function readNetplan(ctx: Context, out: ConfigNames): Promise<void> {
         } else {
           out.refs.push({ name: id, file, line, role: 'defined', text: `${section}.${id}` });
           const members = Array.isArray(conf.interfaces) ? conf.interfaces : [];
-          for (const m of members) if (typeof m === 'string' && !deviceIds.has(m)) out.refs.push({ name: m, file, line, role: 'physical', text: `${section}.${id}.interfaces: ${m}` });
+          for (const m of members) if (typeof m === 'string' && !deviceIds.has(m)) out.refs.push({ name: m, file, line, role: 'physical', master: id, text: `${section}.${id}.interfaces: ${m}` });
           if (section === 'vlans' && typeof conf.link === 'string' && !deviceIds.has(conf.link)) out.refs.push({ name: conf.link, file, line, role: 'physical', text: `${section}.${id}.link: ${conf.link}` });
         }
       }
@@ -152,11 +152,13 @@ async function readKeyfiles(ctx: Context, out: ConfigNames): Promise<void> {
   for (const u of nm.unreadable) {
     out.notes.push({ level: 'info', text: u.dir ? `${u.path} is not readable as this user; run as root to include NetworkManager profiles` : `${u.path} is readable only by root (as NetworkManager requires); run as root to include it` });
   }
+  // connection.controller names the bridge by interface name or by its profile's UUID.
+  const ifnameOfUuid = new Map(nm.profiles.filter((p) => p.keyfile.uuid && p.keyfile.interfaceName).map((p) => [p.keyfile.uuid!, p.keyfile.interfaceName!]));
   for (const { path, name, keyfile: k } of nm.profiles) {
     out.files.push(path);
     if (!k.interfaceName) continue;
     const defined = ['bridge', 'bond', 'vlan', 'team', 'tun', 'dummy', 'wireguard', 'ip-tunnel', 'vrf'].includes(k.type ?? '');
-    out.refs.push({ name: k.interfaceName, file: path, line: k.line('interface-name'), role: defined ? 'defined' : 'physical', ...(k.mac ? { mac: k.mac } : {}), text: `interface-name=${k.interfaceName} (${k.type ?? 'profile'} "${k.id ?? name}")` });
+    out.refs.push({ name: k.interfaceName, file: path, line: k.line('interface-name'), role: defined ? 'defined' : 'physical', ...(k.mac ? { mac: k.mac } : {}), ...(k.controller ? { master: ifnameOfUuid.get(k.controller) ?? k.controller } : {}), text: `interface-name=${k.interfaceName} (${k.type ?? 'profile'} "${k.id ?? name}")` });
   }
 }
 

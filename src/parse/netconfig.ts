@@ -21,6 +21,8 @@ export interface NameRef {
   before?: string;
   /** `name` is a glob (netplan `match.name: en*`): it must match some interface. */
   glob?: boolean;
+  /** The config makes `name` a port of this bridge (or bond). */
+  master?: string;
   /** What the config says, for evidence. */
   text: string;
 }
@@ -94,7 +96,7 @@ export function parseInterfaces(body: string, file: string): IfupdownFile {
       if (ports) {
         const words = ports[2]!.split(/\s+/);
         if (!words.includes('regex')) {
-          for (const p of words) if (p && p !== 'none' && p !== 'all') out.refs.push({ name: p, file, line, role: 'physical', text: t });
+          for (const p of words) if (p && p !== 'none' && p !== 'all') out.refs.push({ name: p, file, line, role: 'physical', master: current.name, text: t });
         }
       }
       const raw = /^vlan[_-]raw[_-]device\s+(\S+)/.exec(t);

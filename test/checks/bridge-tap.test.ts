@@ -51,6 +51,29 @@ describe('tap-state', () => {
     expect(r.status).toBe('warn');
     expect(r.summary).toMatch(/tap0 is in use by pid 4242 \(qemu-system-x86_64 -name vm1…\)/);
   });
+  const IFACES = 'auto br0\niface br0 inet dhcp\n    bridge_ports enp1s0 tap0\n';
+  it.each([
+    ['interfaces(5) bridge_ports', { '/etc/network/interfaces': IFACES }, {}, /tap0 is on no bridge, but \/etc\/network\/interfaces:3 makes it a port of br0/],
+    ['netplan bridges.interfaces', { '/etc/netplan/01.yaml': 'network:\n  bridges:\n    br0:\n      interfaces: [tap0]\n' }, { '/etc/netplan': ['01.yaml'] }, /makes it a port of br0/],
+    ['a NetworkManager port profile naming its bridge by UUID', {
+      '/etc/NetworkManager/system-connections/br0.nmconnection': '[connection]\nid=br0\nuuid=aaaa\ntype=bridge\ninterface-name=br0\n',
+      '/etc/NetworkManager/system-connections/tap0.nmconnection': '[connection]\nid=tap0\nuuid=bbbb\ntype=tun\ninterface-name=tap0\ncontroller=aaaa\n',
+    }, { '/etc/NetworkManager/system-connections': ['br0.nmconnection', 'tap0.nmconnection'] }, /makes it a port of br0/],
+  ] as const)('fails for a tap the config makes a port of br0 that is not on it (%s), with the fix', async (_t, files, dirs, summary) => {
+    const r = await runCheck(tapState, fakeHost(host([{ name: 'br0', kind: 'bridge' }, tap('tap0', { user: 'alice' })], { files, dirs: dirs as FakeSpec['dirs'], invoker: { uid: 0, euid: 0, user: 'root' } })));
+    expect(r.status).toBe('fail');
+    expect(r.summary).toMatch(summary);
+    expect(r.fixes[0]!.preview.join('\n')).toContain('ip link set dev tap0 master br0');
+  });
+  it('passes when the tap is on the bridge its config names', async () => {
+    const r = await runCheck(tapState, fakeHost(host([{ name: 'br0', kind: 'bridge' }, tap('tap0', { user: 'alice' }, { master: 'br0' })], { files: { '/etc/network/interfaces': IFACES } })));
+    expect(r.status).toBe('pass');
+  });
+  it('fails, naming both, for a tap on another bridge than the one its config names', async () => {
+    const r = await runCheck(tapState, fakeHost(host([{ name: 'br0', kind: 'bridge' }, { name: 'br1', kind: 'bridge' }, tap('tap0', { user: 'alice' }, { master: 'br1' })], { files: { '/etc/network/interfaces': IFACES } })));
+    expect(r.status).toBe('fail');
+    expect(r.summary).toMatch(/tap0 is a port of br1, but .* makes it a port of br0/);
+  });
   it('skips when there is no tap', async () => {
     expect((await runCheck(tapState, fakeHost(host([{ name: 'eth0' }])))).status).toBe('skip');
   });

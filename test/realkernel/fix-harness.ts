@@ -73,7 +73,7 @@ export class FixScenario {
    *   /proc/sys/...   its value
    *   group:NAME      the user's groups as `id` sees them in the scenario's /etc/group
    *   iptables:TABLE  that table's rules (iptables -t TABLE -S)
-   *   link:NAME       the interface's flags (UP, LOWER_UP, ...)
+   *   link:NAME       the interface's flags (UP, LOWER_UP, ...) and its bridge
    *   a directory     type, mode, owner, and its entries with their modes and owners
    *   anything else   type, mode, owner, device numbers, and for a regular file its
    *                   sha256 and security.capability xattr; "absent" when missing
@@ -91,8 +91,8 @@ export class FixScenario {
       }
       if (p.startsWith('link:')) {
         const j = await this.out(['ip', '-j', 'link', 'show', 'dev', p.slice('link:'.length)]);
-        const flags = j.startsWith('[') ? ((JSON.parse(j) as { flags?: string[] }[])[0]?.flags ?? []).join(',') : j;
-        lines.push(`${p}: ${flags}`);
+        const link = j.startsWith('[') ? (JSON.parse(j) as { flags?: string[]; master?: string }[])[0] : undefined;
+        lines.push(`${p}: ${link ? `${(link.flags ?? []).join(',')} master=${link.master ?? '-'}` : j}`);
         continue;
       }
       if (p.startsWith('/proc/sys/')) {

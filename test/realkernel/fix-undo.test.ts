@@ -189,6 +189,14 @@ const cases: Case[] = [
     says: /could not open \/dev\/net\/tun: No such device/,
   },
   {
+    plan: 'tap-state/attach-tap0',
+    // interfaces(5) makes tap0 a port of br0; the tap exists but was never attached.
+    setup: 'tun 0666\n' + BR0 + TAP_FOR_USER + 'ip link set tap0 up\nmkdir -p /etc/network\nprintf "auto br0\\niface br0 inet manual\\n    bridge_ports tap0\\n" > /etc/network/interfaces\n',
+    args: ['tap-state'],
+    watch: ['link:tap0'],
+    after: [/^link:tap0: .* master=br0$/m],
+  },
+  {
     plan: 'ifname-mismatch/rename-in-config',
     // 0640 root:adm (gid 4), so that undo has to restore a mode and group the fix's 0644 root:root changed.
     setup:

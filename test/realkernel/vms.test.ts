@@ -50,6 +50,15 @@ const specs: ScenarioSpec[] = [
     qemu: { as: 'user', netdev: ON_TAP0, starts: false, stderr: /could not configure \/dev\/net\/tun \(tap0\): Operation not permitted/ },
   },
   {
+    name: 'tap-not-on-its-bridge',
+    title: 'interfaces(5) makes tap0 a port of br0; it is on no bridge',
+    setup: USER_TAP.replace('ip link set tap0 master br0\n', '') + 'mkdir -p /etc/network\nprintf "auto br0\\niface br0 inet manual\\n    bridge_ports tap0\\n" > /etc/network/interfaces\n',
+    check: 'tap-state',
+    expect: 'fail',
+    summary: /tap0 is on no bridge, but \/etc\/network\/interfaces:3 makes it a port of br0/,
+    judge: { what: 'the kernel: tap0 is a port of br0', script: 'bridge link show dev tap0 | grep -q "master br0"', works: false },
+  },
+  {
     name: 'mac-default-twice',
     title: 'two QEMUs started without mac= (seed 002)',
     setup: TWO_VM_BRIDGE,
