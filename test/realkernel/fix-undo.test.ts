@@ -24,6 +24,8 @@ if (why) console.log(`fix/undo real-kernel tests skipped: ${why}`);
 interface Case {
   /** The plan's ID; also the scenario's name. */
   plan: string;
+  /** What distinguishes this case from another of the same plan (for the title). */
+  variant?: string;
   setup: string;
   /** qnet fix arguments after `fix --yes --user qnetuser`. */
   args: string[];
@@ -151,6 +153,15 @@ const cases: Case[] = [
     after: [/-A FORWARD -i virbr9 -o enp1s0 .*-j ACCEPT/],
   },
   {
+    plan: 'forward-policy/virbr9',
+    variant: "Docker's DOCKER-USER chain",
+    // As Docker leaves it: FORWARD DROP, jumping first to DOCKER-USER, which is empty.
+    setup: ROUTED + 'iptables -N DOCKER-USER\niptables -A FORWARD -j DOCKER-USER\niptables -P FORWARD DROP\n',
+    args: ['forward-policy'],
+    watch: ['iptables:filter'],
+    after: [/-A DOCKER-USER -i virbr9 -o enp1s0 .*-j ACCEPT/],
+  },
+  {
     plan: 'nat-masquerade/virbr9',
     setup: ROUTED + 'iptables -t nat -A POSTROUTING -s 10.99.0.0/24 -j MASQUERADE\n',
     args: ['nat-masquerade'],
@@ -226,8 +237,8 @@ describe.skipIf(why !== '')('qnet fix / qnet undo on real broken hosts, judged b
 
   for (const c of cases) {
     const judge = c.qemu ? 'QEMU fails → fix → doctor passes, QEMU starts → undo → exact before-state, QEMU fails' : 'fix → doctor passes → undo → exact before-state';
-    it(`${c.plan}: ${judge}`, async () => {
-      const f = await FixScenario.start(`fix-${c.plan.replace(/\W/g, '-')}`, cli!.bin, c.setup);
+    it(`${c.plan}${c.variant ? ` (${c.variant})` : ''}: ${judge}`, async () => {
+      const f = await FixScenario.start(`fix-${c.plan.replace(/\W/g, '-')}${c.variant ? '-v' : ''}`, cli!.bin, c.setup);
       try {
         const check = c.plan.split('/')[0]!;
         const before = await f.state(c.watch);
