@@ -64,6 +64,8 @@ const CASES: Case[] = [
   { entry: 'hostfwd-invalid', source: 'captured 7.2', paste: "qemu-system-x86_64: -netdev user,id=n0,hostfwd=tcp::22x22-:22: Invalid host forwarding rule 'tcp::22x22-:22' (Bad host port)", ids: ['qemu-cmdline'] },
   { entry: 'netdev-no-peer', source: 'captured 7.2', paste: 'qemu-system-x86_64: warning: netdev n0 has no peer', ids: ['qemu-cmdline'] },
   { entry: 'netdev-property-not-found', source: 'captured 7.2', paste: "qemu-system-x86_64: -device e1000,netdev=nosuch: Property 'e1000.netdev' can't find value 'nosuch'", ids: ['qemu-cmdline'] },
+  { entry: 'netdev-backend-not-compiled', source: 'qemu net/net.c net_client_init1(), as printed for -netdev user by a QEMU 7.2+ built without libslirp', paste: "qemu-system-x86_64: -netdev user,id=net0,hostfwd=tcp::2222-:22: network backend 'user' is not compiled into this binary", ids: ['qemu-netdev', 'qemu-cmdline'] },
+  { entry: 'qemu-libslirp-missing', source: 'captured 7.2 with libslirp.so.0 hidden by an overlay (test/realkernel/managers.test.ts), shell prompt around it', paste: '$ qemu-system-x86_64 -nic user\nqemu-system-x86_64: error while loading shared libraries: libslirp.so.0: cannot open shared object file: No such file or directory\n$ ', ids: ['qemu-netdev'] },
   { entry: 'netdev-type-unknown', source: 'captured 7.2', paste: "qemu-system-x86_64: -netdev foo,id=n0: Parameter 'type' does not accept value 'foo'", ids: ['qemu-netdev', 'qemu-cmdline'] },
   { entry: 'netdev-duplicate-id', source: 'captured 7.2', paste: "qemu-system-x86_64: -netdev user,id=n0: Duplicate ID 'n0' for netdev", ids: ['qemu-cmdline'] },
   // UML
