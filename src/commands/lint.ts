@@ -6,12 +6,12 @@ import type { Context } from '../context.js';
 import { runChecks, selectChecks, summarize } from '../engine.js';
 import { bridgeHelpers } from '../facts/bridge-helper.js';
 import { basicLinks, validIfname } from '../facts/links.js';
-import { processes } from '../facts/procs.js';
+import { processes, tapHolders } from '../facts/procs.js';
 import { which } from '../facts/system.js';
 import { targetUser } from '../facts/users.js';
 import { describeError, isFile, text } from '../host/host.js';
 import { aclAllows, readBridgeAcl } from '../parse/bridge-conf.js';
-import { isQemuBinary, nicMacs, parseQemuCmdline, type QemuCmdline } from '../parse/qemu-cmdline.js';
+import { isQemuBinary, nicMacs, parseOpts, parseQemuCmdline, type QemuCmdline } from '../parse/qemu-cmdline.js';
 import type { Check, CheckId, Evidence, Finding, Result } from '../types.js';
 import { UsageError } from '../types.js';
 
@@ -104,6 +104,18 @@ async function socketOwner(ctx: Context, inode: string): Promise<string | undefi
   return undefined;
 }
 
+/**
+ * Is this process in our network namespace? Taps, MACs on a segment and ports are per
+ * namespace: a VM in another one (a container, an `ip netns`) holding "tap0" does not
+ * hold ours. Unknown (unreadable, a replayed snapshot) counts as the same.
+ */
+async function sameNetns(ctx: Context, pid: number): Promise<boolean> {
+  const mine = await ctx.memo('lint-self-netns', async () => ctx.host.readlink('/proc/self/ns/net'));
+  if (!mine.ok) return true;
+  const theirs = await ctx.host.readlink(`/proc/${pid}/ns/net`);
+  return !theirs.ok || theirs.value === mine.value;
+}
+
 async function netdevBackends(ctx: Context, binary: string): Promise<string[] | undefined> {
   const path = binary.includes('/') ? binary : await which(ctx, binary);
   if (!path) return undefined;
@@ -118,6 +130,8 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
   const evidence: Evidence[] = [{ source: 'command line', observed: `${cmd.netdevs.length} backend(s), ${cmd.nics.length} NIC(s)` }];
   const [ls, user] = await Promise.all([basicLinks(ctx), targetUser(ctx)]);
   const exists = (n: string) => ls.links.some((l) => l.name === n);
+  // Linting a running VM (--pid): the same argv is a live process, so its fd= were open.
+  const runningSelf = (await processes(ctx)).some((p) => p.argv.join('\0') === argv.join('\0'));
 
   const vlans = cmd.legacyNet.filter((o) => o.props.has('vlan'));
   if (vlans.length) {
@@ -129,6 +143,8 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
     else if (ids.filter((x) => x === id).length > 1) problems.push({ level: 'fail', text: `netdev id "${id}" is used twice ("Duplicate ID '${id}' for netdev")` });
   }
   for (const nic of cmd.nics) {
+    // macaddr= is -net nic's spelling; a -device NIC has mac= (QEMU 7.2: "Property 'e1000.macaddr' not found").
+    if (nic.via === '-device' && parseOpts(nic.raw).props.has('macaddr')) problems.push({ level: 'fail', text: `-device ${nic.model} has no macaddr= property (that is -net nic's spelling): write mac= (QEMU: "Property '${nic.model}.macaddr' not found")` });
     if (nic.netdev && !ids.includes(nic.netdev)) problems.push({ level: 'fail', text: `${nic.model} refers to netdev "${nic.netdev}", which no -netdev defines` });
   }
   const backends = await netdevBackends(ctx, cmd.binary);
@@ -149,7 +165,21 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
           : { level: 'fail', text: `ifname "${ifname}" is not a name Linux accepts (1 to 15 bytes, no spaces, '/' or ':')` },
       );
     }
-    if (nd.type === 'tap' && !nd.props.has('fd') && !nd.props.has('fds')) {
+    // tap with fd=/fds= or helper= rejects the options of the other forms (QEMU 7.2 net/tap.c net_init_tap).
+    const tapHelper = nd.type === 'tap' ? nd.props.get('helper') : undefined;
+    if (nd.type === 'tap' && (nd.props.has('fd') || nd.props.has('fds'))) {
+      const multi = nd.props.has('fds');
+      const bad = ['ifname', 'script', 'downscript', 'vnet_hdr', 'helper', 'queues', multi ? 'vhostfd' : 'vhostfds'].filter((k) => nd.props.has(k));
+      if (bad.length) problems.push({ level: 'fail', text: `${bad.map((k) => `${k}=`).join(', ')} cannot be combined with ${multi ? 'fds' : 'fd'}= (QEMU: "ifname=, script=, downscript=, vnet_hdr=, helper=, queues=, and ${multi ? 'vhostfd' : 'vhostfds'}= are invalid with ${multi ? 'fds' : 'fd'}=")` });
+      // fd=N names a descriptor whoever starts QEMU hands it (libvirt does); typed by hand it is not open.
+      if (!runningSelf) {
+        const fds = [nd.props.get('fd'), ...(nd.props.get('fds') ?? '').split(':'), nd.props.get('vhostfd')].filter((x): x is string => !!x);
+        problems.push({ level: 'fail', text: `fd=/fds=/vhostfd= (${fds.join(', ')}) name file descriptors that the program starting QEMU must pass it open (libvirt does); run by hand they are not open (QEMU 7.2: "Can't use file descriptor ${fds[0]}: Bad file descriptor"); use ifname=/script= or -netdev bridge instead` });
+      }
+    } else if (nd.type === 'tap' && tapHelper !== undefined) {
+      const bad = ['ifname', 'script', 'downscript', 'vnet_hdr', 'queues', 'vhostfds'].filter((k) => nd.props.has(k));
+      if (bad.length) problems.push({ level: 'fail', text: `${bad.map((k) => `${k}=`).join(', ')} cannot be combined with helper= (QEMU: "ifname=, script=, downscript=, vnet_hdr=, queues=, and vhostfds= are invalid with helper=")` });
+    } else if (nd.type === 'tap') {
       triggered.add('tun-perms');
       for (const [key, def, checkId] of [['script', '/etc/qemu-ifup', 'qemu-ifup'], ['downscript', '/etc/qemu-ifdown', 'qemu-ifup']] as const) {
         const v = nd.props.get(key);
@@ -157,14 +187,27 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
         const path = v ?? def;
         if (path === def) triggered.add(checkId);
         const st = await ctx.host.stat(path);
-        if (!st.ok) problems.push({ level: 'fail', text: `${key} ${path}: ${describeError(st)} (QEMU: "could not launch network script ${path}"); pass ${key}=no if the tap is set up by hand` });
-        else if (!isFile(st.value) || (st.value.mode & 0o111) === 0) problems.push({ level: 'fail', text: `${key} ${path} is not an executable file` });
+        // QEMU runs script= before the VM starts (a failure stops it) but downscript= only when
+        // the tap closes: QEMU 7.2 starts with a missing downscript and prints the error at exit.
+        const level = key === 'script' ? 'fail' : 'warn';
+        const when = key === 'script' ? '' : ' when the VM stops (QEMU still starts, but the tap is not taken down or out of its bridge)';
+        if (!st.ok) problems.push({ level, text: `${key} ${path}: ${describeError(st)} (QEMU: "network script ${path} failed with status 256"${when}); pass ${key}=no if the tap is set up by hand` });
+        else if (!isFile(st.value) || (st.value.mode & 0o111) === 0) problems.push({ level, text: `${key} ${path} is not an executable file${when}` });
       }
       if (ifname && validIfname(ifname)) {
         if (!exists(ifname) && user.uid !== 0) {
           problems.push({ level: 'warn', text: `tap ${ifname} does not exist: QEMU run by ${user.name} can create it only with CAP_NET_ADMIN (pre-create it: ip tuntap add dev ${ifname} mode tap user ${user.name})` });
         }
-        if (exists(ifname)) triggered.add('tap-state');
+        if (exists(ifname)) {
+          triggered.add('tap-state');
+          // A tap another process has open: QEMU 7.2 "could not configure /dev/net/tun (tap0): Device or resource busy".
+          for (const h of await tapHolders(ctx)) {
+            if (h.iface === ifname && !runningSelf && (await sameNetns(ctx, h.pid))) {
+              problems.push({ level: 'fail', text: `tap ${ifname} is held by running pid ${h.pid} (${(h.argv[0] ?? '?').split('/').pop()}): a second QEMU fails with "could not configure /dev/net/tun (${ifname}): Device or resource busy"` });
+              break;
+            }
+          }
+        }
       }
       if (nd.props.get('vhost') === 'on') {
         triggered.add('vhost-net');
@@ -172,21 +215,62 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
         if (!vh.ok) problems.push({ level: 'fail', text: 'vhost=on, but /dev/vhost-net does not exist' });
       }
     }
-    if (nd.type === 'bridge') {
+    // -netdev bridge, and -netdev tap,helper=... (which runs the helper the same way, br= or br0).
+    if (nd.type === 'bridge' || tapHelper !== undefined) {
       triggered.add('helper-setuid');
       triggered.add('helper-acl');
       triggered.add('tun-perms');
       const br = nd.props.get('br') ?? 'br0';
-      if (!exists(br)) problems.push({ level: 'fail', text: `bridge ${br} does not exist (the helper fails: "failed to get mtu of bridge \`${br}'")` });
       const helper = nd.props.get('helper');
       const found = await bridgeHelpers(ctx);
       const path = helper ?? found.helpers.find((h) => h.isDefault)?.path;
+      let helperOk = true;
       if (path) {
         const st = await ctx.host.stat(path);
-        if (!st.ok) problems.push({ level: 'fail', text: `helper ${path}: ${describeError(st)}` });
+        if (!st.ok) {
+          helperOk = false;
+          problems.push({ level: 'fail', text: `helper ${path}: ${describeError(st)} (QEMU: "bridge helper failed")` });
+        } else if (!isFile(st.value) || (st.value.mode & 0o111) === 0) {
+          helperOk = false;
+          problems.push({ level: 'fail', text: `helper ${path} is not an executable file (QEMU: "bridge helper failed")` });
+        } else if (user.uid !== 0 && (st.value.uid !== 0 || (st.value.mode & 0o4000) === 0)) {
+          // Without setuid root (or file capabilities, which helper-setuid judges) the helper cannot open /dev/net/tun or enslave the tap.
+          const caps = await ctx.host.exec(['getcap', path]);
+          const hasCaps = caps.ok && /cap_net_admin/.test(caps.value.stdout);
+          if (!hasCaps) problems.push({ level: 'fail', text: `helper ${path} is neither setuid root nor given cap_net_admin, so it fails for ${user.name} (QEMU: "bridge helper failed")` });
+        }
       }
       const acl = await readBridgeAcl(ctx);
-      if (!acl.unusable && !aclAllows(acl.rules, br)) problems.push({ level: 'fail', text: `/etc/qemu/bridge.conf does not allow ${br} ("access denied by acl file")` });
+      if (helperOk && acl.unusable) problems.push({ level: 'fail', text: `the helper cannot read its ACL /etc/qemu/bridge.conf (helper: "failed to parse default acl file \`/etc/qemu/bridge.conf'")` });
+      else if (!acl.unusable && !aclAllows(acl.rules, br)) problems.push({ level: 'fail', text: `/etc/qemu/bridge.conf does not allow ${br} ("access denied by acl file")` });
+      if (!exists(br)) problems.push({ level: 'fail', text: `bridge ${br} does not exist (the helper fails: "failed to get mtu of bridge \`${br}'")` });
+    }
+    // socket,mcast=GROUP:PORT joins the group on the interface the kernel routes it to (localaddr= picks
+    // one); with no route QEMU 7.2 stops: "can't add socket to multicast group G: No such device".
+    if (nd.type === 'socket' && nd.props.has('mcast') && !nd.props.has('localaddr')) {
+      const group = /^([\d.]+):\d+$/.exec(nd.props.get('mcast') ?? '')?.[1];
+      if (!group) problems.push({ level: 'fail', text: `mcast=${nd.props.get('mcast')} is not GROUP:PORT with an IPv4 multicast group` });
+      else {
+        const r = await ctx.host.exec(['ip', 'route', 'get', group]);
+        if (r.ok && r.value.exitCode !== 0) {
+          problems.push({ level: 'fail', text: `no route to multicast group ${group} (ip route get: ${r.value.stderr.trim() || `exit ${r.value.exitCode}`}), so the socket cannot join it (QEMU: "can't add socket to multicast group ${group}: No such device"); add a route (ip route add 224.0.0.0/4 dev IFACE) or give localaddr=` });
+        } else if (r.ok) evidence.push({ source: `ip route get ${group}`, observed: r.value.stdout.trim().split('\n')[0] ?? '' });
+      }
+    }
+    // socket,...,localaddr=A binds to A: it must be an address of this host (of this namespace).
+    if (nd.type === 'socket' && nd.props.has('localaddr')) {
+      const a = nd.props.get('localaddr')!;
+      if (!ls.links.some((l) => l.addrs.some((x) => x.local === a))) problems.push({ level: 'fail', text: `localaddr=${a} is not an address of this host, so the multicast socket cannot join its group there (QEMU 7.2: "can't add socket to multicast group ...: No such device")` });
+    }
+    // vde,sock=PATH: the vde_switch control socket (directory) must exist (QEMU 7.2: "Could not open vde: No such file or directory").
+    if (nd.type === 'vde' && nd.props.has('sock')) {
+      const st = await ctx.host.stat(nd.props.get('sock')!);
+      if (!st.ok) problems.push({ level: 'fail', text: `vde sock=${nd.props.get('sock')}: ${describeError(st)}; start the switch first (vde_switch -F -sock ${nd.props.get('sock')}) (QEMU: "Could not open vde")` });
+    }
+    // user,smb=DIR runs smbd; QEMU 7.2 refuses to start without it ("Could not find '/usr/sbin/smbd', please install it").
+    if (nd.type === 'user' && nd.props.has('smb')) {
+      const smbd = await ctx.host.stat('/usr/sbin/smbd');
+      if (!smbd.ok) problems.push({ level: 'fail', text: `smb= needs Samba's smbd, and /usr/sbin/smbd is missing (${describeError(smbd)}; QEMU: "Could not find '/usr/sbin/smbd', please install it"; Debian: apt install samba)` });
     }
   }
 
@@ -197,6 +281,7 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
   for (const [mac, n] of seen) if (n > 1) problems.push({ level: 'fail', text: `MAC ${mac} is given to ${n} NICs of this VM` });
   const running = (await processes(ctx)).filter((p) => isQemuBinary(p.argv[0] ?? '') && p.argv.join('\0') !== argv.join('\0'));
   for (const p of running) {
+    if (!(await sameNetns(ctx, p.pid))) continue;
     const theirs = new Set(nicMacs(parseQemuCmdline(p.argv)).map((m) => m.mac));
     for (const m of macs) {
       if (theirs.has(m.mac)) {

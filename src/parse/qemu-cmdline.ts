@@ -71,7 +71,8 @@ export function parseOpts(raw: string): OptValue {
 }
 
 export const NIC_MODELS = new Set([
-  'virtio-net-pci', 'virtio-net-device', 'virtio-net-ccw', 'virtio-net-pci-non-transitional', 'virtio-net-pci-transitional',
+  // 'virtio-net' is QEMU's alias of virtio-net-pci (`-device help`: name "virtio-net-pci", bus PCI, alias "virtio-net").
+  'virtio-net', 'virtio-net-pci', 'virtio-net-device', 'virtio-net-ccw', 'virtio-net-pci-non-transitional', 'virtio-net-pci-transitional',
   'e1000', 'e1000-82544gc', 'e1000-82545em', 'e1000e', 'igb', 'rtl8139', 'ne2k_pci', 'ne2k_isa', 'pcnet', 'vmxnet3',
   'i82550', 'i82551', 'i82557a', 'i82557b', 'i82557c', 'i82558a', 'i82558b', 'i82559a', 'i82559b', 'i82559c', 'i82559er',
   'i82562', 'i82801', 'tulip', 'usb-net', 'spapr-vlan', 'sungem', 'lan9118', 'smc91c111',
