@@ -5,11 +5,11 @@ import { ALL_CHECKS } from '../../checks/index.js';
 import type { Context } from '../context.js';
 import { runChecks, selectChecks, summarize } from '../engine.js';
 import { bridgeHelpers } from '../facts/bridge-helper.js';
-import { basicLinks, validIfname } from '../facts/links.js';
+import { basicLinks, tapOwnedBy, tunLinks, validIfname } from '../facts/links.js';
 import { processes, tapHolders } from '../facts/procs.js';
 import { which } from '../facts/system.js';
-import { targetUser } from '../facts/users.js';
-import { describeError, isFile, text } from '../host/host.js';
+import { modeAllows, targetUser } from '../facts/users.js';
+import { describeError, isFile, modeString, NOT_CAPTURED, text } from '../host/host.js';
 import { aclAllows, readBridgeAcl } from '../parse/bridge-conf.js';
 import { isQemuBinary, nicMacs, parseOpts, parseQemuCmdline, type QemuCmdline } from '../parse/qemu-cmdline.js';
 import type { Check, CheckId, Evidence, Finding, Result } from '../types.js';
@@ -47,7 +47,7 @@ function checkShape(argv: readonly string[]): 'qemu' | 'uml' {
     }
     return 'qemu';
   }
-  if (umlTaps(argv).length || /(^|\/)(linux|vmlinux)(-[\w.]+)?$/.test(argv[0])) return 'uml';
+  if (umlTaps(argv).length || argv.slice(1).some((a) => /^(eth\d+=|vec\d+:)/.test(a)) || /(^|\/)(linux|vmlinux)(-[\w.]+)?$/.test(argv[0])) return 'uml';
   throw new UsageError(`not a QEMU or UML command line: ${argv[0]} (expected qemu-system-*, qemu-kvm, kvm, or a UML linux binary)`);
 }
 
@@ -325,22 +325,98 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
   return { cmdline, hostfwd };
 }
 
+/**
+ * UML's network options, judged as linux.uml 6.1 (Debian 12) behaves, run as the target user
+ * (checked in a namespace as uid 4242): eth0=tuntap,TAP opens /dev/net/tun ("Failed to open
+ * /dev/net/tun, err = 13") and attaches TAP ("TUNSETIFF failed, errno = 1" for a tap owned by
+ * someone else or missing); eth0=tuntap,,,IP runs the setuid uml_net helper ("failed to exec
+ * uml_net on host: Permission denied"); a bad MAC is ignored for a random one ("setup_etheraddr:
+ * failed to parse"); a second eth0= is refused with a kernel warning, the first one kept.
+ */
 async function lintUml(ctx: Context, argv: readonly string[], triggered: Set<CheckId>): Promise<Finding> {
-  const taps = umlTaps(argv);
-  if (!taps.length) return { status: 'skip', summary: 'no ethN=tuntap,... network option' };
-  triggered.add('tun-perms');
+  const opts = argv.slice(1).map((a) => /^(eth\d+|vec\d+)[=:](.*)$/.exec(a)).filter((m): m is RegExpExecArray => !!m);
+  if (!opts.length) return { status: 'skip', summary: 'no ethN= / vecN= network option' };
+  const [user, tuns] = await Promise.all([targetUser(ctx), tunLinks(ctx)]);
   const ls = await basicLinks(ctx);
-  const problems: string[] = [];
-  for (const t of taps) {
-    if (!t.tap) {
-      problems.push(`${t.dev}=tuntap with no tap name uses the uml_net helper, which needs setuid root`);
+  const fails: string[] = [];
+  const warns: string[] = [];
+  const notes: string[] = [];
+  const evidence: Evidence[] = [{ source: 'command line', observed: opts.map((m) => m[0]).join(' ') }];
+  const seen = new Set<string>();
+  let needTun = false;
+  let needHelper = false;
+  for (const m of opts) {
+    const dev = m[1]!;
+    const [transport = '', ...rest] = m[2]!.split(',');
+    if (seen.has(dev)) {
+      warns.push(`${dev}= is given twice: UML keeps the first and refuses the second (a kernel warning in register_tuntap)`);
       continue;
     }
-    if (!validIfname(t.tap)) problems.push(`${t.dev}: tap name "${t.tap}" is not a valid interface name`);
-    else if (!ls.links.some((l) => l.name === t.tap)) problems.push(`${t.dev}: tap ${t.tap} does not exist (tunctl -u USER -t ${t.tap}, or ip tuntap add dev ${t.tap} mode tap user USER)`);
-    else triggered.add('tap-state');
+    seen.add(dev);
+    if (dev.startsWith('vec')) {
+      notes.push(`${dev}=${m[2]}: the vector driver (transport=tap/raw/gre/l2tpv3...) is recognised but not judged`);
+      continue;
+    }
+    if (transport !== 'tuntap') {
+      notes.push(`${dev}=${transport}: the ${transport || '(empty)'} transport (vde, daemon, mcast, slirp, pcap, ethertap) is recognised but not judged`);
+      continue;
+    }
+    const [tap = '', mac = '', ip = ''] = rest;
+    if (mac && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) warns.push(`${dev}: "${mac}" is not a MAC address: UML prints "setup_etheraddr: failed to parse" and picks a random one`);
+    else if (mac && parseInt(mac.slice(0, 2), 16) & 1) warns.push(`${dev}: ${mac} is a multicast MAC (first byte odd): UML refuses it and picks a random one`);
+    if (!tap) {
+      needHelper = true;
+      needTun = true;
+      if (!ip) warns.push(`${dev}=tuntap with no tap name and no IP: the uml_net helper has no address to set up`);
+      continue;
+    }
+    if (!validIfname(tap)) {
+      fails.push(`${dev}: tap name "${tap}" is not a valid interface name (1-15 bytes, no spaces, '/' or ':')`);
+      continue;
+    }
+    needTun = true;
+    const link = tuns.links.find((l) => l.name === tap) ?? ls.links.find((l) => l.name === tap);
+    if (!link) {
+      fails.push(`${dev}: tap ${tap} does not exist, and UML run by ${user.name} cannot create it (UML: "TUNSETIFF failed, errno = 1"); create it: ip tuntap add dev ${tap} mode tap user ${user.name}`);
+      continue;
+    }
+    triggered.add('tap-state');
+    if (link.kind !== 'unknown' && link.kind !== 'tun') {
+      fails.push(`${dev}: ${tap} is a ${link.kind || 'network interface'}, not a tap`);
+      continue;
+    }
+    const ownerKnown = link.tunOwner !== undefined || link.tunOwnerName !== undefined;
+    if (user.uid !== 0 && ownerKnown && !tapOwnedBy(link, user)) {
+      fails.push(`${dev}: tap ${tap} belongs to ${link.tunOwnerName ?? `uid ${link.tunOwner}`}, not ${user.name}, so UML cannot attach it (UML: "TUNSETIFF failed, errno = 1"); recreate it: ip tuntap del dev ${tap} mode tap; ip tuntap add dev ${tap} mode tap user ${user.name}`);
+    } else if (user.uid !== 0 && !ownerKnown && link.tunType) {
+      fails.push(`${dev}: tap ${tap} has no owner, so only root (CAP_NET_ADMIN) can attach it (UML: "TUNSETIFF failed, errno = 1")`);
+    }
+    evidence.push({ source: tuns.source, observed: `${tap}${ownerKnown ? ` owner ${link.tunOwnerName ?? link.tunOwner}` : ''}` });
   }
-  return problems.length ? { status: 'fail', summary: problems[0]!, details: problems.slice(1) } : { status: 'pass', summary: `UML taps ${taps.map((t) => t.tap).join(', ')} exist` };
+  if (needTun) {
+    triggered.add('tun-perms');
+    const st = await ctx.host.stat('/dev/net/tun');
+    if (!st.ok) {
+      if (st.code !== NOT_CAPTURED) fails.push(`/dev/net/tun: ${describeError(st)} (UML: "Failed to open /dev/net/tun")`);
+    } else {
+      evidence.push({ source: 'stat /dev/net/tun', observed: `${modeString(st.value.mode)} ${st.value.uid}:${st.value.gid}` });
+      if (!modeAllows(user, st.value, 6)) fails.push(`/dev/net/tun is not readable and writable by ${user.name} (UML: "Failed to open /dev/net/tun, err = 13")`);
+    }
+  }
+  if (needHelper) {
+    const path = (await which(ctx, 'uml_net')) ?? '/usr/bin/uml_net';
+    const st = await ctx.host.stat(path);
+    if (!st.ok) fails.push(`ethN=tuntap,,,IP runs the uml_net helper, and ${path} is missing (${describeError(st)}; Debian: apt install uml-utilities)`);
+    else {
+      evidence.push({ source: `stat ${path}`, observed: `${modeString(st.value.mode)} ${st.value.uid}:${st.value.gid}` });
+      if (!modeAllows(user, st.value, 1)) fails.push(`${path} is not executable by ${user.name} (mode ${modeString(st.value.mode)}, group ${st.value.gid}: Debian gives it to group uml-net; UML: "failed to exec uml_net on host: Permission denied")`);
+      else if (user.uid !== 0 && (st.value.uid !== 0 || (st.value.mode & 0o4000) === 0)) fails.push(`${path} is not setuid root, so it cannot create a tap for ${user.name}`);
+    }
+  }
+  const details = [...fails.slice(1), ...warns, ...notes];
+  if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, details: fails.length > 1 || warns.length || notes.length ? details : [] };
+  if (warns.length) return { status: 'warn', summary: warns[0]!, evidence, details: [...warns.slice(1), ...notes] };
+  return { status: 'pass', summary: notes.length && seen.size === notes.length ? 'the UML network options use transports qnet does not judge' : 'the UML network options are usable here', evidence, details: notes };
 }
 
 export async function lint(ctx: Context, argv: readonly string[]): Promise<LintReport> {
