@@ -1,7 +1,7 @@
 // mac-duplicate: no two running VMs share a MAC address. Two QEMUs started
 // without mac= both get 52:54:00:12:34:56 (seed 002): on one bridge, their
 // frames go to whichever the switch learned last.
-import { processes } from '../src/facts/procs.js';
+import { inOurNetns, processes } from '../src/facts/procs.js';
 import { isQemuBinary, nicMacs, parseQemuCmdline } from '../src/parse/qemu-cmdline.js';
 import type { Check, Evidence } from '../src/types.js';
 
@@ -10,7 +10,10 @@ const check: Check = {
   area: 'qemu',
   title: () => 'running VMs have distinct MAC addresses',
   async run(ctx) {
-    const vms = (await processes(ctx)).filter((p) => isQemuBinary(p.argv[0] ?? ''));
+    // VMs in other network namespaces (containers) are on other networks: their MACs do not meet ours.
+    const qemus = (await processes(ctx)).filter((p) => isQemuBinary(p.argv[0] ?? ''));
+    const ours = await Promise.all(qemus.map((p) => inOurNetns(ctx, p.pid)));
+    const vms = qemus.filter((_, i) => ours[i]);
     if (!vms.length) return { status: 'skip', summary: 'no QEMU process is running' };
     const seen = new Map<string, { pid: number; defaulted: boolean }[]>();
     const evidence: Evidence[] = [];

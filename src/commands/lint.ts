@@ -6,7 +6,7 @@ import type { Context } from '../context.js';
 import { runChecks, selectChecks, summarize } from '../engine.js';
 import { bridgeHelpers } from '../facts/bridge-helper.js';
 import { basicLinks, tapOwnedBy, tunLinks, validIfname } from '../facts/links.js';
-import { processes, tapHolders } from '../facts/procs.js';
+import { inOurNetns, processes, tapHolders } from '../facts/procs.js';
 import { which } from '../facts/system.js';
 import { modeAllows, targetUser } from '../facts/users.js';
 import { describeError, isFile, modeString, NOT_CAPTURED, text } from '../host/host.js';
@@ -109,13 +109,6 @@ async function socketOwner(ctx: Context, inode: string): Promise<string | undefi
  * namespace: a VM in another one (a container, an `ip netns`) holding "tap0" does not
  * hold ours. Unknown (unreadable, a replayed snapshot) counts as the same.
  */
-async function sameNetns(ctx: Context, pid: number): Promise<boolean> {
-  const mine = await ctx.memo('lint-self-netns', async () => ctx.host.readlink('/proc/self/ns/net'));
-  if (!mine.ok) return true;
-  const theirs = await ctx.host.readlink(`/proc/${pid}/ns/net`);
-  return !theirs.ok || theirs.value === mine.value;
-}
-
 async function netdevBackends(ctx: Context, binary: string): Promise<string[] | undefined> {
   const path = binary.includes('/') ? binary : await which(ctx, binary);
   if (!path) return undefined;
@@ -202,7 +195,7 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
           triggered.add('tap-state');
           // A tap another process has open: QEMU 7.2 "could not configure /dev/net/tun (tap0): Device or resource busy".
           for (const h of await tapHolders(ctx)) {
-            if (h.iface === ifname && !runningSelf && (await sameNetns(ctx, h.pid))) {
+            if (h.iface === ifname && !runningSelf && (await inOurNetns(ctx, h.pid))) {
               problems.push({ level: 'fail', text: `tap ${ifname} is held by running pid ${h.pid} (${(h.argv[0] ?? '?').split('/').pop()}): a second QEMU fails with "could not configure /dev/net/tun (${ifname}): Device or resource busy"` });
               break;
             }
@@ -281,7 +274,7 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
   for (const [mac, n] of seen) if (n > 1) problems.push({ level: 'fail', text: `MAC ${mac} is given to ${n} NICs of this VM` });
   const running = (await processes(ctx)).filter((p) => isQemuBinary(p.argv[0] ?? '') && p.argv.join('\0') !== argv.join('\0'));
   for (const p of running) {
-    if (!(await sameNetns(ctx, p.pid))) continue;
+    if (!(await inOurNetns(ctx, p.pid))) continue;
     const theirs = new Set(nicMacs(parseQemuCmdline(p.argv)).map((m) => m.mac));
     for (const m of macs) {
       if (theirs.has(m.mac)) {

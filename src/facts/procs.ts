@@ -32,13 +32,26 @@ export function processes(ctx: Context): Promise<Proc[]> {
   });
 }
 
+/**
+ * Does PID share our network namespace? A tap name (`iff:`) or a MAC belongs to the
+ * namespace its process runs in: a container's tap0 is not ours. Unknown counts as ours.
+ */
+export async function inOurNetns(ctx: Context, pid: number): Promise<boolean> {
+  const mine = await ctx.memo('self-netns', () => ctx.host.readlink('/proc/self/ns/net'));
+  if (!mine.ok) return true;
+  const theirs = await ctx.host.readlink(`/proc/${pid}/ns/net`);
+  return !theirs.ok || theirs.value === mine.value;
+}
+
 /** Does this command line run a VM that may hold a tap (QEMU, UML)? */
 export const isVmProcess = (argv: string[]) =>
   /(^|\/)(qemu-system-[\w-]+|qemu-kvm|kvm)$/.test(argv[0] ?? '') || argv.some((a) => /^eth\d+=tuntap/.test(a));
 
 export function tapHolders(ctx: Context): Promise<TapHolder[]> {
   return ctx.memo('tap-holders', async () => {
-    const vms = (await processes(ctx)).filter((p) => isVmProcess(p.argv));
+    const all = (await processes(ctx)).filter((p) => isVmProcess(p.argv));
+    const ours = await Promise.all(all.map((p) => inOurNetns(ctx, p.pid)));
+    const vms = all.filter((_, i) => ours[i]);
     const found: TapHolder[] = [];
     await Promise.all(
       vms.map(async (p) => {

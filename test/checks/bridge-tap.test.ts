@@ -74,6 +74,15 @@ describe('tap-state', () => {
     expect(r.status).toBe('fail');
     expect(r.summary).toMatch(/tap0 is a port of br1, but .* makes it a port of br0/);
   });
+  it("does not take a container's tap0 (same name, another network namespace) for ours", async () => {
+    const spec = (theirNs: string) => host([tap('tap0', { user: 'alice' }, { master: 'br0' })], {
+      dirs: { '/proc': ['4242'], '/proc/4242/fd': ['7'] },
+      files: { '/proc/4242/cmdline': 'qemu-system-x86_64\0-netdev\0tap,id=n0,ifname=tap0\0', '/proc/4242/fdinfo/7': 'pos:\t0\niff:\ttap0\n' },
+      readlinks: { '/proc/4242/fd/7': '/dev/net/tun', '/proc/self/ns/net': 'net:[1]', '/proc/4242/ns/net': theirNs },
+    });
+    expect((await runCheck(tapState, fakeHost(spec('net:[2]')))).status).toBe('pass');
+    expect((await runCheck(tapState, fakeHost(spec('net:[1]')))).summary).toMatch(/tap0 is in use by pid 4242/);
+  });
   it('skips when there is no tap', async () => {
     expect((await runCheck(tapState, fakeHost(host([{ name: 'eth0' }])))).status).toBe('skip');
   });

@@ -25,6 +25,17 @@ describe('mac-duplicate', () => {
     const r = await runCheck(macDuplicate, procs({ 100: vm('virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01'), 200: vm('virtio-net-pci,netdev=n0') }));
     expect(r.status).toBe('pass');
   });
+  it("a VM in another network namespace (a container's) does not share our network: no conflict", async () => {
+    const cmds = { 100: vm('virtio-net-pci,netdev=n0'), 200: vm('e1000,netdev=n0') };
+    const spec = (otherNs: string) =>
+      fakeHost({
+        dirs: { '/proc': Object.keys(cmds) },
+        files: Object.fromEntries(Object.entries(cmds).map(([pid, argv]) => [`/proc/${pid}/cmdline`, argv.join('\0') + '\0'])),
+        readlinks: { '/proc/self/ns/net': 'net:[4026531840]', '/proc/100/ns/net': 'net:[4026531840]', '/proc/200/ns/net': otherNs },
+      });
+    expect((await runCheck(macDuplicate, spec('net:[4026532999]'))).status).toBe('pass');
+    expect((await runCheck(macDuplicate, spec('net:[4026531840]'))).status).toBe('fail');
+  });
   it('skips without running VMs', async () => {
     expect((await runCheck(macDuplicate, procs({ 1: ['/sbin/init'] }))).status).toBe('skip');
   });
