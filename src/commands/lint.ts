@@ -11,6 +11,7 @@ import { which } from '../facts/system.js';
 import { modeAllows, targetUser } from '../facts/users.js';
 import { describeError, isFile, modeString, NOT_CAPTURED, text } from '../host/host.js';
 import { aclAllows, readBridgeAcl } from '../parse/bridge-conf.js';
+import { decodeVfsCap, grantsNetAdmin, parseGetfattr } from '../parse/vfs-cap.js';
 import { isQemuBinary, nicMacs, parseOpts, parseQemuCmdline, type QemuCmdline } from '../parse/qemu-cmdline.js';
 import type { Check, CheckId, Evidence, Finding, Result } from '../types.js';
 import { UsageError } from '../types.js';
@@ -228,8 +229,12 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
           problems.push({ level: 'fail', text: `helper ${path} is not an executable file (QEMU: "bridge helper failed")` });
         } else if (user.uid !== 0 && (st.value.uid !== 0 || (st.value.mode & 0o4000) === 0)) {
           // Without setuid root (or file capabilities, which helper-setuid judges) the helper cannot open /dev/net/tun or enslave the tap.
-          const caps = await ctx.host.exec(['getcap', path]);
-          const hasCaps = caps.ok && /cap_net_admin/.test(caps.value.stdout);
+          // The same read helper-setuid makes (one cached exec), decoded the same way.
+          // (Only for an absolute path: a relative one could read as an option.)
+          const caps = path.startsWith('/') ? await ctx.host.exec(['getfattr', '--absolute-names', '-n', 'security.capability', '-e', 'hex', path]) : undefined;
+          const bytes = caps?.ok && caps.value.exitCode === 0 ? parseGetfattr(caps.value.stdout) : undefined;
+          const cap = bytes ? decodeVfsCap(bytes) : undefined;
+          const hasCaps = cap !== undefined && typeof cap !== 'string' && grantsNetAdmin(cap).ok;
           if (!hasCaps) problems.push({ level: 'fail', text: `helper ${path} is neither setuid root nor given cap_net_admin, so it fails for ${user.name} (QEMU: "bridge helper failed")` });
         }
       }
