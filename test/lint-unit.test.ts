@@ -37,6 +37,15 @@ describe('lint: a helper= for a non-root user', () => {
   it('cap_net_admin=p without the effective flag does not help', async () => {
     expect(await lintAsAlice(0o100755, { stdout: NET_ADMIN_P })).toMatch(/neither setuid root nor given cap_net_admin/);
   });
+  it("the installed helper's check (helper-setuid) is not run for a helper= elsewhere: lint judges that one itself", async () => {
+    const snap = fakeHost({ stats: { [HELPER]: { mode: 0o104755, uid: 0, gid: 0 } }, files: { '/etc/qemu/bridge.conf': 'allow brnm0\n' }, exec: ipLinks([{ name: 'lo' }, { name: 'brnm0', kind: 'bridge' }]) });
+    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: 'alice', source: 'snapshot' });
+    const ids = (await lint(ctx, ['qemu-system-x86_64', '-netdev', `tap,br=brnm0,helper=${HELPER},id=net0`])).results.map((r) => r.id);
+    expect(ids).toContain('helper-acl');
+    expect(ids).not.toContain('helper-setuid');
+    const plain = (await lint(ctx, ['qemu-system-x86_64', '-netdev', 'bridge,br=brnm0,id=net0'])).results.map((r) => r.id);
+    expect(plain).toContain('helper-setuid');
+  });
   it('setuid root (04755): no capability needed', async () => {
     expect(await lintAsAlice(0o104755, { exitCode: 1, stderr: 'No such attribute' })).not.toMatch(/neither setuid root/);
   });

@@ -211,12 +211,13 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
     }
     // -netdev bridge, and -netdev tap,helper=... (which runs the helper the same way, br= or br0).
     if (nd.type === 'bridge' || tapHelper !== undefined) {
-      triggered.add('helper-setuid');
-      triggered.add('helper-acl');
-      triggered.add('tun-perms');
       const br = nd.props.get('br') ?? 'br0';
       const helper = nd.props.get('helper');
       const found = await bridgeHelpers(ctx);
+      // helper-setuid judges the installed helper(s); a helper= elsewhere is judged here only.
+      if (!helper || found.helpers.some((h) => h.path === helper)) triggered.add('helper-setuid');
+      triggered.add('helper-acl');
+      triggered.add('tun-perms');
       const path = helper ?? found.helpers.find((h) => h.isDefault)?.path;
       let helperOk = true;
       if (path) {
