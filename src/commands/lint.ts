@@ -105,11 +105,6 @@ async function socketOwner(ctx: Context, inode: string): Promise<string | undefi
   return undefined;
 }
 
-/**
- * Is this process in our network namespace? Taps, MACs on a segment and ports are per
- * namespace: a VM in another one (a container, an `ip netns`) holding "tap0" does not
- * hold ours. Unknown (unreadable, a replayed snapshot) counts as the same.
- */
 async function netdevBackends(ctx: Context, binary: string): Promise<string[] | undefined> {
   const path = binary.includes('/') ? binary : await which(ctx, binary);
   if (!path) return undefined;
