@@ -6,7 +6,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-export const BIN = `${ROOT}bin/qnet.js`;
+/**
+ * Inside a case's mount namespace the repository is bind-mounted at REPO (on a private
+ * tmpfs over /mnt): the case's own /tmp hides the checkout when it lives under /tmp
+ * (a CI clone in /tmp/ci, say).
+ */
+const REPO = '/mnt/qnet-repo';
+export const BIN = `${REPO}/bin/qnet.js`;
 
 export function whyNotQemu(): string {
   if (process.getuid?.() !== 0) return 'not root';
@@ -25,11 +31,17 @@ export interface LintOut {
 // on a tmpfs, so nothing written here reaches the host.
 const PRELUDE = [
   'set -e',
+  'mount -t tmpfs qnet-lint-repo /mnt',
+  `mkdir ${REPO}`,
+  `mount --bind "$QNET_ROOT" ${REPO}`,
   'mount -t tmpfs qnet-lint /tmp',
   'mkdir -p /tmp/.o/etc-up /tmp/.o/etc-work /tmp/.o/lq-up /tmp/.o/lq-work',
   'mount -t overlay overlay -o lowerdir=/etc,upperdir=/tmp/.o/etc-up,workdir=/tmp/.o/etc-work /etc',
   'mount -t overlay overlay -o lowerdir=/usr/lib/qemu,upperdir=/tmp/.o/lq-up,workdir=/tmp/.o/lq-work /usr/lib/qemu',
 ].join('\n');
+
+/** The repository's path reaches the namespace's shell as data (an environment variable), never as script text. */
+const ENV = { ...process.env, QNET_ROOT: ROOT };
 
 export class LintNs {
   readonly name: string;
@@ -54,7 +66,7 @@ export class LintNs {
   }
   lint(argv: string[], setup = '', extra: string[] = []): LintOut {
     const [cmd, ...rest] = this.wrap(setup, [process.execPath, BIN, 'lint', '--json', ...extra, '--', ...argv]);
-    const r = spawnSync(cmd!, rest, { encoding: 'utf8' });
+    const r = spawnSync(cmd!, rest, { encoding: 'utf8', env: ENV });
     if (r.status === 2 || !r.stdout.trim().startsWith('{')) return { code: r.status, stderr: r.stderr, results: [] };
     const doc = JSON.parse(r.stdout) as { results: LintOut['results'] };
     return { code: r.status, stderr: r.stderr, results: doc.results };
@@ -70,7 +82,7 @@ export class LintNs {
   spawnJudge(argv: string[], setup: string, stdin = '', timeoutMs = 20_000): Promise<{ code: number | null; stderr: string; stdout: string }> {
     return new Promise((resolve) => {
       const [cmd, ...rest] = this.wrap(setup, argv);
-      const p = spawn(cmd!, rest, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      const p = spawn(cmd!, rest, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: ENV });
       let stderr = '';
       let stdout = '';
       p.stderr.on('data', (b) => (stderr += b));
@@ -95,7 +107,7 @@ export class LintNs {
 /** A long-running QEMU in the namespace (holding a tap), stopped with stop(). */
 export function backgroundQemu(ns: LintNs, args: string[]): { ready: Promise<void>; stop: () => void } {
   const [cmd, ...rest] = ns.wrap('', ['qemu-system-x86_64', '-M', 'pc', '-nodefaults', '-display', 'none', '-S', '-no-user-config', '-qmp', 'stdio', ...args]);
-  const p = spawn(cmd!, rest, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const p = spawn(cmd!, rest, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: ENV });
   p.stdin.on('error', () => undefined);
   const ready = new Promise<void>((res, rej) => {
     p.stdout.once('data', () => res());
