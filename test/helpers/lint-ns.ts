@@ -40,9 +40,6 @@ const PRELUDE = [
   'mount -t overlay overlay -o lowerdir=/usr/lib/qemu,upperdir=/tmp/.o/lq-up,workdir=/tmp/.o/lq-work /usr/lib/qemu',
 ].join('\n');
 
-/** The repository's path reaches the namespace's shell as data (an environment variable), never as script text. */
-const ENV = { ...process.env, QNET_ROOT: ROOT };
-
 export class LintNs {
   readonly name: string;
   constructor(tag: string) {
@@ -57,7 +54,8 @@ export class LintNs {
   }
   /** argv run inside the namespace after PRELUDE and `setup` (shell, run as root). */
   wrap(setup: string, argv: string[]): string[] {
-    return ['ip', 'netns', 'exec', this.name, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', `${PRELUDE}\n${setup}\nset +e\nexec "$@"`, 'sh', ...argv];
+    // The repository's path reaches the shell as data (an environment variable), not as script text.
+    return ['ip', 'netns', 'exec', this.name, 'env', `QNET_ROOT=${ROOT}`, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', `${PRELUDE}\n${setup}\nset +e\nexec "$@"`, 'sh', ...argv];
   }
   /** Runs something in the namespace (for state that must outlive one case: taps, bridges). */
   sh(script: string): { status: number | null; out: string } {
@@ -66,7 +64,7 @@ export class LintNs {
   }
   lint(argv: string[], setup = '', extra: string[] = []): LintOut {
     const [cmd, ...rest] = this.wrap(setup, [process.execPath, BIN, 'lint', '--json', ...extra, '--', ...argv]);
-    const r = spawnSync(cmd!, rest, { encoding: 'utf8', env: ENV });
+    const r = spawnSync(cmd!, rest, { encoding: 'utf8' });
     if (r.status === 2 || !r.stdout.trim().startsWith('{')) return { code: r.status, stderr: r.stderr, results: [] };
     const doc = JSON.parse(r.stdout) as { results: LintOut['results'] };
     return { code: r.status, stderr: r.stderr, results: doc.results };
@@ -82,7 +80,7 @@ export class LintNs {
   spawnJudge(argv: string[], setup: string, stdin = '', timeoutMs = 20_000): Promise<{ code: number | null; stderr: string; stdout: string }> {
     return new Promise((resolve) => {
       const [cmd, ...rest] = this.wrap(setup, argv);
-      const p = spawn(cmd!, rest, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: ENV });
+      const p = spawn(cmd!, rest, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       let stderr = '';
       let stdout = '';
       p.stderr.on('data', (b) => (stderr += b));
@@ -107,7 +105,7 @@ export class LintNs {
 /** A long-running QEMU in the namespace (holding a tap), stopped with stop(). */
 export function backgroundQemu(ns: LintNs, args: string[]): { ready: Promise<void>; stop: () => void } {
   const [cmd, ...rest] = ns.wrap('', ['qemu-system-x86_64', '-M', 'pc', '-nodefaults', '-display', 'none', '-S', '-no-user-config', '-qmp', 'stdio', ...args]);
-  const p = spawn(cmd!, rest, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: ENV });
+  const p = spawn(cmd!, rest, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   p.stdin.on('error', () => undefined);
   const ready = new Promise<void>((res, rej) => {
     p.stdout.once('data', () => res());
