@@ -9,6 +9,7 @@ import { portFacts } from '../src/facts/ports.js';
 import { text } from '../src/host/host.js';
 import { fixUdevLine, globMatch, type NameRef } from '../src/parse/netconfig.js';
 import type { Check, Evidence, Finding, FixPlan } from '../src/types.js';
+import { showArgv } from '../src/fixes/preview.js';
 
 interface Missing {
   ref: NameRef;
@@ -109,7 +110,7 @@ export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promis
       fails.push(`${where} names "${ref.name}", which can never exist (interface names have 1 to 15 bytes, no spaces, '/' or ':')`);
       continue;
     }
-    if (ref.role === 'defined') warns.push(`${where} defines ${ref.name}, which does not exist yet: bring it up (ifup ${ref.name}, netplan apply, or nmcli connection up)`);
+    if (ref.role === 'defined') warns.push(`${where} defines ${ref.name}, which does not exist yet: bring it up (${showArgv(['ifup', ref.name])}, netplan apply, or nmcli connection up)`);
     else if (ref.role === 'bridge') {
       if (ref.file.includes('bridge.conf')) warns.push(`${where} allows bridge ${ref.name}, which does not exist`);
       else fails.push(`${where} attaches taps to bridge ${ref.name}, which does not exist`);
@@ -158,7 +159,7 @@ export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promis
         risk: 'medium',
         root: true,
         disruptive: true,
-        explain: `${m.why ?? ''}; the interface is configured by its real name (ifup ${m.suggestion.name}, or reboot)`.replace(/^; /, ''),
+        explain: `${m.why ?? ''}; the interface is configured by its real name (${showArgv(['ifup', m.suggestion.name])}, or reboot)`.replace(/^; /, ''),
         actions: [{ kind: 'write-file', path: m.ref.file, content: renameInFile(body, m.ref.name, m.suggestion.name), mode: 0o644, uid: 0, gid: 0 }],
       });
     }

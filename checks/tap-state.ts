@@ -5,6 +5,7 @@ import { basicLinks, tapOwnedBy, tunLinks } from '../src/facts/links.js';
 import { tapHolders } from '../src/facts/procs.js';
 import { targetUser } from '../src/facts/users.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
+import { showArgv } from '../src/fixes/preview.js';
 
 const check: Check = {
   id: 'tap-state',
@@ -52,13 +53,13 @@ const check: Check = {
       if (user.uid !== 0 && t.tunPersist) {
         const hasOwner = t.tunOwner !== undefined || t.tunOwnerName !== undefined;
         if (hasOwner && !tapOwnedBy(t, user)) {
-          fails.push(`${t.name} belongs to ${owner}: ${user.name}'s QEMU cannot attach to it (could not configure /dev/net/tun (${t.name}): Operation not permitted); recreate it with: ip tuntap add dev ${t.name} mode tap user ${user.name}`);
+          fails.push(`${t.name} belongs to ${owner}: ${user.name}'s QEMU cannot attach to it (could not configure /dev/net/tun (${t.name}): Operation not permitted); recreate it with: ${showArgv(['ip', 'tuntap', 'add', 'dev', t.name, 'mode', 'tap', 'user', user.name])}`);
         } else if (!hasOwner && t.tunGroup === undefined && t.tunGroupName === undefined) {
-          warns.push(`${t.name} has no owner: only a process with CAP_NET_ADMIN can attach to it (ip tuntap add dev ${t.name} mode tap user ${user.name})`);
+          warns.push(`${t.name} has no owner: only a process with CAP_NET_ADMIN can attach to it (${showArgv(['ip', 'tuntap', 'add', 'dev', t.name, 'mode', 'tap', 'user', user.name])})`);
         }
       }
       if (t.tunPersist && !t.master && !t.addrs.length && !meant) {
-        warns.push(`${t.name} is persistent, used by no process, on no bridge and without an address: stale, or its bridge setup never ran (ip link set ${t.name} master BRIDGE)`);
+        warns.push(`${t.name} is persistent, used by no process, on no bridge and without an address: stale, or its bridge setup never ran (${showArgv(['ip', 'link', 'set', t.name, 'master'])} BRIDGE)`);
       }
     }
     if (taps.length > evidence.length) evidence.push({ source: ls.source, observed: `${taps.length - evidence.length} more tap(s) not listed` });

@@ -7,6 +7,7 @@ import type { TargetUser } from '../src/facts/users.js';
 import type { Context } from '../src/context.js';
 import type { Check, FixPlan } from '../src/types.js';
 import { TUN_PATH } from './tun-module.js';
+import { showArgv } from '../src/fixes/preview.js';
 
 async function fixes(ctx: Context, user: TargetUser): Promise<FixPlan[]> {
   // Debian and Ubuntu use netdev for network devices; Fedora and Arch have kvm. Prefer one that exists.
@@ -50,7 +51,7 @@ const check: Check = {
         summary: `${user.name} can open ${TUN_PATH} read-write ${acc.how}`,
         evidence,
         details: [
-          `Opening it is not enough to create a tap: that needs CAP_NET_ADMIN. Without it: a tap pre-created for ${user.name} (ip tuntap add dev tap0 mode tap user ${user.name}), or -netdev bridge through a privileged qemu-bridge-helper (which opens ${TUN_PATH} as ${user.name} too).`,
+          `Opening it is not enough to create a tap: that needs CAP_NET_ADMIN. Without it: a tap pre-created for ${user.name} (${showArgv(['ip', 'tuntap', 'add', 'dev', 'tap0', 'mode', 'tap', 'user', user.name])}), or -netdev bridge through a privileged qemu-bridge-helper (which opens ${TUN_PATH} as ${user.name} too).`,
         ],
       };
     }
@@ -60,7 +61,7 @@ const check: Check = {
     const routes = [
       owned.length
         ? `pre-created taps owned by ${user.name}: ${owned.join(', ')} (use -netdev tap,ifname=${owned[0]},script=no,downscript=no)`
-        : `no tap is owned by ${user.name}: root can pre-create one (ip tuntap add dev tap0 mode tap user ${user.name})`,
+        : `no tap is owned by ${user.name}: root can pre-create one (${showArgv(['ip', 'tuntap', 'add', 'dev', 'tap0', 'mode', 'tap', 'user', user.name])})`,
       'or -netdev bridge through a privileged qemu-bridge-helper (see helper-setuid, helper-acl)',
     ];
     // Debian's helper is built with libcap-ng: it drops to the caller's uid, keeping only

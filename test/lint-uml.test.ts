@@ -31,11 +31,11 @@ const setup = (tunMode: string) =>
     `printf '${INIT}' > /tmp/init.sh && chmod 755 /tmp/init.sh`,
   ].join('\n');
 
-function lintUml(args: string[], tunMode: string) {
-  return ns.lint(['linux', ...args], setup(tunMode), ['--user', 'qnetuml']);
+function lintUml(args: string[], tunMode: string, asRoot = false) {
+  return ns.lint(['linux', ...args], setup(tunMode), ['--user', asRoot ? 'root' : 'qnetuml']);
 }
-async function uml(args: string[], tunMode: string) {
-  const argv = ['setpriv', `--reuid=${UID}`, `--regid=${UID}`, '--clear-groups', 'env', 'HOME=/tmp/h', 'TMPDIR=/tmp', 'linux.uml', 'mem=64M', 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'ro', 'init=/tmp/init.sh', ...args, 'con=null', 'con0=fd:0,fd:1'];
+async function uml(args: string[], tunMode: string, asRoot = false) {
+  const argv = [...(asRoot ? [] : ['setpriv', `--reuid=${UID}`, `--regid=${UID}`, '--clear-groups']), 'env', 'HOME=/tmp/h', 'TMPDIR=/tmp', 'linux.uml', 'mem=64M', 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'ro', 'init=/tmp/init.sh', ...args, 'con=null', 'con0=fd:0,fd:1'];
   const r = await ns.spawnJudge(argv, setup(tunMode), '', 45_000);
   return { up: /UMLINIT: eth0 up/.test(r.stdout + r.stderr), out: r.stdout + r.stderr };
 }
@@ -56,6 +56,8 @@ interface Case {
   verdict: 'pass' | 'warn' | 'fail';
   lintSays?: RegExp;
   umlSays?: RegExp;
+  /** Run UML (and judge) as root instead of uid 4242. */
+  asRoot?: boolean;
 }
 
 describe.skipIf(why !== '')('qnet lint agrees with real UML (linux.uml 6.1 as uid 4242)', () => {
@@ -67,15 +69,16 @@ describe.skipIf(why !== '')('qnet lint agrees with real UML (linux.uml 6.1 as ui
     { name: '/dev/net/tun 0600 root (this host)', args: [`eth0=tuntap,${TAP}`], tun: '600', verdict: 'fail', lintSays: /\/dev\/net\/tun is not readable and writable/, umlSays: /Failed to open \/dev\/net\/tun, err = 13/ },
     { name: 'eth0=tuntap,,,IP: uml_net helper not executable by a non-member of uml-net', args: ['eth0=tuntap,,,192.168.0.254'], tun: '666', verdict: 'fail', lintSays: /uml_net/, umlSays: /failed to exec uml_net on host: Permission denied/ },
     { name: 'a MAC that is not one (UML picks a random MAC and still comes up)', args: [`eth0=tuntap,${TAP},zz:01:02:03:04:05`], tun: '666', verdict: 'warn', lintSays: /not a MAC address/, umlSays: /failed to parse 'zz:01:02:03:04:05'/ },
+    { name: 'a missing tap, UML run as root (root creates it: it comes up, on no bridge)', args: ['eth0=tuntap,qlroot0'], tun: '600', verdict: 'warn', lintSays: /UML run as root creates it, but on no bridge/, asRoot: true },
     { name: 'eth0= twice (the first is kept)', args: [`eth0=tuntap,${TAP}`, `eth0=tuntap,${ROOTTAP}`], tun: '666', verdict: 'warn', lintSays: /given twice/ },
   ];
   for (const c of cases) {
     it(c.name, async () => {
-      const l = lintUml(c.args, c.tun);
+      const l = lintUml(c.args, c.tun, c.asRoot);
       const r = l.results.find((x) => x.id === 'qemu-cmdline');
       expect(r?.status, JSON.stringify(l)).toBe(c.verdict);
       if (c.lintSays) expect([r!.summary, ...(r!.details ?? [])].join('\n')).toMatch(c.lintSays);
-      const u = await uml(c.args, c.tun);
+      const u = await uml(c.args, c.tun, c.asRoot);
       expect(u.up, u.out.slice(-3000)).toBe(c.verdict !== 'fail');
       if (c.umlSays) expect(u.out).toMatch(c.umlSays);
     });

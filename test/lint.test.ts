@@ -64,6 +64,7 @@ describe.skipIf(why !== '')('qnet lint agrees with QEMU', () => {
     { name: 'hostfwd to a port a real listener holds', args: () => ['-netdev', `user,id=n0,hostfwd=tcp::${busyPort}-:22`, '-device', 'e1000,netdev=n0'], id: 'hostfwd-port', verdict: 'fail', qemuSays: /Could not set up host forwarding rule/ },
     { name: 'the removed -net ...,vlan= syntax (seed 001)', args: () => ['-net', 'nic,vlan=0,model=e1000', '-net', 'user,vlan=0'], id: 'qemu-cmdline', verdict: 'fail', qemuSays: /vlan/ },
     { name: 'two netdevs with one id', args: () => ['-netdev', 'user,id=n0', '-netdev', 'user,id=n0', '-device', 'e1000,netdev=n0'], id: 'qemu-cmdline', verdict: 'fail', qemuSays: /Duplicate ID 'n0'/ },
+    { name: 'a netdev id that is not an identifier (a;b)', args: () => ['-netdev', 'user,id=a;b', '-device', 'e1000,netdev=a;b'], id: 'qemu-cmdline', verdict: 'fail', qemuSays: /Parameter 'id' expects an identifier/ },
     { name: 'a NIC naming a netdev that is not there', args: () => ['-netdev', 'user,id=n0', '-device', 'e1000,netdev=n9'], id: 'qemu-cmdline', verdict: 'fail', qemuSays: /n9/ },
     // QEMU cuts a long ifname to 15 bytes and starts: a warning, not a failure.
     { name: 'an ifname of 16 bytes', args: () => ['-netdev', 'tap,id=n0,ifname=tap0123456789abc,script=no,downscript=no', '-device', 'e1000,netdev=n0'], id: 'qemu-cmdline', verdict: 'warn' },

@@ -6,7 +6,7 @@ import { ALL_CHECKS } from '../../checks/index.js';
 import { Context, liveInvoker } from '../context.js';
 import { runChecksWithPlans, selectChecks, type Outcome } from '../engine.js';
 import { Journal, ExecError } from '../fixes/executor.js';
-import { previewPlan, showArgv } from '../fixes/preview.js';
+import { previewPlan, shellQuote, showArgv } from '../fixes/preview.js';
 import { LiveHost } from '../host/live.js';
 import { CachingHost } from '../host/record.js';
 import type { Action, CheckId, FixPlan } from '../types.js';
@@ -30,11 +30,11 @@ function liveContext(user?: string): Context {
 
 function describeAction(a: Action): string {
   switch (a.kind) {
-    case 'write-file': return `write ${a.path}`;
-    case 'chmod': return `chmod ${(a.mode & 0o7777).toString(8)} ${a.path}`;
-    case 'chown': return `chown ${a.uid}:${a.gid} ${a.path}`;
-    case 'chgrp': return `chgrp ${a.group} ${a.path}`;
-    case 'mknod-char': return `mknod ${a.path} c ${a.major} ${a.minor}`;
+    case 'write-file': return `write ${shellQuote(a.path)}`;
+    case 'chmod': return showArgv(['chmod', (a.mode & 0o7777).toString(8), a.path]);
+    case 'chown': return showArgv(['chown', `${a.uid}:${a.gid}`, a.path]);
+    case 'chgrp': return showArgv(['chgrp', a.group, a.path]);
+    case 'mknod-char': return showArgv(['mknod', a.path, 'c', String(a.major), String(a.minor)]);
     case 'sysctl': return `sysctl ${a.key}=${a.value}`;
     case 'run': return showArgv(a.argv);
     case 'note': return a.text;

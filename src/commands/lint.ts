@@ -15,6 +15,7 @@ import { decodeVfsCap, grantsNetAdmin, parseGetfattr } from '../parse/vfs-cap.js
 import { isQemuBinary, nicMacs, parseOpts, parseQemuCmdline, type QemuCmdline } from '../parse/qemu-cmdline.js';
 import type { Check, CheckId, Evidence, Finding, Result } from '../types.js';
 import { UsageError } from '../types.js';
+import { showArgv } from '../fixes/preview.js';
 
 const VALUE_OPTS = new Set(['-netdev', '-nic', '-net', '-device', '-M', '-machine', '-m', '-smp', '-drive', '-kernel', '-append', '-name', '-qmp', '-monitor', '-serial', '-display', '-cpu', '-accel', '-hda', '-cdrom', '-boot']);
 
@@ -129,6 +130,7 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
   const ids = cmd.netdevs.filter((n) => n.via === '-netdev').map((n) => n.id ?? '');
   for (const id of new Set(ids)) {
     if (!id) problems.push({ level: 'fail', text: '-netdev without id=: a NIC cannot refer to it' });
+    else if (!/^[A-Za-z][A-Za-z0-9._-]*$/.test(id)) problems.push({ level: 'fail', text: `netdev id "${id}" is not an identifier (QEMU: "Parameter 'id' expects an identifier": letters, digits, '-', '.', '_', starting with a letter)` });
     else if (ids.filter((x) => x === id).length > 1) problems.push({ level: 'fail', text: `netdev id "${id}" is used twice ("Duplicate ID '${id}' for netdev")` });
   }
   for (const nic of cmd.nics) {
@@ -185,7 +187,7 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
       }
       if (ifname && validIfname(ifname)) {
         if (!exists(ifname) && user.uid !== 0) {
-          problems.push({ level: 'warn', text: `tap ${ifname} does not exist: QEMU run by ${user.name} can create it only with CAP_NET_ADMIN (pre-create it: ip tuntap add dev ${ifname} mode tap user ${user.name})` });
+          problems.push({ level: 'warn', text: `tap ${ifname} does not exist: QEMU run by ${user.name} can create it only with CAP_NET_ADMIN (pre-create it: ${showArgv(['ip', 'tuntap', 'add', 'dev', ifname, 'mode', 'tap', 'user', user.name])})` });
         }
         if (exists(ifname)) {
           triggered.add('tap-state');
@@ -370,8 +372,13 @@ async function lintUml(ctx: Context, argv: readonly string[], triggered: Set<Che
     }
     needTun = true;
     const link = tuns.links.find((l) => l.name === tap) ?? ls.links.find((l) => l.name === tap);
+    if (!link && user.uid === 0) {
+      // Root's TUNSETIFF creates the tap; nothing then puts it on a bridge or gives it an address.
+      warns.push(`${dev}: tap ${tap} does not exist: UML run as root creates it, but on no bridge and without an address, so the guest reaches nothing until you add it (${showArgv(['ip', 'link', 'set', tap, 'master'])} BRIDGE, or an address and routes)`);
+      continue;
+    }
     if (!link) {
-      fails.push(`${dev}: tap ${tap} does not exist, and UML run by ${user.name} cannot create it (UML: "TUNSETIFF failed, errno = 1"); create it: ip tuntap add dev ${tap} mode tap user ${user.name}`);
+      fails.push(`${dev}: tap ${tap} does not exist, and UML run by ${user.name} cannot create it (UML: "TUNSETIFF failed, errno = 1"); create it: ${showArgv(['ip', 'tuntap', 'add', 'dev', tap, 'mode', 'tap', 'user', user.name])}`);
       continue;
     }
     triggered.add('tap-state');
@@ -381,7 +388,7 @@ async function lintUml(ctx: Context, argv: readonly string[], triggered: Set<Che
     }
     const ownerKnown = link.tunOwner !== undefined || link.tunOwnerName !== undefined;
     if (user.uid !== 0 && ownerKnown && !tapOwnedBy(link, user)) {
-      fails.push(`${dev}: tap ${tap} belongs to ${link.tunOwnerName ?? `uid ${link.tunOwner}`}, not ${user.name}, so UML cannot attach it (UML: "TUNSETIFF failed, errno = 1"); recreate it: ip tuntap del dev ${tap} mode tap; ip tuntap add dev ${tap} mode tap user ${user.name}`);
+      fails.push(`${dev}: tap ${tap} belongs to ${link.tunOwnerName ?? `uid ${link.tunOwner}`}, not ${user.name}, so UML cannot attach it (UML: "TUNSETIFF failed, errno = 1"); recreate it: ${showArgv(['ip', 'tuntap', 'del', 'dev', tap, 'mode', 'tap'])}; ${showArgv(['ip', 'tuntap', 'add', 'dev', tap, 'mode', 'tap', 'user', user.name])}`);
     } else if (user.uid !== 0 && !ownerKnown && link.tunType) {
       fails.push(`${dev}: tap ${tap} has no owner, so only root (CAP_NET_ADMIN) can attach it (UML: "TUNSETIFF failed, errno = 1")`);
     }

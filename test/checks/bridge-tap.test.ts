@@ -36,6 +36,11 @@ describe('tap-state', () => {
     expect(r.status).toBe('fail');
     expect(r.summary).toMatch(/tap0 belongs to uid 1001: alice's QEMU cannot attach/);
   });
+  it('shows the recreate command shell-quoted for a tap named $(id) (pasting it runs nothing)', async () => {
+    const r = await runCheck(tapState, fakeHost(host([tap('$(id)', { user: 1001 }, { master: 'br0' })])));
+    expect(r.status).toBe('fail');
+    expect(r.summary).toContain("recreate it with: ip tuntap add dev '$(id)' mode tap user alice");
+  });
   it('warns about a stale tap on no bridge', async () => {
     const r = await runCheck(tapState, fakeHost(host([tap('tap9', { user: 'alice' })])));
     expect(r.status).toBe('warn');
