@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import guestDhcp from '../../checks/guest-dhcp.js';
 import guestRoute from '../../checks/guest-route.js';
-import { defaultRoutes, hexToIpv4 } from '../../src/facts/guest.js';
+import { defaultRoutes, hexToIpv4, parseProcRoute } from '../../src/parse/proc-net.js';
 import { fakeHost, ipLinks, runCheck, type FakeSpec } from '../helpers/fake-host.js';
 
 const VM = { '/sys/class/dmi/id/sys_vendor': 'QEMU\n' };
@@ -66,7 +66,7 @@ describe('guest-route', () => {
   });
   it('decodes /proc/net/route addresses', () => {
     expect(hexToIpv4('010200C0')).toBe('192.0.2.1');
-    expect(defaultRoutes(routeVia('eth0', '010200C0'))).toEqual([{ dev: 'eth0', gateway: '192.0.2.1' }]);
+    expect(defaultRoutes(parseProcRoute(routeVia('eth0', '010200C0')))).toEqual([{ dev: 'eth0', gateway: '192.0.2.1' }]);
   });
 });
 
