@@ -8,6 +8,7 @@ import { requireLinks, validIfname, type Link } from '../src/model/network.js';
 import { text } from '../src/host/host.js';
 import { fixUdevLine, globMatch, type NameRef } from '../src/parse/netconfig.js';
 import type { Check, Evidence, Finding, FixPlan } from '../src/types.js';
+import { NotCaptured } from '../src/errors.js';
 import { showArgv } from '../src/fixes/preview.js';
 
 interface Missing {
@@ -47,7 +48,7 @@ function renameInFile(body: string, from: string, to: string): string {
 
 export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promise<Finding> {
   const [names, ls] = await Promise.all([configNames(ctx), requireLinks(ctx)]);
-  if (names.notCaptured && !names.files.length) return { status: 'skip', summary: 'the network config files were not captured in the snapshot' };
+  if (names.notCaptured && !names.files.length) throw new NotCaptured('the network configuration files');
   // lo always exists, even where the listing lacks it (a snapshot without iproute2).
   const exists = new Set(['lo', ...ls.links.map((l) => l.name)]);
   const macs = new Map(ls.links.filter((l) => l.mac && l.name !== 'lo').map((l) => [l.mac!.toLowerCase(), l]));

@@ -3,7 +3,7 @@
 import { showPrefix } from '../src/parse/ipv4.js';
 import { sysctl } from '../src/facts/system.js';
 import { requireLinks } from '../src/model/network.js';
-import { describeError, NOT_CAPTURED } from '../src/host/host.js';
+import { describeError } from '../src/host/host.js';
 import type { Check } from '../src/types.js';
 
 const CONF = '/etc/sysctl.d/99-qnet-ip-forward.conf';
@@ -18,7 +18,7 @@ const check: Check = {
     const list = nets.map((n) => `${n.dev} ${showPrefix(n.subnet)}`).join(', ');
     const v = await sysctl(ctx, 'net.ipv4.ip_forward');
     if (v.error) {
-      return { status: v.error === NOT_CAPTURED ? 'skip' : 'error', summary: `cannot read net.ipv4.ip_forward: ${describeError({ code: v.error, message: '' })}` };
+      return { status: 'error', summary: `cannot read net.ipv4.ip_forward: ${describeError({ code: v.error, message: '' })}` };
     }
     const evidence = [
       { source: 'read /proc/sys/net/ipv4/ip_forward', observed: v.value! },

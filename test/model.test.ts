@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import bridgeState from '../checks/bridge-state.js';
 import tapState from '../checks/tap-state.js';
-import { Context } from '../src/context.js';
+import { createContext } from '../src/session.js';
 import { network } from '../src/model/network.js';
 import { escapeControlsInStrings, parseIpJson } from '../src/parse/ip-json.js';
 import { parseIfInet6, localIpv4 } from '../src/model/network.js';
@@ -60,7 +60,7 @@ function sysfsHost(br0Flags: string, extra: FakeSpec = {}): FakeSpec {
 
 async function modelOf(spec: FakeSpec) {
   const snap = fakeHost(spec);
-  const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot' });
+  const ctx = await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot' });
   return network(ctx);
 }
 

@@ -28,18 +28,18 @@ describe('guest-dhcp', () => {
     ['virtio devices without DMI (an ARM guest)', { files: { '/proc/cpuinfo': 'Features\t: fp asimd\n' }, dirs: { '/sys/bus/virtio/devices': ['virtio0'] } }, true],
     ['bare metal', { files: { '/sys/class/dmi/id/sys_vendor': 'Dell Inc.\n', '/proc/cpuinfo': 'flags\t: fpu vme\n' }, dirs: { '/sys/bus/virtio/devices': [] } }, false],
   ] as const)('guest detection: %s → %s', async (_t, spec, want) => {
-    const { Context } = await import('../../src/context.js');
+    const { createContext } = await import('../../src/session.js');
     const { SnapshotHost } = await import('../../src/host/record.js');
     const { isGuest } = await import('../../src/facts/system.js');
     const snap = fakeHost(spec as FakeSpec);
-    expect(await isGuest(new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot' }))).toBe(want);
+    expect(await isGuest(await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot' }))).toBe(want);
   });
   it('runs on a host that is not detected as a guest when --guest forces it', async () => {
-    const { Context } = await import('../../src/context.js');
+    const { createContext } = await import('../../src/session.js');
     const { SnapshotHost } = await import('../../src/host/record.js');
     const { runChecks } = await import('../../src/engine.js');
     const snap = fakeHost(guest(['169.254.13.7/16'], { '/sys/class/dmi/id/sys_vendor': 'Dell Inc.\n', '/proc/cpuinfo': 'flags\t: fpu\n' }));
-    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot', guest: true });
+    const ctx = await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot', guest: true });
     expect((await runChecks(ctx, [guestDhcp]))[0]!.status).toBe('fail');
   });
 });

@@ -2,7 +2,7 @@
 // A fake host is a snapshot: the same SnapshotHost replays it as replays a
 // recorded one, so the tests exercise the real replay path.
 import { readFileSync } from 'node:fs';
-import { Context } from '../../src/context.js';
+import { createContext } from '../../src/session.js';
 import { runChecks } from '../../src/engine.js';
 import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG } from '../../src/host/host.js';
 import { readKey, SnapshotHost, type ReadRecord } from '../../src/host/record.js';
@@ -119,7 +119,7 @@ export interface RunOpts {
 
 export async function runCheck(check: Check, snap: SnapshotFile, opts: RunOpts = {}): Promise<Result> {
   const host = opts.strict ? new SnapshotHost(snap.reads) : new OpenWorldHost(snap.reads);
-  const ctx = new Context({ host, invoker: snap.invoker, user: opts.user, source: 'snapshot' });
+  const ctx = await createContext({ host, invoker: snap.invoker, user: opts.user, source: 'snapshot' });
   const [r] = await runChecks(ctx, [check]);
   return r!;
 }
