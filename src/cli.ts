@@ -18,6 +18,7 @@ interface CommonOpts {
   verbose?: boolean;
   color?: boolean;
   guest?: boolean;
+  deep?: boolean;
 }
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -124,7 +125,8 @@ function addCommon(cmd: Command, withSnapshot = true): Command {
     .option('--skip <ids>', 'skip these check IDs (comma-separated)', list)
     .option('-v, --verbose', 'show the evidence of passing checks too')
     .option('--no-color', 'no colour (also: NO_COLOR)')
-    .option('--guest', 'run the guest-side checks even if no hypervisor is detected');
+    .option('--guest', 'run the guest-side checks even if no hypervisor is detected')
+    .option('--deep', 'also run QEMU to list its network backends (one QEMU start-up)');
   if (withSnapshot) cmd.option('--snapshot <file>', 'read the host from a qnet snapshot instead of this system');
   return cmd;
 }

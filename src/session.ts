@@ -25,6 +25,7 @@ export interface SessionOptions {
   user?: string;
   snapshot?: string;
   guest?: boolean;
+  deep?: boolean;
   /** commander's --no-color gives color: false. */
   color?: boolean;
 }
@@ -74,10 +75,11 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       user: opts.user ?? snapshot.options?.user,
       source: 'snapshot',
       guest: opts.guest || snapshot.options?.guest,
+      deep: opts.deep,
     });
     return { ctx, snapshot, color, c };
   }
   const recorder = new CachingHost(new LiveHost());
-  const ctx = await createContext({ host: recorder, invoker: liveInvoker(), user: opts.user, source: 'live', guest: opts.guest });
+  const ctx = await createContext({ host: recorder, invoker: liveInvoker(), user: opts.user, source: 'live', guest: opts.guest, deep: opts.deep });
   return { ctx, recorder, color, c };
 }

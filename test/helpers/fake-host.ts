@@ -28,6 +28,8 @@ export interface ExecSpec {
 /** `null` means the thing does not exist (ENOENT); a string code (e.g. 'EACCES') is that error. */
 export interface FakeSpec {
   files?: Record<string, string | null | { error: string }>;
+  /** Binary file contents (ELF images); byte ranges of them are served as the live host serves them. */
+  binaries?: Record<string, Buffer>;
   stats?: Record<string, StatSpec | null | { error: string }>;
   lstats?: Record<string, StatSpec | null | { error: string }>;
   dirs?: Record<string, string[] | null | { error: string }>;
@@ -65,6 +67,7 @@ export function fakeHost(spec: FakeSpec): SnapshotFile {
   for (const [p, v] of Object.entries(files)) {
     reads[readKey('file', p)] = v === null ? err('ENOENT', p) : typeof v === 'string' ? { ok: true, text: v } : err(v.error, p);
   }
+  for (const [p, v] of Object.entries(spec.binaries ?? {})) reads[readKey('file', p)] = { ok: true, base64: v.toString('base64') };
   for (const [kind, table] of [['stat', spec.stats], ['lstat', spec.lstats]] as const) {
     for (const [p, v] of Object.entries(table ?? {})) {
       reads[readKey(kind, p)] = v === null ? err('ENOENT', p) : 'error' in v ? err(v.error, p) : statRecord(v);
@@ -115,11 +118,13 @@ export interface RunOpts {
   user?: string;
   /** true: unlisted reads are NOTCAPTURED, as in a real snapshot replay. Default: ENOENT. */
   strict?: boolean;
+  /** --deep */
+  deep?: boolean;
 }
 
 export async function runCheck(check: Check, snap: SnapshotFile, opts: RunOpts = {}): Promise<Result> {
   const host = opts.strict ? new SnapshotHost(snap.reads) : new OpenWorldHost(snap.reads);
-  const ctx = await createContext({ host, invoker: snap.invoker, user: opts.user, source: 'snapshot' });
+  const ctx = await createContext({ host, invoker: snap.invoker, user: opts.user, source: 'snapshot', deep: opts.deep });
   const [r] = await runChecks(ctx, [check]);
   return r!;
 }
