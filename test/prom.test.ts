@@ -3,9 +3,10 @@
 // package) over every recorded host and a live run, and by a reader of the
 // exposition format written here from its specification for hostile label values.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeLabelValue, renderProm, suggestFormat } from '../src/output/prom.js';
 import type { DoctorReport, Result, Status } from '../src/types.js';
 
@@ -331,5 +332,130 @@ describe(`qnet doctor --format prom${whyNoPromtool ? ` (promtool skipped: ${whyN
 
   it('a live run on this machine', async () => {
     await agree([]);
+  });
+});
+
+// examples/prometheus: the timer's and the cron line's command, run as written (the
+// textfile directory pointed at a temp dir, `qnet` a shim on PATH that starts this checkout).
+const EXAMPLES = join(ROOT, 'examples/prometheus');
+const TEXTFILE_DIR = '/var/lib/prometheus/node-exporter';
+
+/** The shell command of each example job, with the textfile directory replaced. */
+function jobs(dir: string): [string, string][] {
+  const unit = readFileSync(join(EXAMPLES, 'qnet-textfile.service'), 'utf8');
+  const exec = /^ExecStart=\/bin\/sh -c '(.*)'$/m.exec(unit);
+  if (!exec) throw new Error('no ExecStart=/bin/sh -c in qnet-textfile.service');
+  const cron = readFileSync(join(EXAMPLES, 'qnet.cron'), 'utf8');
+  const line = /^\S+ \S+ \S+ \S+ \S+ root (.*)$/m.exec(cron);
+  if (!line) throw new Error('no job line in qnet.cron');
+  // systemd turns $$ into $; cron passes the line to sh as it is.
+  return [
+    ['systemd unit', exec[1]!.replaceAll('$$', '$').replaceAll(TEXTFILE_DIR, dir)],
+    ['cron line', line[1]!.replaceAll(TEXTFILE_DIR, dir)],
+  ];
+}
+
+describe('examples/prometheus: the jobs that write qnet.prom', () => {
+  let tmp = '';
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'qnet-textfile-'));
+    mkdirSync(join(tmp, 'bin'));
+    // The shim adds $QNET_SHIM_ARGS, so a test can make qnet fail or replay a snapshot.
+    writeFileSync(join(tmp, 'bin/qnet'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@" $QNET_SHIM_ARGS\n`, { mode: 0o755 });
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  const sh = (cmd: string, extra: string) =>
+    spawnSync('/bin/sh', ['-c', cmd], { encoding: 'utf8', cwd: '/', env: { ...process.env, PATH: `${join(tmp, 'bin')}:${process.env.PATH}`, QNET_SHIM_ARGS: extra } });
+
+  for (const name of ['systemd unit', 'cron line']) {
+    it(`${name}: writes qnet.prom on exit 0 and 1, keeps the last good file on exit 2, leaves no .prom behind`, async () => {
+      const dir = mkdtempSync(join(tmp, 'textfile-'));
+      const cmd = jobs(dir).find(([n]) => n === name)![1];
+      const proms = () => readdirSync(dir).filter((f) => f.endsWith('.prom'));
+
+      // A failing host (qnet exits 1): still a result worth exporting.
+      const broken = sh(cmd, `--snapshot ${join(FIXTURES, 'tun-0600.json')}`);
+      expect(broken.status, broken.stderr).toBe(0);
+      expect(proms()).toEqual(['qnet.prom']);
+      const first = readFileSync(join(dir, 'qnet.prom'), 'utf8');
+      expect(oneHot(first)['tun-perms']?.status).toBe('fail');
+      if (promtool) expect((await promtoolCheck(first)).code).toBe(0);
+
+      // qnet cannot run (exit 2): the job fails, the last good file stays as it was.
+      const bad = sh(cmd, '--only no-such-check');
+      expect(bad.status).not.toBe(0);
+      expect(readFileSync(join(dir, 'qnet.prom'), 'utf8')).toBe(first);
+      expect(proms()).toEqual(['qnet.prom']);
+
+      // A healthy run (exit 0) replaces it.
+      const passing = Object.entries(oneHot(first)).filter(([, v]) => v.status === 'pass').map(([k]) => k);
+      const ok = sh(cmd, `--snapshot ${join(FIXTURES, 'tun-0600.json')} --only ${passing.join(',')}`);
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(Object.keys(oneHot(readFileSync(join(dir, 'qnet.prom'), 'utf8'))).sort()).toEqual([...passing].sort());
+      expect(proms()).toEqual(['qnet.prom']);
+    });
+  }
+
+  it.skipIf(spawnSync('systemd-analyze', ['--version']).status !== 0)('systemd-analyze verify finds nothing to say about the unit and timer', () => {
+    const r = spawnSync('systemd-analyze', ['verify', join(EXAMPLES, 'qnet-textfile.service'), join(EXAMPLES, 'qnet-textfile.timer')], { encoding: 'utf8' });
+    expect({ code: r.status, out: r.stdout + r.stderr }).toEqual({ code: 0, out: '' });
+  });
+
+  it.skipIf(!promtool)('the alerting rules load, and fire on the series qnet writes for a failing host', async () => {
+    const rules = join(EXAMPLES, 'qnet.rules.yml');
+    expect((await run('promtool', ['check', 'rules', rules])).code).toBe(0);
+    const text = (await qnet(['doctor', '--snapshot', join(FIXTURES, 'tun-0600.json'), '--format', 'prom'])).stdout;
+    const withInstance = (line: string) => line.replace(/^(\w+)\{(.*)\} (\S+)$/, '$1{$2,instance="vmhost1"} $3');
+    const series = text
+      .split('\n')
+      .filter((l) => l.startsWith('qnet_check_status{'))
+      .map((l) => {
+        const [, sel, v] = /^(.*) (\S+)$/.exec(withInstance(l))!;
+        return { series: sel!, values: `${v}x40` };
+      });
+    const failing = Object.entries(oneHot(text)).filter(([, v]) => v.status === 'fail' || v.status === 'error');
+    expect(failing.length).toBeGreaterThan(0);
+    const test = {
+      rule_files: [rules],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [...series, { series: 'qnet_doctor_last_run_timestamp_seconds{instance="vmhost1"}', values: '0x60' }],
+          alert_rule_test: [
+            {
+              eval_time: '20m',
+              alertname: 'QnetCheckFailing',
+              exp_alerts: failing.map(([check, { area, status }]) => ({
+                exp_labels: { severity: 'warning', check, area, status, instance: 'vmhost1' },
+                exp_annotations: {
+                  summary: `qnet check ${check} (${area}) is ${status} on vmhost1`,
+                  description: `Run \`qnet doctor\` on the host for the cause and evidence; \`qnet fix ${check}\` proposes the repair.`,
+                },
+              })),
+            },
+            { eval_time: '20m', alertname: 'QnetMetricsStale', exp_alerts: [] },
+            {
+              eval_time: '45m',
+              alertname: 'QnetMetricsStale',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'warning', instance: 'vmhost1' },
+                  exp_annotations: {
+                    summary: 'qnet has not written its metrics on vmhost1 for over 30 minutes',
+                    description: 'The qnet-textfile timer or cron job stopped, or qnet exits 2 there (systemctl status qnet-textfile.service).',
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const file = join(tmp, 'rules-test.yml');
+    writeFileSync(file, JSON.stringify(test));
+    const r = await run('promtool', ['test', 'rules', file]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
   });
 });
