@@ -44,6 +44,7 @@ function ansible(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
       ANSIBLE_HOME: join(dir, 'home'),
       ANSIBLE_LOCAL_TEMP: join(dir, 'home/tmp'),
       ANSIBLE_REMOTE_TMP: join(dir, 'home/remote-tmp'),
+      ANSIBLE_SSH_CONTROL_PATH_DIR: join(dir, 'home/cp'),
       ANSIBLE_NOCOLOR: '1',
       ANSIBLE_FORCE_COLOR: '',
       ANSIBLE_RETRY_FILES_ENABLED: '0',
