@@ -19,16 +19,35 @@ interface CommonOpts {
   color?: boolean;
   guest?: boolean;
   deep?: boolean;
+  format?: string;
 }
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
+/** --format text|json|prom; --json is --format json. */
+async function doctorFormat(opts: CommonOpts): Promise<string> {
+  if (opts.format === undefined) return opts.json ? 'json' : 'text';
+  const { FORMATS, suggestFormat } = await import('./output/prom.js');
+  const f = opts.format;
+  if (!(FORMATS as readonly string[]).includes(f)) {
+    const hint = suggestFormat(f);
+    throw new UsageError(`unknown --format ${JSON.stringify(f)}${hint ? ` (did you mean ${hint}?)` : ''}; choose ${FORMATS.join(', ')}`);
+  }
+  if (opts.json && f !== 'json') throw new UsageError(`--json and --format ${f} ask for different outputs; give one of them`);
+  return f;
+}
+
 async function runDoctor(opts: CommonOpts): Promise<number> {
+  const format = await doctorFormat(opts);
   const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
+  const started = performance.now();
   const { ctx, color } = await openSession(opts);
   const report = await doctor(ctx, checks);
-  if (opts.json) {
+  if (format === 'json') {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } else if (format === 'prom') {
+    const { renderProm } = await import('./output/prom.js');
+    process.stdout.write(renderProm(report, { durationMs: performance.now() - started, finishedAt: Date.now() }));
   } else {
     const { renderText } = await import('./output/text.js');
     process.stdout.write(await renderText(report, { color, verbose: Boolean(opts.verbose) }));
@@ -139,7 +158,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
 
-  addCommon(program.command('doctor').description('run every check and print findings (reads only, changes nothing)')).action(
+  addCommon(program.command('doctor').description('run every check and print findings (reads only, changes nothing)'))
+    .option('--format <format>', 'text (default), json (same as --json) or prom (Prometheus text for node_exporter\'s textfile collector)')
+    .addHelpText('after', '\nExamples:\n  qnet doctor\n  qnet doctor --json --only tun-perms,kvm\n  qnet doctor --format prom     # Prometheus text, for node_exporter\'s textfile collector\n')
+    .action(
     async (opts: CommonOpts) => setExit(await runDoctor(opts)),
   );
 
