@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { ALL_CHECKS } from '../checks/index.js';
 import { createContext } from '../src/session.js';
 import { NotCaptured } from '../src/errors.js';
-import { runChecks, selectChecks } from '../src/engine.js';
+import { exitCodeOf, runChecks, selectChecks } from '../src/engine.js';
 import { redactReads, redactText } from '../src/host/redact.js';
 import { SnapshotHost } from '../src/host/record.js';
 import { CHECK_IDS, type Check } from '../src/types.js';
@@ -18,6 +18,12 @@ describe('engine', () => {
     expect(a!.status).toBe('error');
     expect(a!.summary).toContain('kaput');
     expect(b!.status).toBe('pass');
+  });
+  it('exits 1 for a check that broke, as for one that failed; warnings alone exit 0', async () => {
+    const boom: Check = { id: 'kvm', area: 'kernel', title: () => 'boom', run: async () => { throw new Error('kaput'); } };
+    const warn: Check = { id: 'vhost-net', area: 'kernel', title: () => 'w', run: async () => ({ status: 'warn', summary: 'hm' }) };
+    expect(exitCodeOf(await runChecks(await ctx(), [boom, warn]))).toBe(1);
+    expect(exitCodeOf(await runChecks(await ctx(), [warn]))).toBe(0);
   });
   it('turns a read the snapshot lacks into a skip that says so', async () => {
     const needy: Check = { id: 'kvm', area: 'kernel', title: () => 'needy', run: async () => { throw new NotCaptured('stat /dev/kvm'); } };

@@ -658,8 +658,8 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
       const o = doc.results.find((r) => r.id === id);
       expect(o?.status, `[${spec.name}] ${id}: ${o ? `${o.status}: ${o.summary}` : 'no result'}`).toBe(status);
     }
-    // Exit code: 1 when anything fails, else 0.
-    expect(live.code, context).toBe(doc.results.some((r) => r.status === 'fail') ? 1 : 0);
+    // Exit code: 1 when anything fails or errors, else 0.
+    expect(live.code, context).toBe(doc.results.some((r) => r.status === 'fail' || r.status === 'error') ? 1 : 0);
 
     // Replay gives the same results anywhere, durations aside.
     expect(replay.host.source).toBe('snapshot');
