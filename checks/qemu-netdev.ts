@@ -99,6 +99,7 @@ const NO_SLIRP =
 const check: Check = {
   id: 'qemu-netdev',
   area: 'qemu',
+  order: 40,
   title: () => 'QEMU has the user, tap and bridge backends',
   async run(ctx) {
     const [bin, dir, arch] = await Promise.all([
