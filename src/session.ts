@@ -10,6 +10,8 @@ import { resolveTargetUser } from './facts/users.js';
 import { LiveHost } from './host/live.js';
 import { CachingHost, SnapshotHost } from './host/record.js';
 import { parseSnapshot, type SnapshotFile } from './host/snapshot-file.js';
+import { selectChecks } from './engine.js';
+import type { Check } from './types.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -59,6 +61,14 @@ export function readSnapshotFile(path: string): SnapshotFile {
     throw new UsageError(`cannot read snapshot ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return parseSnapshot(body, path);
+}
+
+/**
+ * The checks a command runs: --only/--skip; a snapshot recorded with --only replays
+ * those checks unless told otherwise (its other checks have nothing to read).
+ */
+export function checksFor(all: readonly Check[], session: Session, opts: { only?: string[]; skip?: string[] }): Check[] {
+  return selectChecks(all, { only: opts.only?.length ? opts.only : session.snapshot?.options?.only, skip: opts.skip });
 }
 
 export async function openSession(opts: SessionOptions): Promise<Session> {

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../src/types.js';
+import { fixturePath } from './helpers/fixtures.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/qnet.js');
 const PLAYBOOK = join(ROOT, 'examples/ansible/qnet-doctor.yml');
 const ADHOC = join(ROOT, 'examples/ansible/qnet-adhoc.sh');
-const FIXTURE = join(ROOT, 'fixtures/real/tun-0600.json');
+const FIXTURE = fixturePath('tun-0600');
 
 const has = (cmd: string) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd]).status === 0;
 const whyNoPlaybook = has('ansible-playbook') ? '' : "ansible-playbook is not installed (Debian package 'ansible-core')";
