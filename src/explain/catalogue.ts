@@ -1180,7 +1180,7 @@ export const CATALOGUE: readonly Entry[] = [
     checkIds: ['bridge-state'],
     cause: 'the bridge is configured with a wireless interface as a port; Wi-Fi in client mode cannot be bridged, so guests get no DHCP answer',
     fix: 'Use a NAT network for VMs on a Wi-Fi host (libvirt default, or qnet setup → nat), or a wired NIC as the bridge port.',
-    weight: 0.8,
+    weight: 0.9,
   },
   {
     id: 'kernel-port-disabled',
