@@ -59,7 +59,7 @@ try {
     ];
     const lines = [];
     let size = 0;
-    for (let i = 0; size < 1024 * 1024; i++) {
+    for (let i = 0; size < 1_000_000; i++) {
       const l = noise[i % noise.length];
       lines.push(l);
       size += l.length + 1;

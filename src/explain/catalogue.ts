@@ -876,7 +876,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-tun-open-any',
     causeId: 'tun-perms',
-    message: 'could not open /dev/net/tun: %m',
+    message: 'could not open /dev/net/tun: Operation not permitted',
     source: 'qemu net/tap-linux.c tap_open() error_report("could not open %s: %m"); errno meanings from open(2) on the tun node',
     pattern: 'could not open /dev/net/tun: {ERR}',
     errnoCauses: { EACCES: 'tun-perms', EPERM: 'tap-privilege', ENOENT: 'tun-missing', ENODEV: 'tun-missing', ENXIO: 'tun-missing', '*': 'tun-perms' },
@@ -899,7 +899,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-tun-configure-any',
     causeId: 'tap-privilege',
-    message: 'could not configure /dev/net/tun (tap0): %m',
+    message: 'could not configure /dev/net/tun (tap0): Permission denied',
     source: 'qemu net/tap-linux.c tap_open() TUNSETIFF error_setg_errno',
     pattern: 'could not configure /dev/net/tun(?: \\([^)]{0,64}\\))?: {ERR}',
     errnoCauses: { EPERM: 'tap-privilege', EACCES: 'tap-privilege', EBUSY: 'tap-conflict', EINVAL: 'tap-conflict', '*': 'tap-privilege' },
@@ -911,7 +911,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'tunsetiff-any',
     causeId: 'tap-privilege',
-    message: 'ioctl(TUNSETIFF): %m',
+    message: 'nm_net_manage_tap: ioctl(TUNSETIFF): Invalid argument',
     source: 'iproute2 ip/iptuntap.c, tunctl, nemu, mirage tuntap, firecracker: TUNSETIFF failing; EPERM = no CAP_NET_ADMIN or a foreign tap, EBUSY = in use',
     pattern: '(?:ioctl ?\\(tunsetiff\\)|tun ?\\[tunsetiff\\]|tunsetiff|could not set tunsetiff, error): ?{ERR}',
     anchors: ['tunsetiff'],
@@ -937,7 +937,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'helper-open-tun-any',
     causeId: 'tun-perms',
-    message: 'failed to open /dev/net/tun: %s',
+    message: 'failed to open /dev/net/tun: No such device',
     source: 'qemu qemu-bridge-helper.c main() open("/dev/net/tun") with strerror(errno)',
     pattern: 'failed to open /dev/net/tun: {ERR}',
     errnoCauses: { EACCES: 'tun-perms', ENOENT: 'tun-missing', ENODEV: 'tun-missing', EPERM: 'helper-setuid', '*': 'tun-perms' },
@@ -949,7 +949,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'helper-create-tun-any',
     causeId: 'helper-setuid',
-    message: 'failed to create tun device: %s',
+    message: 'failed to create tun device: Device or resource busy',
     source: 'qemu qemu-bridge-helper.c main() TUNSETIFF with strerror(errno)',
     pattern: 'failed to create tun device: {ERR}',
     errnoCauses: { EPERM: 'helper-setuid', EACCES: 'helper-setuid', EBUSY: 'tap-conflict', '*': 'helper-setuid' },
@@ -961,7 +961,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'helper-add-to-bridge',
     causeId: 'bridge-missing',
-    message: "failed to add interface `tap0' to bridge `br0': %s",
+    message: "failed to add interface `tap0' to bridge `eth0': Operation not supported",
     source: 'qemu qemu-bridge-helper.c main() SIOCBRADDIF with strerror(errno)',
     pattern: "failed to add interface '?\\S{1,64}'? to bridge '?\\S{1,64}'?: {ERR}",
     errnoCauses: { EPERM: 'helper-setuid', EACCES: 'helper-setuid', EOPNOTSUPP: 'bridge-missing', ENOTSUP: 'bridge-missing', ENODEV: 'bridge-missing', '*': 'bridge-missing' },
@@ -973,7 +973,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'helper-mtu-any',
     causeId: 'bridge-missing',
-    message: "failed to get mtu of bridge `br0': %s",
+    message: "failed to get mtu of bridge `vmbr1': No such device",
     source: 'qemu qemu-bridge-helper.c main() SIOCGIFMTU with strerror(errno)',
     pattern: "failed to get mtu of bridge ['\"]?[^\\s'\"]{1,64}['\"]?: {ERR}",
     errnoCauses: { '*': 'bridge-missing' },
@@ -1009,7 +1009,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'libvirt-mtu-any',
     causeId: 'bridge-missing',
-    message: "Cannot get interface MTU on 'br0': %s",
+    message: "Cannot get interface MTU on 'br0': No such device",
     source: 'libvirt src/util/virnetdev.c virNetDevGetMTU() virReportSystemError(errno, "Cannot get interface MTU on \'%s\'")',
     pattern: "cannot get interface mtu on ['\"]?[^\\s'\"]{1,64}['\"]?: {ERR}",
     errnoCauses: { '*': 'bridge-missing' },
@@ -1021,7 +1021,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'libvirt-create-tap-any',
     causeId: 'tap-privilege',
-    message: 'Unable to create tap device vnet0: %s',
+    message: 'Unable to create tap device tap-vm1: No such file or directory',
     source: 'libvirt src/util/virnetdevtap.c virNetDevTapCreate() virReportSystemError(errno, "Unable to create tap device %s")',
     pattern: 'unable to create tap device(?: \\S{1,64})?: {ERR}',
     errnoCauses: { EBUSY: 'tap-conflict', EPERM: 'tap-privilege', EACCES: 'tap-privilege', ENOENT: 'tun-missing', ENODEV: 'tun-missing', '*': 'tap-privilege' },
@@ -1163,7 +1163,7 @@ export const CATALOGUE: readonly Entry[] = [
     causeId: 'bridge-wireless',
     message: 'Unable to add bridge br0 port wlan0: Operation not supported',
     source: 'libvirt virNetDevBridgeAddPort() when the port is a wireless interface (kernel refuses IFF_DONT_BRIDGE devices)',
-    pattern: '(?:unable to add bridge \\S{1,64} port|master|addif \\S{1,64}) (?:wl[a-z0-9]{1,14}|wlan\\d{0,3})\\b',
+    pattern: '(?:unable to add bridge \\S{1,64} port |addif \\S{1,64} |link set (?:dev )?)(?:wl[a-z0-9]{1,14}|wlan\\d{0,3})\\b',
     anchors: ['wl'],
     checkIds: ['bridge-state'],
     cause: 'a wireless interface cannot be a bridge port (802.11 client mode carries only its own MAC address)',
@@ -1287,7 +1287,7 @@ export const CATALOGUE: readonly Entry[] = [
     checkIds: ['bridge-state', 'ifname-mismatch'],
     cause: 'Proxmox\'s tap up-script could not plug the VM into its bridge (usually the vmbrN bridge does not exist on this node or the firewall bridge could not be made)',
     fix: 'Check the VM\'s bridge exists on this node (ip -br link show type bridge); create it or change the VM\'s network device.',
-    weight: 0.88,
+    weight: 0.9,
   },
   {
     id: 'ip-cannot-find-bridge',
@@ -1377,7 +1377,7 @@ export const CATALOGUE: readonly Entry[] = [
     causeId: 'qemu-cmdline',
     message: 'qemu-system-mipsel: -nic: invalid option',
     source: 'qemu < 2.12 option parsing (-nic appeared in 2.12); any removed network option',
-    pattern: '-(?:nic|netdev|net) ?: invalid option',
+    pattern: '^invalid option(?: |$)|-(?:nic|netdev|net) ?: invalid option',
     anchors: ['invalid option'],
     checkIds: ['qemu-cmdline'],
     cause: 'this (older) QEMU does not know the option: -nic needs QEMU 2.12 or newer',

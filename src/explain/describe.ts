@@ -74,14 +74,18 @@ const SYNONYMS: Record<string, string> = {
 
 const STOP = new Set(
   'a an and are as at be been but by can cannot cant can\'t could did do does doesn doesn\'t dont don\'t for from get gets got had has have i if in into is it its it\'s just me my no not of on or so that the their them then there they this to too up was we were what when which while will with won\'t would you your any all after before since now only also still even very some than other same because about again how why where who here out over under more most both each few own such off once does did my our us am'
-    .split(' '),
+    .split(' ')
+    .concat('error errors fail fails failed failing failure work works working problem problems issue issues help please thank thanks anyone hello hi try tried trying use used using run running start started starting get got set seem seems like need want know think'.split(' ')),
 );
 
 const SUFFIXES = ['ations', 'ation', 'ings', 'ing', 'ions', 'ion', 'ments', 'ment', 'ables', 'able', 'ibles', 'ible', 'ness', 'ies', 'ied', 'ers', 'er', 'ed', 'es', 'ly', 's'];
 
 /** A small suffix stemmer: good enough to join word forms (renamed/renaming, masquerade/masquerading). */
+/** Words whose endings are not inflections. */
+const KEEP = new Set(['docker', 'user', 'router', 'server', 'master', 'filter', 'container', 'bridge', 'cluster', 'helper', 'adapter', 'address', 'access', 'process', 'status', 'alias', 'vhost', 'bus', 'wireless', 'less']);
+
 export function stem(w: string): string {
-  if (w.length <= 4 || /[^a-z]/.test(w)) return w;
+  if (w.length <= 4 || /[^a-z]/.test(w) || KEEP.has(w)) return w;
   let out = w;
   for (const s of SUFFIXES) {
     if (out.endsWith(s) && out.length - s.length >= 3) {

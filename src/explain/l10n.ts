@@ -55,7 +55,9 @@ function compileRules(): Rule[] {
       for (const m of t.matchAll(PLACEHOLDER)) {
         const lit = t.slice(last, m.index);
         anchor = longestWord(lit, anchor);
-        parts.push(lenient(lit), '(.{0,200}?)');
+        // A quoted value stops at the quote (the quotes themselves may be lost).
+        const quoted = /['"]$/.test(lit);
+        parts.push(lenient(lit), quoted ? '([^\'"]{0,200})' : '(.{0,200}?)');
         order.push(m[1] ? Number(m[1]) - 1 : n);
         n++;
         last = m.index! + m[0].length;
