@@ -154,6 +154,13 @@ describe('text output', () => {
     expect(out).toContain('Failing here: tun-perms. qnet fix tun-perms previews the repairs.');
   });
 
+  it('pasted lines are shown with control characters made visible', async () => {
+    const hostile = 'could not open /dev/net/tun: Permission denied \x1b]0;owned\x07\x1b[2J\u202etxt.exe';
+    await runExplain(hostile, { snapshot: snapshotFile(tunHost(0o600)), color: false });
+    expect(out).toContain('line 1: could not open /dev/net/tun: Permission denied \\x1b]0;owned\\x07\\x1b[2J\\u202etxt.exe');
+    expect(out).not.toMatch(/[\x07\x1b\u202e]/);
+  });
+
   it('says when none of the checks fails here', async () => {
     const code = await runExplain(TUN_EACCES, { snapshot: snapshotFile(tunHost(0o666)), color: false });
     expect(code).toBe(0);
