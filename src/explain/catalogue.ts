@@ -1384,6 +1384,30 @@ export const CATALOGUE: readonly Entry[] = [
     fix: 'Use -netdev TYPE,id=n0 -device e1000,netdev=n0 (works on old and new QEMU) or install a newer QEMU.',
     weight: 0.88,
   },
+
+  {
+    id: 'oz-nat-bridge',
+    causeId: 'bridge-missing',
+    message: 'ERROR: Could not find a viable libvirt NAT bridge, install cannot continue',
+    source: 'oz (oz-install) wording when libvirt\'s default network is missing or not started',
+    pattern: 'could not find a viable libvirt nat bridge',
+    checkIds: ['bridge-state'],
+    cause: 'libvirt\'s default NAT network does not exist or is not started, so there is no bridge to install through',
+    fix: START_NET_FIX,
+    weight: 0.88,
+  },
+  {
+    id: 'netplan-apply-failed',
+    causeId: 'netplan-duplicates',
+    message: "Command 'netplan apply' failed with return code 78",
+    source: 'netplan apply exiting non-zero (78 = configuration error), as tools that write netplan files report it',
+    pattern: "netplan apply'? (?:failed|exited)",
+    anchors: ['netplan apply'],
+    checkIds: ['netplan-duplicates'],
+    cause: 'netplan rejects its configuration, typically because an interface or bridge is defined in more than one file or two files conflict',
+    fix: 'Run netplan generate to see the conflicting file, keep each interface in one /etc/netplan file, then netplan try.',
+    weight: 0.55,
+  },
 ];
 
 /**

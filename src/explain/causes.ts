@@ -46,7 +46,7 @@ export const CAUSES: readonly Cause[] = [
       S('/dev/net/tun is crw------- root only so my user gets permission denied when the VM starts its tap network', 'https://github.com/os-autoinst/openQA/issues/544'),
       S('apparmor profile blocks the worker from opening /dev/net/tun', 'https://github.com/os-autoinst/openQA/issues/544'),
     ],
-    cues: { 'dev/net/tun': 1, permiss: 1, chmod: 0.5, apparmor: 1 },
+    cues: { 'devnettun': 1, permiss: 1, chmod: 0.5, apparmor: 1 },
   },
   {
     id: 'tun-missing',
@@ -60,7 +60,7 @@ export const CAUSES: readonly Cause[] = [
       S('after an arch kernel update the bridge helper says no such device for /dev/net/tun', 'https://github.com/wichtounet/thor-os/issues/45'),
       S('yocto runqemu inside a build container fails because there is no tun device', 'https://github.com/gmacario/easy-build/issues/8'),
     ],
-    cues: { 'dev/net/tun': 1, modprobe: 1.5, container: 1, docker: 0.5, wsl: 1.5, runqemu: 0.5, unavail: 1, 'no-such-device': 1 },
+    cues: { 'devnettun': 1, modprobe: 1.5, container: 1, docker: 0.5, wsl: 1.5, runqemu: 0.5, unavail: 1, 'no-such-device': 1 },
   },
   {
     id: 'tap-privilege',
@@ -93,6 +93,8 @@ export const CAUSES: readonly Cause[] = [
     fix: 'Give the helper root rights: sudo chmod u+s /usr/lib/qemu/qemu-bridge-helper (Debian path; /usr/libexec/qemu-bridge-helper on Fedora) or sudo setcap cap_net_admin+ep on it (ubridge needs cap_net_admin,cap_net_raw); from a flatpak or snap, use the host\'s libvirt (qemu:///system). qnet fix helper-setuid.',
     checkIds: ['helper-setuid', 'helper-acl'],
     symptoms: [
+      S('the script cannot find qemu-bridge-helper because the distribution installs it in another directory', 'https://github.com/cloudius-systems/osv/issues/707'),
+      S('after a system upgrade the bridge helper lost its setuid bit', 'https://github.com/clearlinux/distribution/issues/2529'),
       S('as a normal user the bridge helper cannot create the tun device, operation not permitted', 'https://github.com/hatching/vmcloak/issues/196'),
       S('gns3 says ubridge needs root access or the capability to interact with network adapters', 'https://github.com/GNS3/ubridge/issues/57'),
       S('getcap on ubridge shows no capabilities and the cloud node cannot reach my tap', 'https://github.com/GNS3/gns3-gui/issues/2348'),
@@ -147,6 +149,8 @@ export const CAUSES: readonly Cause[] = [
     fix: 'Do not bridge Wi-Fi: use a NAT network (libvirt\'s default, or qnet setup → nat) or a routed setup; bridging needs a wired NIC (or 4-address/WDS mode the access point must support).',
     checkIds: ['bridge-state'],
     symptoms: [
+      S('a vagrant VM with a public network never gets an address on the wireless network the laptop uses', 'https://github.com/vagrant-libvirt/vagrant-libvirt/issues/756'),
+      S("the access point rejects frames from the VM's address when the VM is bridged onto wifi", 'https://github.com/virt-manager/virt-manager/issues/427'),
       S('cannot add wlan0 to the bridge, operation not supported', 'https://firestuff.org/2016-05-17-wifi-bridging-redux.html'),
       S('bridged my wireless card wlp2s0 with the tap and the guest only self-assigns an address', 'https://github.com/foxlet/macOS-Simple-KVM/issues/68'),
       S('I want my VMs on the LAN but the laptop only has wifi; the bridge over wireless does not work', 'https://firestuff.org/2016-05-17-wifi-bridging-redux.html'),
@@ -159,6 +163,7 @@ export const CAUSES: readonly Cause[] = [
     fix: 'Move the address and default route from the port to the bridge (configure the bridge, set the port to manual/no IP) in one step with a console or a confirm-or-revert timer (nmcli/netplan try); qnet setup does it with rollback.',
     checkIds: ['bridge-state', 'nm-conflict'],
     symptoms: [
+      S('the NIC was put into a new bridge that has no IP address, and now host and guests cannot reach each other', 'https://github.com/truenas/middleware/pull/5166'),
       S('right after adding eth0 to the bridge the machine lost its network and my ssh session dropped', 'https://github.com/impact-eintr/Docker-ECE/issues/7'),
       S('after enslaving the nic to br0 the host has no internet, the bridge and the port show different IPs', 'https://github.com/impact-eintr/Docker-ECE/issues/7'),
     ],
@@ -196,8 +201,11 @@ export const CAUSES: readonly Cause[] = [
     fix: 'Turn forwarding on and keep it: sysctl -w net.ipv4.ip_forward=1 and net.ipv4.ip_forward=1 in /etc/sysctl.d/ (qnet fix ip-forward).',
     checkIds: ['ip-forward', 'nat-masquerade'],
     symptoms: [
+      S('a VM made with terraform on libvirt cannot reach the internet until IP forwarding is switched on on the host', 'https://github.com/ArmanTaheriGhaleTaki/terraform-libvirt-sample/issues/2'),
+      S('the libvirt bridge for the cluster VMs passes nothing out of the host while the kernel does not forward IPv4', 'https://github.com/openshift/installer/pull/512'),
+      S('the NAT rules are installed but the host does not forward packets between its interfaces, so guests cannot connect out', 'https://github.com/cybozu-go/placemat/pull/56'),
     ],
-    cues: { 'ip_forward': 3, forward: 1, sysctl: 1, rout: 0.5 },
+    cues: { 'ip_forward': 3, forward: 1, sysctl: 1, rout: 0.5, 'packet-forward': 2.5 },
   },
   {
     id: 'nat-masquerade',
@@ -214,6 +222,8 @@ export const CAUSES: readonly Cause[] = [
     fix: 'Use one firewall backend (libvirt ≥ 10.4: firewall_backend = "nftables" in network.conf; older: iptables-nft alternatives, or install firewalld), restart libvirtd after firewall reloads (virsh net-destroy/net-start default), and do not disable IPv6 with ipv6.disable=1 when libvirt networks use ip6tables.',
     checkIds: ['nat-masquerade', 'forward-policy'],
     symptoms: [
+      S('restarting firewalld drops the rules libvirt added and the default network or its VMs stop working until libvirtd restarts', 'https://github.com/metal3-io/metal3-dev-env/pull/141'),
+      S('with the nftables backend of firewalld guests on the libvirt NAT network get no DHCP address', 'https://github.com/autotest/tp-libvirt/pull/1931'),
       S('when the nftables service restarts the rules libvirt added vanish and the VMs lose their network', 'https://github.com/cirrax/puppet-libvirt/pull/81'),
       S('since enabling nftables on the host the libvirt VMs have no internet', 'https://github.com/NixOS/nixpkgs/issues/416031'),
       S('my own nftables ruleset interferes with the rules libvirt inserts for the NAT network', 'https://dl1ye.com/posts/guest-networking-with-libvirt-qemu-nftables-and-systemd-networkd'),
@@ -229,9 +239,12 @@ export const CAUSES: readonly Cause[] = [
     fix: 'Give the libvirt network another subnet (virsh net-edit default: e.g. 192.168.123.0/24) or bridge name, then virsh net-start; inside a VM that is itself on 192.168.122.0/24 this is the usual cause.',
     checkIds: ['bridge-state'],
     symptoms: [
+      S('vagrant defines its management network with a name or subnet that an existing libvirt network already uses', 'https://github.com/purpleidea/oh-my-vagrant/pull/62'),
+      S('nested virtualization: the outer VM already sits on 192.168.122.0/24 so the inner default network collides', 'https://github.com/openshift/assisted-test-infra/pull/1600'),
+      S('newly created virtual networks overlap existing libvirt networks and some interfaces stop working', 'https://github.com/SUSE-Cloud/automation/issues/2484'),
       S('the new libvirt network cannot start because another bridge already uses its address range', 'https://github.com/rgouveia-redhat/ocp-libvirt-upi/issues/14'),
     ],
-    cues: { 'already-in-use': 2, subnet: 1, nested: 1.5, '192.168.122': 1 },
+    cues: { 'already-in-use': 2, subnet: 1, nested: 1.5, '192.168.122': 1, overlap: 2, collid: 1.5 },
   },
   {
     id: 'dnsmasq-clash',
@@ -247,6 +260,7 @@ export const CAUSES: readonly Cause[] = [
     fix: 'sudo modprobe vhost_net (and load it at boot), let the user open /dev/vhost-net (group kvm, mode 0660), or drop vhost=on / use <driver name=\'qemu\'/>.',
     checkIds: ['vhost-net'],
     symptoms: [
+      S('the vhost_net module is not loaded by default on the host, guest networking is slow', 'https://github.com/rcbops/chef-cookbooks/issues/846'),
       S('the lxd VM would not start until /dev/vhost-net was made accessible; qemu 7.2 aborts after the vhost warning', 'https://github.com/canonical/lxd/issues/11482'),
       S('vhost_net is not listed by lsmod and the guest network is slow or fails to start with vhost', 'https://github.com/canonical/lxd/pull/11594'),
     ],
@@ -261,7 +275,7 @@ export const CAUSES: readonly Cause[] = [
       S('qemu cannot access the kvm kernel module, permission denied, unless started with sudo', 'https://github.com/qword-os/qword/issues/50'),
       S('kvm acceleration fails with permission denied on /dev/kvm; adding the user to the kvm group fixed it', 'https://github.com/foxlet/macOS-Simple-KVM/issues/125'),
     ],
-    cues: { kvm: 1, 'dev/kvm': 3, 'kvm-group': 2, vt: 1, nest: 1 },
+    cues: { kvm: 1, 'devkvm': 3, 'kvm-group': 2, vt: 1, nest: 1 },
   },
   {
     id: 'duplicate-identity',
@@ -269,6 +283,7 @@ export const CAUSES: readonly Cause[] = [
     fix: 'Give every VM its own MAC (-device …,mac=52:54:00:xx:xx:xx; regenerate on clone) and an empty /etc/machine-id in templates (systemd-machine-id-setup on first boot).',
     checkIds: ['mac-duplicate'],
     symptoms: [
+      S('several VMs started from the same config get the same MAC address and therefore the same IP', 'https://github.com/quickemu-project/quickemu/issues/1667'),
       S('two vagrant-libvirt environments always end up with the same management IP; the base box kept its machine-id', 'https://github.com/vagrant-libvirt/vagrant-libvirt/issues/913'),
       S('every box made from my custom image gets the same ip address on the management network', 'https://github.com/vagrant-libvirt/vagrant-libvirt/issues/1737'),
       S('the bridge logs that it received a packet with its own address: a MAC conflict from a VM or container', 'https://github.com/coolsnowwolf/lede/issues/3018'),
@@ -282,6 +297,7 @@ export const CAUSES: readonly Cause[] = [
     fix: 'Inside the guest: use the real name (ip -br link) in /etc/network/interfaces, netplan or the static config, match by MAC address, or boot with net.ifnames=0 to get eth0 back.',
     checkIds: ['guest-ifname', 'ifname-mismatch'],
     symptoms: [
+      S('the VM image configures eth0 but the kernel names the NIC differently, so the guest network never comes up and ssh fails', 'https://github.com/google/syzkaller/issues/2329'),
       S('after updating the OS inside the VM the ethernet device has a new name and the network does not come up', 'https://github.com/home-assistant/operating-system/issues/2174'),
       S('in qemu VMs enp0s3 became ens3 after the upgrade and the static network config broke', 'https://github.com/NixOS/nixpkgs/issues/29197'),
       S('udev renamed eth0 to ens3 and my guest network config for eth0 no longer applies', 'https://github.com/coreos/docs/pull/125'),
@@ -321,7 +337,8 @@ export const CAUSES: readonly Cause[] = [
     title: 'NetworkManager has competing profiles for the device (the auto-created "Wired connection" and the bridge port), is not running, or fights another manager over it',
     fix: 'Keep one profile per device: delete the auto-created one (nmcli con delete "Wired connection 1"), activate the bridge port profile; do not let ifupdown/networkd and NetworkManager both manage it.',
     checkIds: ['nm-conflict'],
-    symptoms: [],
+    symptoms: [
+      S('the bridge for the VMs stays without a connection because the old NetworkManager profile still owns the ethernet port', 'https://22.frenchintelligence.org/2025/06/30/bridged-networking-on-fedora-workstation-for-virtual-machines'),],
     cues: { networkmanager: 2, nmcli: 2, profil: 1.5, 'wired-connection': 2 },
   },
   {

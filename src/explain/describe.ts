@@ -11,14 +11,15 @@ import { CAUSES, type Cause, type CauseId } from './causes.js';
 const PHRASES: [RegExp, string][] = [
   [/\b169\.254(?:\.\d{1,3}){0,2}/g, ' 169.254 '],
   [/\b52:54:00:12:34:56\b/g, ' defaultmac '],
-  [/\/dev\/net\/tun\b/g, ' dev/net/tun '],
-  [/\/dev\/kvm\b/g, ' dev/kvm '],
+  [/\/dev\/net\/tun\b/g, ' devnettun '],
+  [/\/dev\/kvm\b/g, ' devkvm '],
   [/\/dev\/vhost-net\b|\bvhost[-_]net\b/g, ' vhost_net vhost '],
   [/\bmachine[-_ ]id\b/g, ' machine-id '],
   [/\bnet\.ifnames\b/g, ' net.ifnames '],
   [/\bbridge-nf-call-\w+/g, ' bridge-nf-call '],
   [/\bbr_netfilter\b/g, ' br_netfilter '],
-  [/\bip_forward(?:ing)?\b|\bip forwarding\b/g, ' ip_forward '],
+  [/\bip_forward(?:ing)?\b|\bip forwarding\b|\bipv4 forwarding\b/g, ' ip_forward '],
+  [/\b(?:forward(?:s|ing)? packets|packet forwarding|does not forward|doesn't forward)\b/g, ' packet-forward '],
   [/\bdocker[-_]user\b/g, ' docker-user '],
   [/\bbridge[-_]ports\b/g, ' bridge-ports '],
   [/\b(?:wlan\d*|wlp\w*|wlx\w*|wi-?fi|wireless(?: card| nic| adapter)?|802\.11)\b/g, ' wireless '],
@@ -103,7 +104,7 @@ export function tokens(text: string): string[] {
   for (const [re, tok] of FOREIGN) t = t.replace(re, tok);
   for (const [re, tok] of PHRASES) t = t.replace(re, tok);
   const out: string[] = [];
-  for (let w of t.split(/[^a-z0-9_./:@-]+/)) {
+  for (let w of t.split(/[^a-z0-9_.:@-]+/)) {
     w = w.replace(/^[.:/-]+|[.:/-]+$/g, '');
     if (w.length < 2 || STOP.has(w)) continue;
     const syn = SYNONYMS[w];
@@ -130,7 +131,7 @@ function build(): NonNullable<typeof index> {
     for (const w of words) tf.set(w, (tf.get(w) ?? 0) + 1);
     const cues = new Map<string, number>();
     for (const [term, weight] of Object.entries(cause.cues)) {
-      const key = /[-/._:]|^\d/.test(term) ? term : (tokens(term)[0] ?? term);
+      const key = /[-._:]|^\d/.test(term) ? term : (tokens(term)[0] ?? term);
       cues.set(key, Math.max(cues.get(key) ?? 0, weight));
     }
     return { cause, tf, len: words.length, cues };

@@ -57,4 +57,6 @@ export const FAMILY_CASES: FamilyCase[] = [
   { entry: 'nm-unmanaged', source: 'nmcli wording', paste: 'Error: Connection activation failed: No suitable device found for this connection (device eth0 not available because device is strictly unmanaged).', cause: 'nm-conflict' },
   { entry: 'netplan-conflict', source: 'netplan apply wording', paste: '$ sudo netplan apply\nConflicting default route declarations for IPv4 (table: main, metric: default), first declared in br0 but also in enp3s0', cause: 'netplan-duplicates' },
   { entry: 'qemu-nic-invalid', source: 'qemu < 2.12 option parsing (no -nic yet)', paste: 'qemu-system-arm: -nic: invalid option', cause: 'qemu-cmdline' },
+  { entry: 'oz-nat-bridge', source: 'https://github.com/clalancette/oz/issues/73', paste: 'ERROR: Could not find a viable libvirt NAT bridge, install cannot continue', cause: 'bridge-missing' },
+  { entry: 'netplan-apply-failed', source: 'netplan wording as reported by a bridge-managing tool', paste: "[ERROR] > Command 'netplan apply' failed with return code 78\nstderr: /etc/netplan/03-br1.yaml", cause: 'netplan-duplicates' },
 ];
