@@ -116,7 +116,7 @@ describe('snapshot and replay', () => {
     const file = join(dir, 'guest.json');
     expect(qnet(['snapshot', '-o', file, '--guest', '--only', 'guest-route']).code).toBe(0);
     const snap = JSON.parse(readFileSync(file, 'utf8'));
-    expect(snap.options).toEqual({ guest: true });
+    expect(snap.options).toEqual({ guest: true, only: ['guest-route'] });
     const replayed = JSON.parse(qnet(['doctor', '--json', '--only', 'guest-route', '--snapshot', file]).stdout).results[0];
     expect(replayed.summary).not.toMatch(/not a guest/);
     expect(replayed).toEqual({ ...snap.results[0], durationMs: replayed.durationMs });

@@ -636,18 +636,22 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
     const replayRun = await run([process.execPath, bin, 'doctor', '--snapshot', snapFile, '--json'], { timeoutMs: 60_000 });
     const replay = parseDoctor(replayRun, `${spec.name} (replay)`);
 
+    const one = join(sc.dir, 'one-check.json');
+    if (recording) {
+      const rec = await sc.qnet(bin, ['snapshot', '-o', one, '--only', spec.check, '--user', TEST_USER, ...args]);
+      if (rec.code !== 0) throw new Error(`${spec.name}: qnet snapshot --only ${spec.check} exited ${rec.code ?? rec.signal}: ${rec.stderr}`);
+    }
+
     // 4. QEMU, when it judges this check
     const q = spec.qemu ? await sc.qemu(spec.qemu) : undefined;
     const ping = spec.bridgedPing && machines ? await sc.bridgedPing(spec.bridgedPing.bridge, machines) : undefined;
     const judged = spec.judge ? await sc.inNs(['bash', '-c', spec.judge.script], { timeoutMs: 30_000 }) : undefined;
 
-    // 5. the fixture: the reads of this scenario's check alone (snapshot --only), with
-    // blanked command lines; it must replay to the same result for that check
+    // 5. the fixture: the reads of this scenario's check alone (snapshot --only, taken
+    // above before any judge touched the scenario), with blanked command lines; it must
+    // replay to the same result for that check
     let fixtureReplay: DoctorDoc | undefined;
     if (recording) {
-      const one = join(sc.dir, 'one-check.json');
-      const rec = await sc.qnet(bin, ['snapshot', '-o', one, '--only', spec.check, '--user', TEST_USER, ...args]);
-      if (rec.code !== 0) throw new Error(`${spec.name}: qnet snapshot --only ${spec.check} exited ${rec.code ?? rec.signal}: ${rec.stderr}`);
       mkdirSync(join(FIXTURES, spec.check), { recursive: true });
       const fixture = join(FIXTURES, spec.check, `${spec.name}.json`);
       writeFileSync(fixture, fixtureOf(readFileSync(one, 'utf8')), { mode: 0o644 });
