@@ -14,11 +14,12 @@ const NET_ADMIN_EP = `# file: ${HELPER}\nsecurity.capability=0x01000002001000000
 // The same without the effective flag (cap_net_admin=p).
 const NET_ADMIN_P = `# file: ${HELPER}\nsecurity.capability=0x0000000200100000000000000000000000000000\n`;
 
-async function lintAsAlice(mode: number, getfattr: { stdout?: string; stderr?: string; exitCode?: number }) {
+type Exec = { stdout?: string; stderr?: string; exitCode?: number } | null;
+async function lintAsAlice(mode: number, getfattr: Exec, getcap?: Exec) {
   const spec: FakeSpec = {
     stats: { [HELPER]: { mode, uid: 0, gid: 0 } },
     files: { '/etc/qemu/bridge.conf': 'allow brnm0\n' },
-    exec: { ...ipLinks([{ name: 'lo' }, { name: 'brnm0', kind: 'bridge' }]), [GETFATTR]: getfattr },
+    exec: { ...ipLinks([{ name: 'lo' }, { name: 'brnm0', kind: 'bridge' }]), [GETFATTR]: getfattr, ...(getcap !== undefined ? { [`getcap -n ${HELPER}`]: getcap } : {}) },
   };
   const snap = fakeHost(spec);
   const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: 'alice', source: 'snapshot' });
@@ -45,6 +46,18 @@ describe('lint: a helper= for a non-root user', () => {
     expect(ids).not.toContain('helper-setuid');
     const plain = (await lint(ctx, ['qemu-system-x86_64', '-netdev', 'bridge,br=brnm0,id=net0'])).results.map((r) => r.id);
     expect(plain).toContain('helper-setuid');
+  });
+  // A stock Debian has getcap (libcap2-bin) but not getfattr (attr): the same verdicts from getcap's text.
+  it('no getfattr, getcap shows cap_net_admin=ep: the capability is enough', async () => {
+    expect(await lintAsAlice(0o100755, null, { stdout: `${HELPER} cap_net_admin=ep\n` })).not.toMatch(/neither setuid root|not known/);
+  });
+  it('no getfattr, getcap shows nothing: the helper fails for alice', async () => {
+    expect(await lintAsAlice(0o100755, null, { stdout: '' })).toMatch(/neither setuid root nor given cap_net_admin, so it fails for alice/);
+  });
+  it('neither tool: not known, a warning rather than a wrong verdict', async () => {
+    const r = await lintAsAlice(0o100755, null, null);
+    expect(r).toMatch(/whether it has cap_net_admin is not known \(neither getfattr/);
+    expect(r).not.toMatch(/neither setuid root nor given/);
   });
   it('setuid root (04755): no capability needed', async () => {
     expect(await lintAsAlice(0o104755, { exitCode: 1, stderr: 'No such attribute' })).not.toMatch(/neither setuid root/);

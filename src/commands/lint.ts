@@ -4,14 +4,14 @@
 import { ALL_CHECKS } from '../../checks/index.js';
 import type { Context } from '../context.js';
 import { runChecks, selectChecks, summarize } from '../engine.js';
-import { bridgeHelpers } from '../facts/bridge-helper.js';
+import { bridgeHelpers, fileCaps } from '../facts/bridge-helper.js';
 import { basicLinks, tapOwnedBy, tunLinks, validIfname } from '../facts/links.js';
 import { inOurNetns, processes, tapHolders } from '../facts/procs.js';
 import { which } from '../facts/system.js';
 import { modeAllows, targetUser } from '../facts/users.js';
 import { describeError, isFile, modeString, NOT_CAPTURED, text } from '../host/host.js';
 import { aclAllows, readBridgeAcl } from '../parse/bridge-conf.js';
-import { decodeVfsCap, grantsNetAdmin, parseGetfattr } from '../parse/vfs-cap.js';
+import { grantsNetAdmin } from '../parse/vfs-cap.js';
 import { isQemuBinary, nicMacs, parseOpts, parseQemuCmdline, type QemuCmdline } from '../parse/qemu-cmdline.js';
 import type { Check, CheckId, Evidence, Finding, Result } from '../types.js';
 import { UsageError } from '../types.js';
@@ -226,14 +226,15 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
           helperOk = false;
           problems.push({ level: 'fail', text: `helper ${path} is not an executable file (QEMU: "bridge helper failed")` });
         } else if (user.uid !== 0 && (st.value.uid !== 0 || (st.value.mode & 0o4000) === 0)) {
-          // Without setuid root (or file capabilities, which helper-setuid judges) the helper cannot open /dev/net/tun or enslave the tap.
-          // The same read helper-setuid makes (one cached exec), decoded the same way.
+          // Without setuid root or a cap_net_admin+ep file capability the helper cannot open /dev/net/tun
+          // or enslave the tap. The same read and decoding helper-setuid uses (getfattr, or getcap).
           // (Only for an absolute path: a relative one could read as an option.)
-          const caps = path.startsWith('/') ? await ctx.host.exec(['getfattr', '--absolute-names', '-n', 'security.capability', '-e', 'hex', path]) : undefined;
-          const bytes = caps?.ok && caps.value.exitCode === 0 ? parseGetfattr(caps.value.stdout) : undefined;
-          const cap = bytes ? decodeVfsCap(bytes) : undefined;
-          const hasCaps = cap !== undefined && typeof cap !== 'string' && grantsNetAdmin(cap).ok;
-          if (!hasCaps) problems.push({ level: 'fail', text: `helper ${path} is neither setuid root nor given cap_net_admin, so it fails for ${user.name} (QEMU: "bridge helper failed")` });
+          const fc = path.startsWith('/') ? await fileCaps(ctx, path) : undefined;
+          if (fc?.kind === 'unknown') {
+            problems.push({ level: 'warn', text: `helper ${path} is not setuid root, and whether it has cap_net_admin is not known (${fc.why}); without it the helper fails for ${user.name} (QEMU: "bridge helper failed")` });
+          } else if (!(fc?.kind === 'caps' && grantsNetAdmin(fc.cap).ok)) {
+            problems.push({ level: 'fail', text: `helper ${path} is neither setuid root nor given cap_net_admin, so it fails for ${user.name} (QEMU: "bridge helper failed")` });
+          }
         }
       }
       const acl = await readBridgeAcl(ctx);
