@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { lint, quotedWhole } from '../src/commands/lint.js';
 import { UsageError } from '../src/types.js';
-import { Context } from '../src/context.js';
+import { createContext } from '../src/session.js';
 import { SnapshotHost } from '../src/host/record.js';
 import { fakeHost, ipLinks, type FakeSpec } from './helpers/fake-host.js';
 
@@ -23,7 +23,7 @@ async function lintAsAlice(mode: number, getfattr: Exec, getcap?: Exec) {
     exec: { ...ipLinks([{ name: 'lo' }, { name: 'brnm0', kind: 'bridge' }]), [GETFATTR]: getfattr, ...(getcap !== undefined ? { [`getcap -n ${HELPER}`]: getcap } : {}) },
   };
   const snap = fakeHost(spec);
-  const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: 'alice', source: 'snapshot' });
+  const ctx = await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: 'alice', source: 'snapshot' });
   const report = await lint(ctx, ['qemu-system-x86_64', '-netdev', `tap,br=brnm0,helper=${HELPER},id=net0`, '-device', 'virtio-net-pci,netdev=net0']);
   const r = report.results.find((x) => x.id === 'qemu-cmdline')!;
   return [r.summary, ...(r.details ?? [])].join('\n');
@@ -41,7 +41,7 @@ describe('lint: a helper= for a non-root user', () => {
   });
   it("the installed helper's check (helper-setuid) is not run for a helper= elsewhere: lint judges that one itself", async () => {
     const snap = fakeHost({ stats: { [HELPER]: { mode: 0o104755, uid: 0, gid: 0 } }, files: { '/etc/qemu/bridge.conf': 'allow brnm0\n' }, exec: ipLinks([{ name: 'lo' }, { name: 'brnm0', kind: 'bridge' }]) });
-    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: 'alice', source: 'snapshot' });
+    const ctx = await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: 'alice', source: 'snapshot' });
     const ids = (await lint(ctx, ['qemu-system-x86_64', '-netdev', `tap,br=brnm0,helper=${HELPER},id=net0`])).results.map((r) => r.id);
     expect(ids).toContain('helper-acl');
     expect(ids).not.toContain('helper-setuid');
@@ -74,7 +74,7 @@ async function hostfwd(fwd: string, opts: { user?: string; start?: string | null
     files: { '/proc/sys/net/ipv4/ip_unprivileged_port_start': start },
     exec: ipLinks([{ name: 'lo' }]),
   });
-  const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: opts.user ?? 'alice', source: 'snapshot' });
+  const ctx = await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: opts.user ?? 'alice', source: 'snapshot' });
   const report = await lint(ctx, ['qemu-system-x86_64', '-netdev', `user,id=n0,hostfwd=${fwd}`, '-device', 'e1000,netdev=n0']);
   return report.results.find((r) => r.id === 'hostfwd-port')!;
 }
@@ -122,7 +122,7 @@ describe('lint: a whole command line passed as one argument', () => {
   });
   it('gets a one-line usage error with the command split into words', async () => {
     const snap = fakeHost({ exec: ipLinks([{ name: 'lo' }]) });
-    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot' });
+    const ctx = await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot' });
     const err = await lint(ctx, ['qemu-system-x86_64 -netdev user,id=n0 -append "a b"']).then(
       () => undefined,
       (e: unknown) => e,
@@ -142,7 +142,7 @@ describe('lint: a tap script run by a non-root user', () => {
       stats: { '/etc/qemu-ifup': { mode: 0o755 }, '/etc/qemu-ifdown': { mode: 0o755 }, '/bin/sh': { mode: 0o755 } },
       exec: ipLinks([{ name: 'lo' }, { name: 'br0', kind: 'bridge' }, { name: 'tap0', kind: 'tun' }]),
     });
-    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user, source: 'snapshot' });
+    const ctx = await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user, source: 'snapshot' });
     const report = await lint(ctx, ['qemu-system-x86_64', '-netdev', netdev, '-device', 'e1000,netdev=n0']);
     return report.results.find((r) => r.id === 'qemu-cmdline')!;
   }
