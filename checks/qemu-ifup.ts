@@ -224,15 +224,15 @@ function notForUser(name: string, up: ReturnType<typeof scriptFacts> | undefined
   const first = up?.privileged[0];
   if (up && !first) return undefined;
   const summary = first
-    ? `${IFUP} cannot work for ${name}: QEMU runs it with ${name}'s rights, and its \`${first.cmd}\` (line ${first.line}) needs CAP_NET_ADMIN (RTNETLINK answers: Operation not permitted; QEMU 7.2: network script ${IFUP} failed with status 512)`
-    : `QEMU run by ${name} runs ${IFUP} with ${name}'s rights for -netdev tap without script=no, and no script can attach a tap to a bridge without CAP_NET_ADMIN (RTNETLINK answers: Operation not permitted)`;
+    ? `${IFUP} cannot work for ${name}: QEMU runs it with ${name}'s rights, and its \`${first.cmd}\` (line ${first.line}) needs CAP_NET_ADMIN ("RTNETLINK answers: Operation not permitted")`
+    : `QEMU run by ${name} runs ${IFUP} with ${name}'s rights for -netdev tap without script=no, and no script can attach a tap to a bridge without CAP_NET_ADMIN ("RTNETLINK answers: Operation not permitted")`;
   return {
     status: 'warn',
     summary,
     details: [
+      `QEMU 7.2 then stops with: network script ${IFUP} failed with status 512 (ip's exit status 2); a script that ignores the error lets QEMU start with the tap down and on no bridge (Debian's stock ${IFUP} does when no default route goes via a bridge).`,
       `What works for ${name} instead: -netdev bridge,id=n0,br=BRIDGE, through qemu-bridge-helper (setuid root or cap_net_admin+ep, and \`allow BRIDGE\` in /etc/qemu/bridge.conf: see helper-setuid and helper-acl).`,
       `Or a tap made once by root, owned by ${name} and already on the bridge: ${showArgv(['ip', 'tuntap', 'add', 'dev', 'tap0', 'mode', 'tap', 'user', name])}; ip link set dev tap0 master BRIDGE up; then -netdev tap,id=n0,ifname=tap0,script=no,downscript=no.`,
-      `A script that ignores the error lets QEMU start with the tap down and on no bridge (Debian's stock ${IFUP} does, when its last command succeeds).`,
       ...problems.map((p) => `The script itself: ${p}`),
       'qnet doctor --user root judges the scripts for root.',
     ],
