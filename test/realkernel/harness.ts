@@ -666,7 +666,7 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
 
     const one = join(sc.dir, 'one-check.json');
     if (recording) {
-      const rec = await sc.qnet(bin, ['snapshot', '-o', one, '--only', spec.check, '--user', TEST_USER, ...args]);
+      const rec = await sc.qnet(bin, ['snapshot', '-o', one, '--only', spec.check, '--user', user, ...args]);
       if (rec.code !== 0) throw new Error(`${spec.name}: qnet snapshot --only ${spec.check} exited ${rec.code ?? rec.signal}: ${rec.stderr}`);
     }
 
