@@ -60,6 +60,7 @@ function fixes(brs: Link[], perBridge: string[], dockerish: boolean): FixPlan[] 
 const check: Check = {
   id: 'br-netfilter',
   area: 'kernel',
+  order: 50,
   title: () => 'bridged frames are not dropped by iptables (br_netfilter)',
   async run(ctx) {
     const ls = await requireLinks(ctx);

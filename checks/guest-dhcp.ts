@@ -7,6 +7,7 @@ import type { Check } from '../src/types.js';
 const check: Check = {
   id: 'guest-dhcp',
   area: 'guest',
+  order: 20,
   title: () => 'the guest got its address from DHCP',
   async run(ctx) {
     if (!(await guestMode(ctx))) return { status: 'skip', summary: 'not a guest (no hypervisor detected; --guest forces the guest checks)' };

@@ -7,6 +7,7 @@ import type { Check } from '../src/types.js';
 const check: Check = {
   id: 'guest-route',
   area: 'guest',
+  order: 30,
   title: () => 'the guest has a reachable default gateway',
   async run(ctx) {
     if (!(await guestMode(ctx))) return { status: 'skip', summary: 'not a guest (no hypervisor detected; --guest forces the guest checks)' };

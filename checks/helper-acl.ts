@@ -59,6 +59,7 @@ function aclContent(current: string | undefined, add: string[]): string {
 const check: Check = {
   id: 'helper-acl',
   area: 'qemu',
+  order: 30,
   title: () => 'the bridge helper ACL allows the bridges',
   async run(ctx): Promise<Finding> {
     const hs = await bridgeHelpers(ctx);

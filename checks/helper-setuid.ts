@@ -165,6 +165,7 @@ async function privilegePlans(ctx: Context, j: Judged, user: TargetUser): Promis
 const check: Check = {
   id: 'helper-setuid',
   area: 'qemu',
+  order: 20,
   title: () => 'qemu-bridge-helper runs with root rights',
   async run(ctx): Promise<Finding> {
     const [user, hs] = await Promise.all([targetUser(ctx), bridgeHelpers(ctx)]);

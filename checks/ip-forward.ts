@@ -11,6 +11,7 @@ const CONF = '/etc/sysctl.d/99-qnet-ip-forward.conf';
 const check: Check = {
   id: 'ip-forward',
   area: 'routing',
+  order: 10,
   title: () => 'IPv4 forwarding for routed VM networks',
   async run(ctx) {
     const nets = (await requireLinks(ctx)).vmNets;

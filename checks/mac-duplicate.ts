@@ -7,6 +7,7 @@ import type { Check, Evidence } from '../src/types.js';
 const check: Check = {
   id: 'mac-duplicate',
   area: 'qemu',
+  order: 50,
   title: () => 'running VMs have distinct MAC addresses',
   async run(ctx) {
     // VMs in other network namespaces (containers) are on other networks: their MACs do not meet ours.

@@ -8,6 +8,7 @@ import type { Check, FixPlan } from '../src/types.js';
 const check: Check = {
   id: 'nat-masquerade',
   area: 'routing',
+  order: 20,
   title: () => 'routed VM subnets are masqueraded towards an uplink',
   async run(ctx) {
     const { vmNets: nets, uplinks } = await requireLinks(ctx);

@@ -35,6 +35,7 @@ const RECOVERY = [
 const check: Check = {
   id: 'nm-conflict',
   area: 'manager',
+  order: 10,
   title: () => 'NetworkManager profiles do not compete for a device',
   async run(ctx) {
     const [saved, nmcli] = await Promise.all([nmKeyfiles(ctx), which(ctx, 'nmcli')]);

@@ -54,6 +54,7 @@ const SHELL_FALLBACK = 'Started by hand from a shell the script seems fine (the 
 const check: Check = {
   id: 'qemu-ifup',
   area: 'qemu',
+  order: 10,
   title: () => '/etc/qemu-ifup and /etc/qemu-ifdown work',
   async run(ctx) {
     const [user, ls] = await Promise.all([targetUser(ctx), requireLinks(ctx)]);

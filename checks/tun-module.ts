@@ -26,6 +26,7 @@ const loadFix = loadModulePlan('tun-module/load', 'tun', 'load the tun driver no
 const check: Check = {
   id: 'tun-module',
   area: 'kernel',
+  order: 10,
   title: () => 'tun driver and /dev/net/tun',
   async run(ctx) {
     const evidence: Evidence[] = [];

@@ -35,6 +35,7 @@ async function fixes(ctx: Context, user: TargetUser): Promise<FixPlan[]> {
 const check: Check = {
   id: 'tun-perms',
   area: 'kernel',
+  order: 20,
   title: () => `${TUN_PATH} is usable by the target user`,
   async run(ctx) {
     const acc = await nodeAccess(ctx, TUN_PATH);

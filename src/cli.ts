@@ -6,7 +6,7 @@ import { ALL_CHECKS } from '../checks/index.js';
 import { doctor, exitCodeOf, selectChecks, VERSION } from './engine.js';
 import { SNAPSHOT_SCHEMA, type SnapshotFile } from './host/snapshot-file.js';
 import { redactReads } from './host/redact.js';
-import { openSession } from './session.js';
+import { checksFor, openSession } from './session.js';
 import { UsageError } from './errors.js';
 
 interface CommonOpts {
@@ -18,6 +18,7 @@ interface CommonOpts {
   verbose?: boolean;
   color?: boolean;
   guest?: boolean;
+  deep?: boolean;
   format?: string;
 }
 
@@ -38,10 +39,10 @@ async function doctorFormat(opts: CommonOpts): Promise<string> {
 
 async function runDoctor(opts: CommonOpts): Promise<number> {
   const format = await doctorFormat(opts);
-  const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
   const started = performance.now();
-  const { ctx, color } = await openSession(opts);
-  const report = await doctor(ctx, checks);
+  const session = await openSession(opts);
+  const { ctx, color } = session;
+  const report = await doctor(ctx, checksFor(ALL_CHECKS, session, opts));
   if (format === 'json') {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   } else if (format === 'prom') {
@@ -118,7 +119,9 @@ async function runSnapshot(opts: CommonOpts & { output: string }): Promise<numbe
     createdAt: new Date().toISOString(),
     invoker: ctx.invoker,
     host: { ...report.host },
-    ...(opts.user || opts.guest ? { options: { ...(opts.user ? { user: opts.user } : {}), ...(opts.guest ? { guest: true } : {}) } } : {}),
+    ...(opts.user || opts.guest || opts.only?.length
+      ? { options: { ...(opts.user ? { user: opts.user } : {}), ...(opts.guest ? { guest: true } : {}), ...(opts.only?.length ? { only: checks.map((c) => c.id) } : {}) } }
+      : {}),
     results: report.results,
     reads: redactReads(await recorder!.records()),
   };
@@ -143,7 +146,8 @@ function addCommon(cmd: Command, withSnapshot = true): Command {
     .option('--skip <ids>', 'skip these check IDs (comma-separated)', list)
     .option('-v, --verbose', 'show the evidence of passing checks too')
     .option('--no-color', 'no colour (also: NO_COLOR)')
-    .option('--guest', 'run the guest-side checks even if no hypervisor is detected');
+    .option('--guest', 'run the guest-side checks even if no hypervisor is detected')
+    .option('--deep', 'also run QEMU to list its network backends (one QEMU start-up)');
   if (withSnapshot) cmd.option('--snapshot <file>', 'read the host from a qnet snapshot instead of this system');
   return cmd;
 }
@@ -181,10 +185,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-o, --output <file>', 'write the report to a file (default: stdout)')
     .option('--no-redact', 'keep real addresses, MACs, host and user names')
     .action(async (opts: CommonOpts & { output?: string; redact: boolean }) => {
-      const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
-      const { ctx } = await openSession(opts);
-      const report = await doctor(ctx, checks);
-      const passwd = (await ctx.host.readFile('/etc/passwd'));
+      const session = await openSession(opts);
+      const report = await doctor(session.ctx, checksFor(ALL_CHECKS, session, opts));
+      const passwd = (await session.ctx.host.readFile('/etc/passwd'));
       const users = passwd.ok
         ? passwd.value.toString('utf8').split('\n').map((l) => l.split(':')).filter((f) => Number(f[2]) >= 1000 && Number(f[2]) < 65534).map((f) => f[0]!)
         : [];

@@ -13,6 +13,8 @@ export interface ContextOptions {
   source: 'live' | 'snapshot';
   /** --guest: run the guest-side checks even when no hypervisor is detected. */
   guest?: boolean;
+  /** --deep: checks may run programs they otherwise only read about (QEMU's own backend list). */
+  deep?: boolean;
 }
 
 export class Context {
@@ -21,6 +23,7 @@ export class Context {
   readonly userOption: string | undefined;
   readonly source: 'live' | 'snapshot';
   readonly forceGuest: boolean;
+  readonly deep: boolean;
   private readonly memos = new Map<string, Promise<unknown>>();
   private target: TargetUser | undefined;
 
@@ -31,6 +34,7 @@ export class Context {
     this.userOption = opts.user;
     this.source = opts.source;
     this.forceGuest = Boolean(opts.guest);
+    this.deep = Boolean(opts.deep);
   }
 
   /** The user whose access the checks judge. */

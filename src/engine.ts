@@ -106,9 +106,9 @@ export async function doctor(ctx: Context, checks: readonly Check[]): Promise<Do
   return { schema: 'qnet.doctor/v1', qnet: VERSION, host, summary: summarize(results), results };
 }
 
-/** Exit code of a doctor-like run: 1 when anything failed. */
+/** Exit code of a doctor-like run: 1 when a check failed or broke (a broken check must not look healthy to scripts). */
 export function exitCodeOf(results: readonly Result[]): number {
-  return results.some((r) => r.status === 'fail') ? 1 : 0;
+  return results.some((r) => r.status === 'fail' || r.status === 'error') ? 1 : 0;
 }
 
 export type { CheckId };

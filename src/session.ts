@@ -10,6 +10,8 @@ import { resolveTargetUser } from './facts/users.js';
 import { LiveHost } from './host/live.js';
 import { CachingHost, SnapshotHost } from './host/record.js';
 import { parseSnapshot, type SnapshotFile } from './host/snapshot-file.js';
+import { selectChecks } from './engine.js';
+import type { Check } from './types.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -25,6 +27,7 @@ export interface SessionOptions {
   user?: string;
   snapshot?: string;
   guest?: boolean;
+  deep?: boolean;
   /** commander's --no-color gives color: false. */
   color?: boolean;
 }
@@ -60,6 +63,14 @@ export function readSnapshotFile(path: string): SnapshotFile {
   return parseSnapshot(body, path);
 }
 
+/**
+ * The checks a command runs: --only/--skip; a snapshot recorded with --only replays
+ * those checks unless told otherwise (its other checks have nothing to read).
+ */
+export function checksFor(all: readonly Check[], session: Session, opts: { only?: string[]; skip?: string[] }): Check[] {
+  return selectChecks(all, { only: opts.only?.length ? opts.only : session.snapshot?.options?.only, skip: opts.skip });
+}
+
 export async function openSession(opts: SessionOptions): Promise<Session> {
   const color = colorFor(opts);
   // Libraries that colour on their own (ora, boxen's chalk) follow the same decision.
@@ -74,10 +85,11 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       user: opts.user ?? snapshot.options?.user,
       source: 'snapshot',
       guest: opts.guest || snapshot.options?.guest,
+      deep: opts.deep,
     });
     return { ctx, snapshot, color, c };
   }
   const recorder = new CachingHost(new LiveHost());
-  const ctx = await createContext({ host: recorder, invoker: liveInvoker(), user: opts.user, source: 'live', guest: opts.guest });
+  const ctx = await createContext({ host: recorder, invoker: liveInvoker(), user: opts.user, source: 'live', guest: opts.guest, deep: opts.deep });
   return { ctx, recorder, color, c };
 }

@@ -1,16 +1,13 @@
 // The one home of qnet's shared types: results, evidence, fix plans, checks.
+import type { CHECK_IDS } from '../checks/ids.js';
 import type { Context } from './context.js';
 
 export type Status = 'pass' | 'warn' | 'fail' | 'skip' | 'error';
 
-export const CHECK_IDS = [
-  'tun-module', 'tun-perms', 'vhost-net', 'kvm', 'br-netfilter', 'ip-forward',
-  'nat-masquerade', 'forward-policy', 'bridge-state', 'tap-state', 'ifname-mismatch',
-  'qemu-ifup', 'helper-setuid', 'helper-acl', 'qemu-netdev', 'mac-duplicate',
-  'nm-conflict', 'netplan-duplicates', 'hostfwd-port', 'qemu-cmdline',
-  'guest-ifname', 'guest-dhcp', 'guest-route',
-] as const;
-export type CheckId = (typeof CHECK_IDS)[number];
+/** IDs of the results lint adds beside the host checks. */
+export const LINT_IDS = ['hostfwd-port', 'qemu-cmdline'] as const;
+/** Check IDs come from the files in checks/ (scripts/gen-registry.mjs); lint adds its own. */
+export type CheckId = (typeof CHECK_IDS)[number] | (typeof LINT_IDS)[number];
 
 export type Area =
   | 'kernel' | 'routing' | 'firewall' | 'bridge' | 'tap' | 'config' | 'qemu'
@@ -100,6 +97,8 @@ export interface Result {
 export interface Check {
   id: CheckId;
   area: Area;
+  /** Place within its area in the registry (lower first; default 50). */
+  order?: number;
   /** Default title; may mention the target user through ctx. */
   title: (ctx: Context) => string;
   run: (ctx: Context) => Promise<Finding>;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_CHECKS } from '../checks/index.js';
+import { fixturePath } from './helpers/fixtures.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/qnet.js');
@@ -115,7 +116,7 @@ describe('snapshot and replay', () => {
     const file = join(dir, 'guest.json');
     expect(qnet(['snapshot', '-o', file, '--guest', '--only', 'guest-route']).code).toBe(0);
     const snap = JSON.parse(readFileSync(file, 'utf8'));
-    expect(snap.options).toEqual({ guest: true });
+    expect(snap.options).toEqual({ guest: true, only: ['guest-route'] });
     const replayed = JSON.parse(qnet(['doctor', '--json', '--only', 'guest-route', '--snapshot', file]).stdout).results[0];
     expect(replayed.summary).not.toMatch(/not a guest/);
     expect(replayed).toEqual({ ...snap.results[0], durationMs: replayed.durationMs });
@@ -128,7 +129,7 @@ describe('snapshot and replay', () => {
   });
   it('the bundle reads netplan YAML (yaml is CommonJS: its lazily loaded chunk must still give parseDocument)', () => {
     // Recorded by test/realkernel/managers.test.ts; replayed here through the built CLI, not the sources.
-    const fixture = join(ROOT, 'fixtures/real/netplan-defined-twice.json');
+    const fixture = fixturePath('netplan-defined-twice');
     const doc = JSON.parse(qnet(['doctor', '--json', '--only', 'netplan-duplicates', '--snapshot', fixture]).stdout);
     expect(doc.results[0]).toMatchObject({ id: 'netplan-duplicates', status: 'fail' });
     expect(doc.results[0].summary).toMatch(/^enp1s0 is defined in 3 netplan files/);

@@ -3,10 +3,11 @@ import { readdirSync } from 'node:fs';
 import { ALL_CHECKS } from '../checks/index.js';
 import { createContext } from '../src/session.js';
 import { NotCaptured } from '../src/errors.js';
-import { runChecks, selectChecks } from '../src/engine.js';
+import { exitCodeOf, runChecks, selectChecks } from '../src/engine.js';
 import { redactReads, redactText } from '../src/host/redact.js';
 import { SnapshotHost } from '../src/host/record.js';
-import { CHECK_IDS, type Check } from '../src/types.js';
+import type { Check } from '../src/types.js';
+import { readFileSync } from 'node:fs';
 
 const ctx = () => createContext({ host: new SnapshotHost({}), invoker: { uid: 0, euid: 0, user: 'root', sudoUser: null }, source: 'snapshot' });
 
@@ -18,6 +19,12 @@ describe('engine', () => {
     expect(a!.status).toBe('error');
     expect(a!.summary).toContain('kaput');
     expect(b!.status).toBe('pass');
+  });
+  it('exits 1 for a check that broke, as for one that failed; warnings alone exit 0', async () => {
+    const boom: Check = { id: 'kvm', area: 'kernel', title: () => 'boom', run: async () => { throw new Error('kaput'); } };
+    const warn: Check = { id: 'vhost-net', area: 'kernel', title: () => 'w', run: async () => ({ status: 'warn', summary: 'hm' }) };
+    expect(exitCodeOf(await runChecks(await ctx(), [boom, warn]))).toBe(1);
+    expect(exitCodeOf(await runChecks(await ctx(), [warn]))).toBe(0);
   });
   it('turns a read the snapshot lacks into a skip that says so', async () => {
     const needy: Check = { id: 'kvm', area: 'kernel', title: () => 'needy', run: async () => { throw new NotCaptured('stat /dev/kvm'); } };
@@ -51,12 +58,18 @@ describe('engine', () => {
 });
 
 describe('registry', () => {
-  it('registers every module in checks/, once, under a contract ID', () => {
-    const files = readdirSync(new URL('../checks', import.meta.url)).filter((f) => f.endsWith('.ts') && f !== 'index.ts');
+  it('registers every file in checks/, once, under the ID its file is named after', () => {
+    const files = readdirSync(new URL('../checks', import.meta.url)).filter((f) => f.endsWith('.ts') && f !== 'index.ts' && f !== 'ids.ts');
     const ids = ALL_CHECKS.map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(files.map((f) => f.replace(/\.ts$/, '')).sort()).toEqual([...ids].sort());
-    for (const id of ids) expect(CHECK_IDS).toContain(id);
+  });
+  it("keeps the README's table of checks in step with the registry", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('## What `qnet doctor` checks'));
+    const rows = table.slice(0, table.indexOf('\n\n', table.indexOf('| ID |'))).split('\n').filter((l) => l.startsWith('| `'));
+    const documented = rows.flatMap((l) => [...l.split('|')[1]!.matchAll(/`([a-z0-9-]+)`/g)].map((m) => m[1]!));
+    expect([...documented].sort()).toEqual(ALL_CHECKS.map((c) => c.id).sort());
   });
 });
 

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeLabelValue, renderProm, suggestFormat } from '../src/output/prom.js';
 import type { DoctorReport, Result, Status } from '../src/types.js';
+import { allFixtures, fixturePath } from './helpers/fixtures.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/qnet.js');
-const FIXTURES = join(ROOT, 'fixtures/real');
 const STATUSES: Status[] = ['pass', 'warn', 'fail', 'skip', 'error'];
 
 const promtool = spawnSync('promtool', ['--version']).status === 0;
@@ -283,7 +283,7 @@ describe('qnet doctor --format', () => {
     expect(r.stderr).toMatch(/^qnet: --json and --format prom ask for different outputs/);
   });
   it('--format json is --json', async () => {
-    const fixture = join(FIXTURES, 'tun-0600.json');
+    const fixture = fixturePath('tun-0600');
     const strip = (s: string) => JSON.parse(s).results.map(({ durationMs: _d, ...r }: Result) => r);
     const [a, b] = await Promise.all([qnet(['doctor', '--snapshot', fixture, '--format', 'json']), qnet(['doctor', '--snapshot', fixture, '--json'])]);
     expect(a.code).toBe(b.code);
@@ -291,7 +291,7 @@ describe('qnet doctor --format', () => {
   });
 });
 
-const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+const fixtures = allFixtures().map((f) => f.path);
 
 /** Runs prom and JSON on the same input and compares: same verdicts, same exit code, promtool clean. */
 async function agree(args: string[]): Promise<void> {
@@ -321,7 +321,7 @@ describe(`qnet doctor --format prom${whyNoPromtool ? ` (promtool skipped: ${whyN
     const worker = async () => {
       for (let f = queue.shift(); f; f = queue.shift()) {
         try {
-          await agree(['--snapshot', join(FIXTURES, f)]);
+          await agree(['--snapshot', f]);
         } catch (err) {
           throw new Error(`${f}: ${(err as Error).message}`);
         }
@@ -375,7 +375,7 @@ describe('examples/prometheus: the jobs that write qnet.prom', () => {
       const proms = () => readdirSync(dir).filter((f) => f.endsWith('.prom'));
 
       // A failing host (qnet exits 1): still a result worth exporting.
-      const broken = sh(cmd, `--snapshot ${join(FIXTURES, 'tun-0600.json')}`);
+      const broken = sh(cmd, `--snapshot ${fixturePath('tun-0600')}`);
       expect(broken.status, broken.stderr).toBe(0);
       expect(proms()).toEqual(['qnet.prom']);
       const first = readFileSync(join(dir, 'qnet.prom'), 'utf8');
@@ -389,10 +389,9 @@ describe('examples/prometheus: the jobs that write qnet.prom', () => {
       expect(proms()).toEqual(['qnet.prom']);
 
       // A healthy run (exit 0) replaces it.
-      const passing = Object.entries(oneHot(first)).filter(([, v]) => v.status === 'pass').map(([k]) => k);
-      const ok = sh(cmd, `--snapshot ${join(FIXTURES, 'tun-0600.json')} --only ${passing.join(',')}`);
+      const ok = sh(cmd, `--snapshot ${fixturePath('tun-healthy')}`);
       expect(ok.status, ok.stderr).toBe(0);
-      expect(Object.keys(oneHot(readFileSync(join(dir, 'qnet.prom'), 'utf8'))).sort()).toEqual([...passing].sort());
+      expect(oneHot(readFileSync(join(dir, 'qnet.prom'), 'utf8'))['tun-module']?.status).toBe('pass');
       expect(proms()).toEqual(['qnet.prom']);
     });
   }
@@ -405,7 +404,7 @@ describe('examples/prometheus: the jobs that write qnet.prom', () => {
   it.skipIf(!promtool)('the alerting rules load, and fire on the series qnet writes for a failing host', async () => {
     const rules = join(EXAMPLES, 'qnet.rules.yml');
     expect((await run('promtool', ['check', 'rules', rules])).code).toBe(0);
-    const text = (await qnet(['doctor', '--snapshot', join(FIXTURES, 'tun-0600.json'), '--format', 'prom'])).stdout;
+    const text = (await qnet(['doctor', '--snapshot', fixturePath('tun-0600'), '--format', 'prom'])).stdout;
     const withInstance = (line: string) => line.replace(/^(\w+)\{(.*)\} (\S+)$/, '$1{$2,instance="vmhost1"} $3');
     const series = text
       .split('\n')

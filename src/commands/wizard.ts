@@ -3,7 +3,7 @@
 import { ALL_CHECKS } from '../../checks/index.js';
 import { liveInvoker } from '../context.js';
 import { createContext } from '../session.js';
-import { doctor } from '../engine.js';
+import { doctor, exitCodeOf } from '../engine.js';
 import { LiveHost } from '../host/live.js';
 import { CachingHost } from '../host/record.js';
 import { renderText } from '../output/text.js';
@@ -44,5 +44,5 @@ export async function runWizard(): Promise<number> {
     writeFileSync('qnet-report.md', reportMarkdown(report, { redact: true, users: [] }), { mode: 0o600 });
     console.log('Wrote qnet-report.md (addresses, MACs, host and user names replaced). Read it before you post it.');
   }
-  return report.results.some((r) => r.status === 'fail') ? 1 : 0;
+  return exitCodeOf(report.results);
 }

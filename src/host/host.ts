@@ -43,6 +43,8 @@ export interface Host {
   lstat(path: string): Promise<Read<StatInfo>>;
   readdir(path: string): Promise<Read<string[]>>;
   readlink(path: string): Promise<Read<string>>;
+  /** Up to `length` bytes of a file from `offset` (fewer at its end): for headers of large binaries. */
+  readRange(path: string, offset: number, length: number): Promise<Read<Buffer>>;
   /** Runs a program by argv (never a shell). A missing program is code ENOENT. */
   exec(argv: readonly string[]): Promise<Read<ExecResult>>;
 }

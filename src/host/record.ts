@@ -7,7 +7,7 @@
 import type { ExecResult, Host, Read, StatInfo } from './host.js';
 import { NOT_CAPTURED } from './host.js';
 
-export type ReadKind = 'file' | 'stat' | 'lstat' | 'readdir' | 'readlink' | 'exec';
+export type ReadKind = 'file' | 'range' | 'stat' | 'lstat' | 'readdir' | 'readlink' | 'exec';
 
 export type ReadRecord =
   | { ok: false; code: string; message: string }
@@ -17,6 +17,9 @@ export type ReadRecord =
   | { ok: true; entries: string[] }
   | { ok: true; target: string }
   | { ok: true; exec: ExecResult };
+
+/** How a byte range is named in a snapshot key: `range PATH@OFFSET+LENGTH`. */
+const rangeWhat = (path: string, offset: number, length: number) => `${path}@${offset}+${length}`;
 
 export function readKey(kind: ReadKind, what: string | readonly string[]): string {
   return kind === 'exec' ? `exec ${JSON.stringify(what)}` : `${kind} ${what as string}`;
@@ -30,7 +33,8 @@ function isUtf8(buf: Buffer): boolean {
 function toRecord(kind: ReadKind, r: Read<unknown>): ReadRecord {
   if (!r.ok) return { ok: false, code: r.code, message: r.message };
   switch (kind) {
-    case 'file': {
+    case 'file':
+    case 'range': {
       const buf = r.value as Buffer;
       return isUtf8(buf) ? { ok: true, text: buf.toString('utf8') } : { ok: true, base64: buf.toString('base64') };
     }
@@ -76,6 +80,9 @@ export class CachingHost implements Host {
   lstat(path: string) { return this.memo('lstat', path, () => this.inner.lstat(path)); }
   readdir(path: string) { return this.memo('readdir', path, () => this.inner.readdir(path)); }
   readlink(path: string) { return this.memo('readlink', path, () => this.inner.readlink(path)); }
+  readRange(path: string, offset: number, length: number) {
+    return this.memo('range', rangeWhat(path, offset, length), () => this.inner.readRange(path, offset, length));
+  }
   exec(argv: readonly string[]) { return this.memo('exec', argv, () => this.inner.exec(argv)); }
 
   /** Everything read so far, as snapshot records, keys sorted. */
@@ -104,5 +111,12 @@ export class SnapshotHost implements Host {
   lstat(path: string) { return this.get<StatInfo>('lstat', path); }
   readdir(path: string) { return this.get<string[]>('readdir', path); }
   readlink(path: string) { return this.get<string>('readlink', path); }
+  /** A recorded range, or the slice of a recorded whole file. */
+  async readRange(path: string, offset: number, length: number): Promise<Read<Buffer>> {
+    const r = await this.get<Buffer>('range', rangeWhat(path, offset, length));
+    if (r.ok) return r;
+    const whole = await this.readFile(path);
+    return whole.ok ? { ok: true, value: whole.value.subarray(offset, offset + length) } : r;
+  }
   exec(argv: readonly string[]) { return this.get<ExecResult>('exec', argv); }
 }

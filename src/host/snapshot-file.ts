@@ -19,8 +19,8 @@ export interface SnapshotFile {
   createdAt: string;
   invoker: Invoker;
   host: Record<string, unknown>;
-  /** The options the recording ran with (--user, --guest), so a replay judges the same way. */
-  options?: { user?: string; guest?: boolean };
+  /** The options the recording ran with (--user, --guest, --only), so a replay judges the same way. */
+  options?: { user?: string; guest?: boolean; only?: string[] };
   /** What the doctor concluded while recording (durations included): what the reporter saw. */
   results?: unknown[];
   reads: Record<string, ReadRecord>;
@@ -54,7 +54,7 @@ const fileSchema = v.object({
     uid: v.number(), euid: v.number(), user: v.nullable(v.string()), sudoUser: v.nullable(v.string()),
   }),
   host: v.record(v.string(), v.unknown()),
-  options: v.optional(v.object({ user: v.optional(v.string()), guest: v.optional(v.boolean()) })),
+  options: v.optional(v.object({ user: v.optional(v.string()), guest: v.optional(v.boolean()), only: v.optional(v.array(v.string())) })),
   results: v.optional(v.array(v.unknown())),
   reads: v.record(v.string(), recordSchema),
 });

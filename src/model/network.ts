@@ -484,13 +484,16 @@ export function processes(ctx: Context): Promise<Proc[]> {
 
 /**
  * Does PID share our network namespace? A tap name (`iff:`) or a MAC belongs to the
- * namespace its process runs in: a container's tap0 is not ours. Unknown counts as ours.
+ * namespace its process runs in: a container's tap0 is not ours. Unknown (unreadable)
+ * counts as ours; a process gone since /proc was listed does not.
  */
 export async function inOurNetns(ctx: Context, pid: number): Promise<boolean> {
   const mine = await ctx.memo('self-netns', () => ctx.host.readlink('/proc/self/ns/net'));
   if (!mine.ok) return true;
   const theirs = await ctx.host.readlink(`/proc/${pid}/ns/net`);
-  return !theirs.ok || theirs.value === mine.value;
+  // A process that has exited since /proc was listed is on no network.
+  if (!theirs.ok) return theirs.code !== 'ENOENT' && theirs.code !== 'ESRCH';
+  return theirs.value === mine.value;
 }
 
 async function heldTaps(ctx: Context, pid: number): Promise<string[]> {

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/types.js';
 import { codeBlocks, detailsBlocks, headings, parseGfm, tables } from '../helpers/gfm.js';
+import { allFixtures } from '../helpers/fixtures.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/qnet.js');
-const FIXTURES = join(ROOT, 'fixtures/real');
 
 beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist/qnet.js'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
@@ -120,7 +120,7 @@ async function reportAgrees(args: string[]): Promise<void> {
   for (const d of detailsBlocks(tree)) expect(d.closed, `<details> "${d.summary}" is closed`).toBe(true);
 }
 
-const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+const fixtures = allFixtures().map((f) => f.path);
 
 describe('qnet report read as GFM', () => {
   it('every recorded host (replayed with --snapshot)', async () => {
@@ -128,7 +128,7 @@ describe('qnet report read as GFM', () => {
     const worker = async () => {
       for (let f = queue.shift(); f; f = queue.shift()) {
         try {
-          await reportAgrees(['--snapshot', join(FIXTURES, f)]);
+          await reportAgrees(['--snapshot', f]);
         } catch (err) {
           throw new Error(`${f}: ${(err as Error).message}`);
         }

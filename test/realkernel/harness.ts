@@ -30,7 +30,8 @@ import { isVmProcess } from '../../src/parse/qemu-cmdline.js';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin/qnet.js');
 export const BUNDLE = join(ROOT, 'dist/qnet.js');
-export const FIXTURES = join(ROOT, 'fixtures/real');
+/** Recorded scenarios, one directory per check: fixtures/<check>/<scenario>.json. */
+export const FIXTURES = join(ROOT, 'fixtures');
 export const TEST_USER = 'qnetuser';
 export const TEST_UID = 4242;
 export const HELPER = '/usr/lib/qemu/qemu-bridge-helper';
@@ -231,6 +232,11 @@ export interface QemuSpec {
   netAdmin?: boolean;
   /** -accel VALUE (default: QEMU's, TCG when not asked). */
   accel?: 'kvm';
+  /**
+   * Hand QEMU this macvtap as fd 3, opened read-write by the user's own shell
+   * (`3<>/dev/tapN`, N its ifindex), as libvirt's direct interfaces do. Use with netdev 'tap,id=n0,fd=3'.
+   */
+  fdFromMacvtap?: string;
 }
 
 /** A QEMU left running while qnet looks at the host (a VM holding its tap, using its MAC). */
@@ -328,7 +334,7 @@ export class Scenario {
   }
 
   /** qemu-system-x86_64 frozen (-S) with QMP on stdio, as root or as qnetuser. */
-  private static qemuArgv(spec: Pick<QemuSpec, 'as' | 'groups' | 'netAdmin'>, args: string[]): string[] {
+  private static qemuArgv(spec: Pick<QemuSpec, 'as' | 'groups' | 'netAdmin' | 'fdFromMacvtap'>, args: string[]): string[] {
     const who =
       spec.as === 'root'
         ? []
@@ -339,7 +345,9 @@ export class Scenario {
             spec.groups === 'init' ? '--init-groups' : '--clear-groups',
             ...(spec.netAdmin ? ['--inh-caps', '+net_admin', '--ambient-caps', '+net_admin'] : []),
           ];
-    return [...who, 'qemu-system-x86_64', '-M', 'pc', '-nodefaults', '-display', 'none', '-S', '-no-user-config', '-qmp', 'stdio', ...args];
+    // The interface name is a constant of the test table; it is passed as an argument, never pasted into the script.
+    const fd = spec.fdFromMacvtap ? ['sh', '-c', 'exec 3<>"/dev/tap$(cat "/sys/class/net/$0/ifindex")" && exec "$@"', spec.fdFromMacvtap] : [];
+    return [...who, ...fd, 'qemu-system-x86_64', '-M', 'pc', '-nodefaults', '-display', 'none', '-S', '-no-user-config', '-qmp', 'stdio', ...args];
   }
 
   /** qemu-system-x86_64 with one netdev, frozen (-S), told to quit over QMP. */
@@ -559,7 +567,7 @@ export async function bundleCopy(dir: string): Promise<string> {
 // Scenario tables
 
 export interface ScenarioSpec {
-  /** Also the fixture's file name: fixtures/real/<name>.json. */
+  /** Also the fixture's file name: fixtures/<check>/<name>.json. */
   name: string;
   /** What is broken (or healthy), for the test's title. */
   title: string;
@@ -608,7 +616,7 @@ interface SnapshotJson {
 }
 
 /**
- * What goes into fixtures/real: the snapshot with every non-VM command line blanked.
+ * What goes into fixtures/: the snapshot with every non-VM command line blanked.
  * qnet's own redaction (src/host/redact.ts) blanks only text records, but a command
  * line holds NUL bytes and is recorded as base64, so it slips through; a fixture must
  * not carry other processes' command lines (the test runner's, or worse).
@@ -656,17 +664,25 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
     const replayRun = await run([process.execPath, bin, 'doctor', '--snapshot', snapFile, '--json'], { timeoutMs: 60_000 });
     const replay = parseDoctor(replayRun, `${spec.name} (replay)`);
 
+    const one = join(sc.dir, 'one-check.json');
+    if (recording) {
+      const rec = await sc.qnet(bin, ['snapshot', '-o', one, '--only', spec.check, '--user', user, ...args]);
+      if (rec.code !== 0) throw new Error(`${spec.name}: qnet snapshot --only ${spec.check} exited ${rec.code ?? rec.signal}: ${rec.stderr}`);
+    }
+
     // 4. QEMU, when it judges this check
     const q = spec.qemu ? await sc.qemu(spec.qemu) : undefined;
     const ping = spec.bridgedPing && machines ? await sc.bridgedPing(spec.bridgedPing.bridge, machines) : undefined;
     const judged = spec.judge ? await sc.inNs(['bash', '-c', spec.judge.script], { timeoutMs: 30_000 }) : undefined;
 
-    // 5. the fixture: blanked command lines, and it must replay to the same results too
+    // 5. the fixture: the reads of this scenario's check alone (snapshot --only, taken
+    // above before any judge touched the scenario), with blanked command lines; it must
+    // replay to the same result for that check
     let fixtureReplay: DoctorDoc | undefined;
     if (recording) {
-      mkdirSync(FIXTURES, { recursive: true });
-      const fixture = join(FIXTURES, `${spec.name}.json`);
-      writeFileSync(fixture, fixtureOf(readFileSync(snapFile, 'utf8')), { mode: 0o644 });
+      mkdirSync(join(FIXTURES, spec.check), { recursive: true });
+      const fixture = join(FIXTURES, spec.check, `${spec.name}.json`);
+      writeFileSync(fixture, fixtureOf(readFileSync(one, 'utf8')), { mode: 0o644 });
       const fr = await run([process.execPath, bin, 'doctor', '--snapshot', fixture, '--json'], { timeoutMs: 60_000 });
       fixtureReplay = parseDoctor(fr, `${spec.name} (fixture replay)`);
     }
@@ -690,15 +706,19 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
       const o = doc.results.find((r) => r.id === id);
       expect(o?.status, `[${spec.name}] ${id}: ${o ? `${o.status}: ${o.summary}` : 'no result'}`).toBe(status);
     }
-    // Exit code: 1 when anything fails, else 0.
-    expect(live.code, context).toBe(doc.results.some((r) => r.status === 'fail') ? 1 : 0);
+    // Exit code: 1 when anything fails or errors, else 0.
+    expect(live.code, context).toBe(doc.results.some((r) => r.status === 'fail' || r.status === 'error') ? 1 : 0);
 
     // Replay gives the same results anywhere, durations aside.
     expect(replay.host.source).toBe('snapshot');
     expect({ ...replay.host, source: 'live' }).toEqual(doc.host);
     expect(withoutDurations(replay), `[${spec.name}] replayed results differ from the live run`).toEqual(withoutDurations(doc));
     expect(replayRun.code).toBe(live.code);
-    if (fixtureReplay) expect(withoutDurations(fixtureReplay), `[${spec.name}] the fixture replays differently`).toEqual(withoutDurations(doc));
+    if (fixtureReplay) {
+      const only = (d: DoctorDoc) => withoutDurations(d).filter((r) => r.id === spec.check);
+      expect(fixtureReplay.results.map((r) => r.id), `[${spec.name}] the fixture replays other checks`).toEqual([spec.check]);
+      expect(only(fixtureReplay), `[${spec.name}] the fixture replays differently`).toEqual(only(doc));
+    }
 
     if (q && spec.qemu) {
       expect(q.timedOut, context).toBe(false);
