@@ -10,6 +10,7 @@ import { CachingHost, SnapshotHost } from './host/record.js';
 import { parseSnapshot, SNAPSHOT_SCHEMA, type SnapshotFile } from './host/snapshot-file.js';
 import { redactReads } from './host/redact.js';
 import { UsageError } from './types.js';
+import { visible } from './output/safe.js';
 
 interface CommonOpts {
   json?: boolean;
@@ -86,7 +87,7 @@ async function runLint(cmd: string[], opts: CommonOpts & { pid?: string }): Prom
     const color = useColor(opts);
     const pc = (await import('picocolors')).default.createColors(color);
     const { renderResult } = await import('./output/text.js');
-    const lines = [pc.bold(`qnet lint · ${report.kind === 'qemu' ? 'QEMU' : 'UML'} · ${argv[0]}`)];
+    const lines = [pc.bold(`qnet lint · ${report.kind === 'qemu' ? 'QEMU' : 'UML'} · ${visible(argv[0] ?? '')}`)];
     for (const r of report.results) lines.push(...renderResult(r, pc, Boolean(opts.verbose)));
     process.stdout.write(lines.join('\n') + '\n');
   }
@@ -276,11 +277,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      process.stderr.write(`qnet: ${err.message.replace(/^error: /, '')}\n`);
+      process.stderr.write(`qnet: ${visible(err.message.replace(/^error: /, ''))}\n`);
       return 2;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`qnet: ${err.message}\n`);
+      // The reason may quote the input (a malformed snapshot's bytes, a hostile argument).
+      process.stderr.write(`qnet: ${visible(err.message)}\n`);
       return 2;
     }
     throw err;
