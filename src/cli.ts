@@ -9,6 +9,7 @@ import { LiveHost } from './host/live.js';
 import { CachingHost, SnapshotHost } from './host/record.js';
 import { parseSnapshot, SNAPSHOT_SCHEMA, type SnapshotFile } from './host/snapshot-file.js';
 import { redactReads } from './host/redact.js';
+import { identityUses } from './facts/users.js';
 import { UsageError } from './types.js';
 import { visible } from './output/safe.js';
 
@@ -135,7 +136,7 @@ async function runSnapshot(opts: CommonOpts & { output: string }): Promise<numbe
     host: { ...report.host },
     ...(opts.user || opts.guest ? { options: { ...(opts.user ? { user: opts.user } : {}), ...(opts.guest ? { guest: true } : {}) } } : {}),
     results: report.results,
-    reads: redactReads(await caching!.records()),
+    reads: redactReads(await caching!.records(), identityUses(ctx)),
   };
   const body = JSON.stringify(snap, null, 1) + '\n';
   if (opts.output === '-') process.stdout.write(body);
