@@ -41,13 +41,13 @@ function loadSnapshot(path: string): SnapshotFile {
   return parseSnapshot(body, path);
 }
 
-function makeContext(opts: CommonOpts): { ctx: Context; caching?: CachingHost } {
+function makeContext(opts: CommonOpts): { ctx: Context; caching?: CachingHost; reads?: SnapshotFile['reads'] } {
   if (opts.snapshot) {
     const snap = loadSnapshot(opts.snapshot);
     // Judge the user the recording judged, unless told otherwise.
     const user = opts.user ?? snap.options?.user;
     const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user, source: 'snapshot', guest: opts.guest || snap.options?.guest });
-    return { ctx };
+    return { ctx, reads: snap.reads };
   }
   const caching = new CachingHost(new LiveHost());
   return { ctx: new Context({ host: caching, invoker: liveInvoker(), user: opts.user, source: 'live', guest: opts.guest }), caching };
@@ -195,14 +195,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-redact', 'keep real addresses, MACs, host and user names')
     .action(async (opts: CommonOpts & { output?: string; redact: boolean }) => {
       const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
-      const { ctx } = makeContext(opts);
+      const { ctx, caching, reads } = makeContext(opts);
       const report = await doctor(ctx, checks);
-      const passwd = (await ctx.host.readFile('/etc/passwd'));
-      const users = passwd.ok
-        ? passwd.value.toString('utf8').split('\n').map((l) => l.split(':')).filter((f) => Number(f[2]) >= 1000 && Number(f[2]) < 65534).map((f) => f[0]!)
-        : [];
-      const { reportMarkdown } = await import('./commands/report.js');
-      const md = reportMarkdown(report, { redact: opts.redact, users });
+      const { buildReport } = await import('./commands/report.js');
+      const md = await buildReport({ ctx, checks, report, reads: caching ? await caching.records() : reads! }, { redact: opts.redact });
       if (opts.output) {
         try {
           writeAtomic(opts.output, md);
