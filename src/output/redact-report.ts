@@ -230,6 +230,7 @@ export function makeRedactor(map: NameMap): Redactor {
   const nets = new Map<string, string>();
   const macs = new Map<string, string>();
   const v6nets = new Map<string, number>();
+  const ulaNets = new Map<string, number>();
   const iids = new Map<string, string>();
 
   const ip = (addr: string) => {
@@ -279,9 +280,10 @@ export function makeRedactor(map: NameMap): Redactor {
     // 2001:db8::/32 (documentation, never routed) or, for a ULA, fd00::/8. The subnet
     // ID stays, so a /64 stays a /64 of the same /48.
     const ula = (g[0]! & 0xfe00) === 0xfc00;
-    const key = `${ula ? 'u' : 'g'}${g.slice(0, 3).join(':')}`;
-    if (!v6nets.has(key)) v6nets.set(key, v6nets.size + 1);
-    const n = v6nets.get(key)!;
+    const nets6 = ula ? ulaNets : v6nets;
+    const key = g.slice(0, 3).join(':');
+    if (!nets6.has(key)) nets6.set(key, nets6.size + 1);
+    const n = nets6.get(key)!;
     const prefix = ula ? [0xfd00, 0, n & 0xffff] : [0x2001, 0xdb8, n & 0xffff];
     return v6Text([...prefix, g[3]!, ...iid(g)]);
   };
@@ -313,7 +315,7 @@ export function makeRedactor(map: NameMap): Redactor {
   return {
     text(s: string): string {
       let out = s.replace(/(?<![\w:])([0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5})(?![\w:])/g, (m) => mac(m));
-      out = out.replace(/(?<![\w:.])((?:[0-9a-fA-F]{0,4}:){2,7}(?:[0-9a-fA-F]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?)(?![\w:])/g, (m) => (m.includes(':') && isIPv6(m) ? ip6(m) : m));
+      out = out.replace(/(?<![\w:.])((?:[0-9a-fA-F]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]{1,4})?)(?![\w:]|\.\d)/g, (m) => (m.includes(':') && isIPv6(m) ? ip6(m) : m));
       out = out.replace(/(?<![\w.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)/g, (m) => (m.split('.').every((x) => Number(x) <= 255) ? ip(m) : m));
       for (const [re, rename] of idPatterns) out = out.replace(re, (m) => rename(m) ?? m);
       return out;
