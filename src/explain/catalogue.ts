@@ -2,7 +2,7 @@
 // libvirt, iproute2/tunctl, kernel and guest-side texts, each with where it
 // comes from, the checks that tell which cause applies here, and the fix.
 //
-// Sources: "captured 7.2" means printed by Debian 12's qemu-system-x86_64
+// Sources: "seen with QEMU 7.2" means printed by Debian 12's qemu-system-x86_64
 // 7.2.22 (and its qemu-bridge-helper) started as uid 4242 inside
 // `unshare -m -n` with the condition named; other sources name the file and
 // function, or the public write-up a paste comes from.
@@ -66,7 +66,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-tun-open-eacces',
     message: 'could not open /dev/net/tun: Permission denied',
-    source: 'qemu net/tap-linux.c tap_open() error_report("could not open %s: %m"); captured 7.2 with /dev/net/tun mode 0600',
+    source: 'qemu net/tap-linux.c tap_open() error_report("could not open %s: %m"); seen with QEMU 7.2 with /dev/net/tun mode 0600',
     pattern: 'could not open /dev/net/tun: {EACCES}',
     checkIds: ['tun-perms'],
     cause: 'the user running QEMU cannot open /dev/net/tun read-write (its mode or group keeps them out)',
@@ -76,7 +76,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-tun-open-enoent',
     message: 'could not open /dev/net/tun: No such file or directory',
-    source: 'qemu net/tap-linux.c tap_open(); captured 7.2 with an empty /dev/net',
+    source: 'qemu net/tap-linux.c tap_open(); seen with QEMU 7.2 with an empty /dev/net',
     pattern: 'could not open /dev/net/tun: {ENOENT}',
     checkIds: ['tun-module'],
     cause: '/dev/net/tun does not exist: the tun driver is not loaded, or the device node was never created (containers, minimal /dev)',
@@ -86,7 +86,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-tun-open-enodev',
     message: 'could not open /dev/net/tun: No such device',
-    source: 'qemu net/tap-linux.c tap_open(); captured 7.2 with /dev/net/tun made as char 10:201 (wrong minor)',
+    source: 'qemu net/tap-linux.c tap_open(); seen with QEMU 7.2 with /dev/net/tun made as char 10:201 (wrong minor)',
     pattern: 'could not open /dev/net/tun: {ENODEV}',
     checkIds: ['tun-module'],
     cause: '/dev/net/tun exists but no driver answers it: the tun module is not loaded, or the node has the wrong device numbers (it must be char 10:200)',
@@ -96,7 +96,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-tun-configure-eperm',
     message: 'could not configure /dev/net/tun (tap0): Operation not permitted',
-    source: 'qemu net/tap-linux.c tap_open() TUNSETIFF failure; captured 7.2 as an unprivileged user, with and without ifname=',
+    source: 'qemu net/tap-linux.c tap_open() TUNSETIFF failure; seen with QEMU 7.2 as an unprivileged user, with and without ifname=',
     pattern: 'could not configure /dev/net/tun(?: \\([^)]{0,64}\\))?: {EPERM}',
     checkIds: ['tap-state', 'tun-perms', 'helper-setuid', 'helper-acl'],
     cause: 'QEMU may open /dev/net/tun but may not create the tap: it lacks CAP_NET_ADMIN, or the named tap exists and belongs to another user',
@@ -106,7 +106,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-tun-configure-ebusy',
     message: 'could not configure /dev/net/tun (tap0): Device or resource busy',
-    source: 'qemu net/tap-linux.c tap_open(); captured 7.2 with a second QEMU on a tap another QEMU holds',
+    source: 'qemu net/tap-linux.c tap_open(); seen with QEMU 7.2 with a second QEMU on a tap another QEMU holds',
     pattern: 'could not configure /dev/net/tun(?: \\([^)]{0,64}\\))?: {EBUSY}',
     checkIds: ['tap-state'],
     cause: 'the tap named in ifname= is already in use by another process (another VM still running, or a stale one)',
@@ -116,7 +116,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-tun-configure-einval',
     message: 'could not configure /dev/net/tun (tun3): Invalid argument',
-    source: 'qemu net/tap-linux.c tap_open(); captured 7.2 with ifname= naming a tun-mode device and with ifname=a/b',
+    source: 'qemu net/tap-linux.c tap_open(); seen with QEMU 7.2 with ifname= naming a tun-mode device and with ifname=a/b',
     pattern: 'could not configure /dev/net/tun(?: \\([^)]{0,64}\\))?: {EINVAL}',
     checkIds: ['tap-state', 'qemu-cmdline'],
     cause: 'ifname= names an interface that cannot be a tap: a tun-mode device (ip tuntap … mode tun), one created with other flags (multi_queue), or a name the kernel rejects',
@@ -126,7 +126,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-ifup-status',
     message: 'network script /etc/qemu-ifup failed with status 256',
-    source: 'qemu net/tap.c launch_script() error_setg("network script %s failed with status %d"); captured 7.2 with /etc/qemu-ifup missing, not executable, without #! and with CRLF line ends',
+    source: 'qemu net/tap.c launch_script() error_setg("network script %s failed with status %d"); seen with QEMU 7.2 with /etc/qemu-ifup missing, not executable, without #! and with CRLF line ends',
     pattern: 'network script \\S{1,256} failed with status \\d{1,10}',
     checkIds: ['qemu-ifup'],
     cause: 'the tap was created but its up-script failed: /etc/qemu-ifup (or script=) is missing, not executable by the user, has no valid #! line (or CRLF ends), or a command in it failed',
@@ -136,7 +136,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-ifup-command-missing',
     message: 'network script /etc/qemu-ifup failed with status 32512 (after "/etc/qemu-ifup: 2: brctl: not found")',
-    source: 'qemu net/tap.c launch_script(); status 32512 is exit 127 from /bin/sh; captured 7.2 with a brctl script and no bridge-utils',
+    source: 'qemu net/tap.c launch_script(); status 32512 is exit 127 from /bin/sh; seen with QEMU 7.2 with a brctl script and no bridge-utils',
     pattern: '(?:network script \\S{1,256} failed with status 32512|qemu-ifup: (?:line )?\\d{1,10}: (?:brctl|ip|ifconfig|tunctl): (?:command )?not found|qemu-ifup: \\d{1,10}: brctl: {EACCES})',
     checkIds: ['qemu-ifup'],
     cause: 'a command the up-script runs is not installed or not in PATH for the user running QEMU (typically brctl from bridge-utils, or /sbin tools outside a user\'s PATH)',
@@ -146,17 +146,17 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-ifup-bridge-missing',
     message: 'Error: argument "br0" is wrong: Device does not exist (then: network script /etc/qemu-ifup failed with status 65280)',
-    source: 'iproute2 ip link set … master br0 inside /etc/qemu-ifup; captured 7.2 (ip from iproute2 6.1) in a namespace without br0',
+    source: 'iproute2 ip link set … master br0 inside /etc/qemu-ifup; seen with QEMU 7.2 (ip from iproute2 6.1) without br0',
     pattern: 'argument "?[^\\s"]{1,64}"? is wrong: device does not exist',
     checkIds: ['qemu-ifup', 'bridge-state', 'ifname-mismatch'],
     cause: 'the script attaches the tap to a bridge that does not exist on this host (never created, not up yet, or named differently)',
-    fix: 'Create the bridge (see qnet setup), or change the bridge name in /etc/qemu-ifup to one that exists (ip -br link show type bridge).',
+    fix: 'Create the bridge (nmcli, or a bridge stanza in /etc/network/interfaces.d), or change the bridge name in /etc/qemu-ifup to one that exists (ip -br link show type bridge).',
     weight: 0.93,
   },
   {
     id: 'qemu-ifup-launch-old',
     message: '/etc/qemu-ifup: could not launch network script',
-    source: 'qemu ≤ 2.0 net/tap.c launch_script() fprintf("%s: could not launch network script"); seed ../shared/seeds/001 (qemu-kvm on RHEL)',
+    source: 'qemu ≤ 2.0 net/tap.c launch_script() fprintf("%s: could not launch network script"); reported: qemu-kvm on RHEL',
     pattern: 'could not launch network script',
     checkIds: ['qemu-ifup'],
     cause: 'older QEMU could not run the tap up-script or it exited non-zero: /etc/qemu-ifup missing, not executable, no #! line, or a command in it failed',
@@ -166,7 +166,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-device-init-old',
     message: "Device 'tap' could not be initialized",
-    source: "qemu-kvm (QEMU ≤ 1.x) net.c QERR_DEVICE_INIT_FAILED \"Device '%s' could not be initialized\"; seed ../shared/seeds/001",
+    source: "qemu-kvm (QEMU ≤ 1.x) net.c QERR_DEVICE_INIT_FAILED \"Device '%s' could not be initialized\"",
     pattern: "device '?(?:tap|bridge|user)'? could not be initiali[sz]ed",
     checkIds: ['qemu-ifup', 'tun-perms', 'tun-module'],
     cause: 'older QEMU gave up on the network backend; the real reason is the line printed just before it (often the up-script, or /dev/net/tun)',
@@ -177,7 +177,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-bridge-helper-failed',
     message: 'bridge helper failed',
-    source: 'qemu 7.2 net/tap.c net_bridge_run_helper() error_setg("bridge helper failed"); captured 7.2 (also when helper= names a missing program)',
+    source: 'qemu 7.2 net/tap.c net_bridge_run_helper() error_setg("bridge helper failed"); seen with QEMU 7.2 (also when helper= names a missing program)',
     pattern: 'bridge helper failed',
     checkIds: ['helper-setuid', 'helper-acl'],
     cause: 'qemu-bridge-helper did not hand back a tap; its own reason is on the line before (ACL, setuid, missing bridge or /dev/net/tun)',
@@ -207,7 +207,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'helper-acl-parse',
     message: "failed to parse default acl file `/etc/qemu/bridge.conf'",
-    source: 'qemu qemu-bridge-helper.c main(); captured 7.2 without /etc/qemu/bridge.conf, and after "Invalid config line" / "Unknown command"',
+    source: 'qemu qemu-bridge-helper.c main(); seen with QEMU 7.2 without /etc/qemu/bridge.conf, and after "Invalid config line" / "Unknown command"',
     pattern: "failed to parse default acl file",
     checkIds: ['helper-acl'],
     cause: '/etc/qemu/bridge.conf is missing, unreadable, or has a line the helper rejects (the helper denies everything then)',
@@ -217,7 +217,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'helper-acl-denied',
     message: 'access denied by acl file',
-    source: 'qemu qemu-bridge-helper.c main(); captured 7.2 with "allow br0" and br=nosuch',
+    source: 'qemu qemu-bridge-helper.c main(); seen with QEMU 7.2 with "allow br0" and br=nosuch',
     pattern: 'access denied by acl file',
     checkIds: ['helper-acl'],
     cause: '/etc/qemu/bridge.conf (or a file it includes) does not allow this bridge, or a deny rule wins',
@@ -227,7 +227,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'helper-acl-invalid-line',
     message: 'Invalid config line:',
-    source: 'qemu qemu-bridge-helper.c parse_acl_file(); captured 7.2 with the line "allowbr0"',
+    source: 'qemu qemu-bridge-helper.c parse_acl_file(); seen with QEMU 7.2 with the line "allowbr0"',
     pattern: 'invalid config line:',
     checkIds: ['helper-acl'],
     cause: 'a line in /etc/qemu/bridge.conf (or an included file) has no space between command and argument, so the helper rejects the whole file',
@@ -237,7 +237,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'helper-acl-unknown-command',
     message: "Unknown command `permit'",
-    source: 'qemu qemu-bridge-helper.c parse_acl_file(); captured 7.2 with the line "permit br0"',
+    source: 'qemu qemu-bridge-helper.c parse_acl_file(); seen with QEMU 7.2 with the line "permit br0"',
     pattern: "unknown command '[^'\\s]{1,64}'",
     checkIds: ['helper-acl'],
     cause: 'a line in /etc/qemu/bridge.conf uses a command other than allow, deny or include, so the helper rejects the whole file',
@@ -247,7 +247,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'helper-bridge-missing',
     message: "failed to get mtu of bridge `nosuch': No such device",
-    source: 'qemu qemu-bridge-helper.c main() SIOCGIFMTU; captured 7.2 with br=nosuch allowed by the ACL; vagrant-libvirt notes ("stderr=failed to get mtu of bridge `virbr0\'")',
+    source: 'qemu qemu-bridge-helper.c main() SIOCGIFMTU; seen with QEMU 7.2 with br=nosuch allowed by the ACL; vagrant-libvirt notes ("stderr=failed to get mtu of bridge `virbr0\'")',
     pattern: 'failed to get mtu of bridge [\'"]?[^\\s\'"]{1,64}[\'"]?: {ENODEV}',
     checkIds: ['bridge-state', 'ifname-mismatch', 'helper-acl'],
     cause: 'the bridge named in br= does not exist on this host (virbr0 appears only while libvirt\'s default network is active)',
@@ -257,7 +257,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'helper-create-tun-eperm',
     message: 'failed to create tun device: Operation not permitted',
-    source: 'qemu qemu-bridge-helper.c main() TUNSETIFF; captured 7.2 with a helper that is not setuid; public note "qemu kvm: operation not permitted fix"',
+    source: 'qemu qemu-bridge-helper.c main() TUNSETIFF; seen with QEMU 7.2 with a helper that is not setuid; public note "qemu kvm: operation not permitted fix"',
     pattern: 'failed to create tun device: {EPERM}',
     checkIds: ['helper-setuid'],
     cause: 'qemu-bridge-helper runs without root rights (not setuid root, no cap_net_admin, or on a nosuid mount), so it cannot create the tap',
@@ -267,7 +267,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'helper-open-tun-eacces',
     message: 'failed to open /dev/net/tun: Permission denied',
-    source: 'qemu qemu-bridge-helper.c main() open("/dev/net/tun"); captured 7.2 with /dev/net/tun 0600 (the libcap-ng helper drops to the caller\'s uid first)',
+    source: 'qemu qemu-bridge-helper.c main() open("/dev/net/tun"); seen with QEMU 7.2 with /dev/net/tun 0600 (the libcap-ng helper drops to the caller\'s uid first)',
     pattern: 'failed to open /dev/net/tun: {EACCES}',
     checkIds: ['tun-perms', 'helper-setuid'],
     cause: 'Debian\'s helper drops to the calling user (keeping only CAP_NET_ADMIN) before opening /dev/net/tun, and that user cannot open it',
@@ -277,7 +277,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'helper-name-too-long',
     message: "name `averyveryverylongbridgename' too long: 27",
-    source: 'qemu qemu-bridge-helper.c main() bridge name check; captured 7.2 with br= over 15 bytes',
+    source: 'qemu qemu-bridge-helper.c main() bridge name check; seen with QEMU 7.2 with br= over 15 bytes',
     pattern: "name '[^'\\s]{1,64}' too long: \\d{1,10}",
     checkIds: ['qemu-cmdline', 'ifname-mismatch'],
     cause: 'br= names a bridge longer than 15 bytes; no Linux interface can have that name',
@@ -298,7 +298,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'kvm-access-eacces',
     message: 'Could not access KVM kernel module: Permission denied',
-    source: 'qemu accel/kvm/kvm-all.c kvm_init(); captured 7.2 with -accel kvm and /dev/kvm mode 0600',
+    source: 'qemu accel/kvm/kvm-all.c kvm_init(); seen with QEMU 7.2 with -accel kvm and /dev/kvm mode 0600',
     pattern: 'could not access kvm kernel module: {EACCES}',
     checkIds: ['kvm'],
     cause: 'the user running QEMU cannot open /dev/kvm (not in group kvm, or the node is 0600)',
@@ -318,7 +318,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'kvm-init-failed',
     message: 'failed to initialize kvm: Permission denied',
-    source: 'qemu accel/kvm/kvm-all.c / vl.c accelerator setup; captured 7.2 ("-accel kvm: failed to initialize kvm: Permission denied"); older "failed to initialize KVM"',
+    source: 'qemu accel/kvm/kvm-all.c / vl.c accelerator setup; seen with QEMU 7.2 ("-accel kvm: failed to initialize kvm: Permission denied"); older "failed to initialize KVM"',
     pattern: 'failed to initiali[sz]e kvm',
     checkIds: ['kvm'],
     cause: 'QEMU could not use KVM: /dev/kvm is missing or not usable by this user',
@@ -339,7 +339,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'vhost-open-failed',
     message: 'tap: open vhost char device failed: Permission denied',
-    source: 'qemu 7.2 net/tap.c net_init_tap_one() ("open vhost char device failed"); captured 7.2 with vhost=on and /dev/vhost-net missing or 0600',
+    source: 'qemu 7.2 net/tap.c net_init_tap_one() ("open vhost char device failed"); seen with QEMU 7.2 with vhost=on and /dev/vhost-net missing or 0600',
     pattern: 'open vhost char device failed',
     checkIds: ['vhost-net'],
     cause: '/dev/vhost-net is missing (vhost_net not loaded) or the user cannot open it',
@@ -349,7 +349,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'vhost-assertion-7.2',
     message: "net_client_init1: Assertion `nc' failed.",
-    source: 'qemu 7.2 net/net.c:1131 net_client_init1(); captured 7.2 (Debian 12): QEMU aborts right after the vhost warning when vhost=on cannot open /dev/vhost-net',
+    source: 'qemu 7.2 net/net.c:1131 net_client_init1(); seen with QEMU 7.2 (Debian 12): QEMU aborts right after the vhost warning when vhost=on cannot open /dev/vhost-net',
     pattern: "net_client_init1: assertion 'nc' failed",
     checkIds: ['vhost-net'],
     cause: 'QEMU 7.2 aborts after vhost=on failed to open /dev/vhost-net (the line before says "open vhost char device failed")',
@@ -380,7 +380,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-vlan-removed',
     message: "Invalid parameter 'vlan'",
-    source: 'qemu ≥ 3.0 (vlan= removed) option parsing; captured 7.2 with -net nic,vlan=0',
+    source: 'qemu ≥ 3.0 (vlan= removed) option parsing; seen with QEMU 7.2 with -net nic,vlan=0',
     pattern: "invalid parameter '?vlan'?",
     checkIds: ['qemu-cmdline'],
     cause: 'the command line uses vlan=, which QEMU 3.0 removed (old guides and qemu-kvm 1.x examples still show it)',
@@ -390,7 +390,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'hostfwd-port-busy',
     message: "Could not set up host forwarding rule 'tcp::2222-:22'",
-    source: 'qemu net/slirp.c slirp_hostfwd(); captured 7.2 with the host port already bound',
+    source: 'qemu net/slirp.c slirp_hostfwd(); seen with QEMU 7.2 with the host port already bound',
     pattern: 'could not set up host forwarding rule',
     checkIds: ['hostfwd-port'],
     cause: 'the host port in hostfwd= is already in use (another VM, sshd, or a previous QEMU still running)',
@@ -400,7 +400,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'hostfwd-invalid',
     message: "Invalid host forwarding rule 'tcp::22x22-:22' (Bad host port)",
-    source: 'qemu net/slirp.c slirp_hostfwd(); captured 7.2',
+    source: 'qemu net/slirp.c slirp_hostfwd(); seen with QEMU 7.2',
     pattern: 'invalid host forwarding rule',
     checkIds: ['qemu-cmdline'],
     cause: 'hostfwd= is malformed; the form is hostfwd=tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT',
@@ -410,7 +410,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'netdev-no-peer',
     message: 'warning: netdev n0 has no peer',
-    source: 'qemu net/net.c net_check_clients(); captured 7.2 with -netdev and no -device using it',
+    source: 'qemu net/net.c net_check_clients(); seen with QEMU 7.2 with -netdev and no -device using it',
     pattern: 'netdev \\S{1,256} has no peer',
     checkIds: ['qemu-cmdline'],
     cause: 'a -netdev backend is defined but no NIC uses it, so the guest has no network card on it',
@@ -420,7 +420,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'netdev-property-not-found',
     message: "Property 'e1000.netdev' can't find value 'nosuch'",
-    source: 'qemu hw/core/qdev-properties-system.c set_netdev(); captured 7.2',
+    source: 'qemu hw/core/qdev-properties-system.c set_netdev(); seen with QEMU 7.2',
     pattern: "property '[\\w.-]{1,64}\\.netdev' can't find value",
     checkIds: ['qemu-cmdline'],
     cause: 'the NIC\'s netdev= names an id no -netdev defines (typo, or the -netdev failed or comes later with another id)',
@@ -440,7 +440,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'qemu-libslirp-missing',
     message: 'qemu-system-x86_64: error while loading shared libraries: libslirp.so.0: cannot open shared object file: No such file or directory',
-    source: 'the dynamic loader (ld.so) starting qemu-system-x86_64 7.2; captured in a namespace with libslirp.so.0 hidden (test/realkernel/managers.test.ts)',
+    source: 'the dynamic loader (ld.so) starting qemu-system-x86_64 7.2; seen with libslirp.so.0 missing',
     pattern: 'error while loading shared libraries: (?:libslirp|libvdeplug|libpmem|libfdt|liburing|libnuma|libcapstone|libspice|libvirglrenderer)[\\w.+-]{0,40}: cannot open shared object file',
     checkIds: ['qemu-netdev'],
     cause: 'a library QEMU was linked against is gone (a half-removed or half-upgraded package): QEMU does not start at all',
@@ -450,7 +450,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'netdev-type-unknown',
     message: "Parameter 'type' does not accept value 'foo'",
-    source: 'qemu qapi visitor for -netdev; captured 7.2 with -netdev foo',
+    source: 'qemu qapi visitor for -netdev; seen with QEMU 7.2 with -netdev foo',
     pattern: "parameter 'type' does not accept value",
     checkIds: ['qemu-netdev', 'qemu-cmdline'],
     cause: 'the -netdev backend is misspelled or not built into this QEMU binary',
@@ -460,7 +460,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'netdev-duplicate-id',
     message: "Duplicate ID 'n0' for netdev",
-    source: 'qemu util/qemu-option.c / net/net.c; captured 7.2',
+    source: 'qemu util/qemu-option.c / net/net.c; seen with QEMU 7.2',
     pattern: "duplicate id '[^']{1,64}' for netdev",
     checkIds: ['qemu-cmdline'],
     cause: 'two -netdev options use the same id=',
@@ -522,7 +522,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'tunctl-tunsetiff',
     message: 'TUNSETIFF: Operation not permitted',
-    source: 'uml-utilities tunctl (Debian 12 /usr/bin/tunctl), captured as uid 4242 in a namespace',
+    source: 'uml-utilities tunctl (Debian 12 /usr/bin/tunctl), seen as a non-root user',
     pattern: '(?:^|[^(])tunsetiff: {EPERM}',
     checkIds: ['tap-state'],
     cause: 'creating (or claiming) a tap needs root/CAP_NET_ADMIN, or the tap exists and belongs to someone else',
@@ -532,7 +532,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'tunctl-open',
     message: "Failed to open '/dev/net/tun' : Permission denied",
-    source: 'uml-utilities tunctl, captured as uid 4242 with /dev/net/tun 0600 (and "No such file or directory" without the node)',
+    source: 'uml-utilities tunctl, seen as a non-root user with /dev/net/tun 0600 (and "No such file or directory" without the node)',
     pattern: "failed to open '/dev/net/tun' ?: (?:{EACCES}|{ENOENT}|{ENODEV})",
     checkIds: ['tun-perms', 'tun-module'],
     cause: '/dev/net/tun is missing (tun not loaded) or the user cannot open it',
@@ -542,7 +542,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'ip-tuntap-eperm',
     message: 'ioctl(TUNSETIFF): Operation not permitted',
-    source: 'iproute2 ip/iptuntap.c tap_add_ioctl() perror; captured with iproute2 6.1 as uid 4242',
+    source: 'iproute2 ip/iptuntap.c tap_add_ioctl() perror; seen with iproute2 6.1 as a non-root user',
     pattern: 'ioctl\\(tunsetiff\\): {EPERM}',
     checkIds: ['tap-state'],
     cause: '`ip tuntap add` needs root (CAP_NET_ADMIN)',
@@ -552,7 +552,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'ip-tuntap-ebusy',
     message: 'ioctl(TUNSETIFF): Device or resource busy',
-    source: 'iproute2 ip/iptuntap.c tap_add_ioctl(); captured with iproute2 6.1 adding a tap that exists',
+    source: 'iproute2 ip/iptuntap.c tap_add_ioctl(); seen with iproute2 6.1 adding a tap that exists',
     pattern: 'ioctl\\(tunsetiff\\): {EBUSY}',
     checkIds: ['tap-state'],
     cause: 'a tap (or other interface) with that name already exists',
@@ -562,7 +562,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'ip-cannot-find-device',
     message: 'Cannot find device "eth0"',
-    source: 'iproute2 lib/ll_map.c / ip link; captured with iproute2 6.1 in a namespace without eth0',
+    source: 'iproute2 lib/ll_map.c / ip link; seen with iproute2 6.1 without eth0',
     pattern: 'cannot find device "?[^\\s"]{1,64}"?',
     checkIds: ['ifname-mismatch', 'guest-ifname'],
     cause: 'the interface named in a script or network config does not exist (renamed to a predictable name like enp0s3, or a typo)',
@@ -576,7 +576,7 @@ export const CATALOGUE: readonly Entry[] = [
     pattern: 'device does not allow enslaving to a bridge',
     checkIds: ['bridge-state'],
     cause: 'a wireless interface cannot be a bridge port (802.11 client mode carries only its own MAC address)',
-    fix: 'Do not bridge Wi-Fi: use a NAT network (libvirt default, or qnet setup → nat) or a routed setup for VMs on a wireless host.',
+    fix: 'Do not bridge Wi-Fi: use a NAT network (libvirt\'s default network, or a bridge of your own with MASQUERADE) or a routed setup for VMs on a wireless host.',
     weight: 0.9,
   },
   {
@@ -694,7 +694,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'guest-raise-network',
     message: 'Failed to start Raise network interfaces.',
-    source: 'Debian ifupdown networking.service (systemd unit description); seed ../shared/seeds/000 (QEMU guest, eth0 in interfaces(5) vs enp0s3)',
+    source: 'Debian ifupdown networking.service (systemd unit description); reported: QEMU guest, eth0 in interfaces(5 vs enp0s3)',
     pattern: 'failed to start raise network interfaces',
     checkIds: ['guest-ifname', 'ifname-mismatch'],
     cause: 'ifupdown could not bring up an interface named in /etc/network/interfaces; in a VM usually because the NIC is called enp0s3/ens3 while the config says eth0',
@@ -704,7 +704,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'guest-ifup-failed',
     message: 'ifup: failed to bring up eth0',
-    source: 'Debian ifupdown ifup; seed ../shared/seeds/000',
+    source: 'Debian ifupdown ifup',
     pattern: 'ifup: failed to bring up \\S{1,256}',
     checkIds: ['guest-ifname', 'ifname-mismatch'],
     cause: 'ifup could not configure the interface: it does not exist under that name, or its DHCP got no answer',
@@ -714,7 +714,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'guest-dhcpcd-timeout',
     message: 'eth0: broadcasting for a lease … eth0: timed out',
-    source: 'dhcpcd in a UML/QEMU guest; seed ../shared/seeds/003 (ends on 169.254.186.160)',
+    source: 'dhcpcd in a UML/QEMU guest; reported: ends on 169.254.186.160',
     pattern: 'broadcasting for a lease .{0,400}?timed out',
     checkIds: ['guest-dhcp', 'bridge-state', 'br-netfilter', 'forward-policy'],
     cause: 'no DHCP server answered the guest: the tap is not on a bridge with a DHCP server, or the host drops bridged/forwarded frames',
@@ -734,7 +734,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'guest-link-local',
     message: 'inet addr:169.254.186.160  Bcast:169.254.255.255  Mask:255.255.0.0',
-    source: 'ifconfig/ip output in a guest after DHCP failed; seed ../shared/seeds/003',
+    source: 'ifconfig/ip output in a guest after DHCP failed',
     pattern: 'inet (?:addr:)?169\\.254\\.\\d{1,3}\\.\\d{1,3}',
     checkIds: ['guest-dhcp', 'br-netfilter', 'forward-policy'],
     cause: 'the guest fell back to a 169.254 link-local address: its DHCP request got no answer',
@@ -755,7 +755,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'nm-not-running',
     message: 'Error: NetworkManager is not running.',
-    source: 'nmcli; seed ../shared/seeds/004 (bridge for VMs with nmcli)',
+    source: 'nmcli; reported: bridge for VMs with nmcli',
     pattern: 'networkmanager is not running',
     checkIds: ['nm-conflict'],
     cause: 'nmcli was used but NetworkManager is not running (the host may be managed by ifupdown or systemd-networkd instead)',
@@ -765,7 +765,7 @@ export const CATALOGUE: readonly Entry[] = [
   {
     id: 'nm-dbus-disconnected',
     message: "Error: Failed to add 'bridge-brnm0' connection: Message recipient disconnected from message bus without replying",
-    source: 'nmcli over D-Bus; seed ../shared/seeds/004',
+    source: 'nmcli over D-Bus',
     pattern: 'message recipient disconnected from message bus without replying',
     checkIds: ['nm-conflict'],
     cause: 'NetworkManager stopped or crashed while nmcli talked to it',
