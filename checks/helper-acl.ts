@@ -15,7 +15,7 @@
 //                                   failed, no message); with 1024 it runs out of descriptors
 //                                   and carries on
 import { aclPaths, bridgeHelpers } from '../src/facts/bridge-helper.js';
-import { basicLinks, bridges, validIfname } from '../src/facts/links.js';
+import { requireLinks, validIfname } from '../src/model/network.js';
 import { groupName, groupsFile, modeAllows, targetUser, userName } from '../src/facts/users.js';
 import { describeError, isDir, modeString, type StatInfo } from '../src/host/host.js';
 import { aclAllows, readBridgeAcl, type AclRule, type BridgeAcl } from '../src/parse/bridge-conf.js';
@@ -80,8 +80,8 @@ const check: Check = {
     const details: string[] = [];
     const fixes: FixPlan[] = [];
 
-    const ls = await basicLinks(ctx);
-    const allBridges = bridges(ls).map((l) => l.name);
+    const ls = await requireLinks(ctx);
+    const allBridges = ls.bridges().map((l) => l.name);
     const candidates = allBridges.filter((b) => !CONTAINER_BRIDGE.test(b) && validIfname(b));
     evidence.push({ source: ls.source, observed: allBridges.length ? `bridges: ${allBridges.join(', ')}` : 'no bridges' });
     if (ls.error) details.push(`Interfaces read from ${ls.source}: ${ls.error}`);

@@ -6,7 +6,7 @@
 // seed 001: "/etc/qemu-ifup: could not launch network script").
 import { shellQuote } from '../src/fixes/preview.js';
 import { routesAndArp } from '../src/facts/guest.js';
-import { basicLinks, bridges, validIfname } from '../src/facts/links.js';
+import { requireLinks, validIfname } from '../src/model/network.js';
 import { which } from '../src/facts/system.js';
 import { modeAllows, targetUser } from '../src/facts/users.js';
 import { describeError, isFile, isSymlink, modeString, NOT_CAPTURED, text } from '../src/host/host.js';
@@ -49,8 +49,8 @@ const check: Check = {
   area: 'qemu',
   title: () => '/etc/qemu-ifup and /etc/qemu-ifdown work',
   async run(ctx) {
-    const [user, ls] = await Promise.all([targetUser(ctx), basicLinks(ctx)]);
-    const brs = bridges(ls).map((b) => b.name);
+    const [user, ls] = await Promise.all([targetUser(ctx), requireLinks(ctx)]);
+    const brs = ls.bridges().map((b) => b.name);
     const evidence: Evidence[] = [];
     const fails: string[] = [];
     const warns: string[] = [];

@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { ALL_CHECKS } from '../checks/index.js';
 import { lint } from '../src/commands/lint.js';
 import { buildReport } from '../src/commands/report.js';
-import { Context } from '../src/context.js';
+import { createContext } from '../src/session.js';
 import { doctor, runChecksWithPlans } from '../src/engine.js';
 import { previewAction } from '../src/fixes/preview.js';
 import { CachingHost, SnapshotHost, type ReadRecord } from '../src/host/record.js';
@@ -135,9 +135,10 @@ describe('hostile strings in every field of a host record', () => {
         async (p) => {
           const { snap, reads, user } = hostRecord(p);
           const caching = new CachingHost(new SnapshotHost(reads));
-          const ctx = new Context({ host: caching, invoker: snap.invoker, user, source: 'snapshot', guest: snap.options?.guest });
+          let ctx;
           let report;
           try {
+            ctx = await createContext({ host: caching, invoker: snap.invoker, user, source: 'snapshot', guest: snap.options?.guest });
             report = await doctor(ctx, ALL_CHECKS);
           } catch (err) {
             // A user the record cannot resolve: the CLI prints this one line, made visible.
@@ -151,7 +152,7 @@ describe('hostile strings in every field of a host record', () => {
           const recs = await caching.records();
           for (const redact of [true, false]) assertNoRaw(`report (redact ${redact})`, await buildReport({ ctx, checks: ALL_CHECKS, report, reads: recs }, { redact }));
 
-          const lintCtx = new Context({ host: new SnapshotHost(reads), invoker: snap.invoker, user, source: 'snapshot' });
+          const lintCtx = await createContext({ host: new SnapshotHost(reads), invoker: snap.invoker, user, source: 'snapshot' });
           const argv = ['qemu-system-x86_64', '-name', p.arg, '-netdev', `tap,id=n0,ifname=${p.tap},script=no,downscript=no`, '-netdev', `bridge,id=n1,br=${p.bridge}`, '-device', `e1000,netdev=n0,mac=52:54:00:12:34:56`];
           try {
             const lr = await lint(lintCtx, argv);
@@ -162,7 +163,7 @@ describe('hostile strings in every field of a host record', () => {
 
           // Every command a fix would run: shown exactly (a real shell gives back the argv) and verbatim in the text.
           const text = await renderText(report, { color: false, verbose: true });
-          const planCtx = new Context({ host: new SnapshotHost(reads), invoker: snap.invoker, user, source: 'snapshot', guest: snap.options?.guest });
+          const planCtx = await createContext({ host: new SnapshotHost(reads), invoker: snap.invoker, user, source: 'snapshot', guest: snap.options?.guest });
           for (const o of await runChecksWithPlans(planCtx, ALL_CHECKS)) {
             if (o.result.status === 'pass') continue;
             for (const plan of o.plans) {

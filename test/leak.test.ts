@@ -15,7 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ALL_CHECKS } from '../checks/index.js';
 import { buildReport } from '../src/commands/report.js';
-import { Context } from '../src/context.js';
+import { createContext } from '../src/session.js';
 import { doctor } from '../src/engine.js';
 import { identityUses } from '../src/facts/users.js';
 import { redactReads } from '../src/host/redact.js';
@@ -91,7 +91,7 @@ function plant(fixture: string, n: Names): SnapshotFile {
 async function render(snap: SnapshotFile) {
   const caching = new CachingHost(new SnapshotHost(snap.reads));
   const user = snap.options?.user ?? (snap.host.user as string | undefined);
-  const ctx = new Context({ host: caching, invoker: snap.invoker, user, source: 'live', guest: snap.options?.guest });
+  const ctx = await createContext({ host: caching, invoker: snap.invoker, user, source: 'live', guest: snap.options?.guest });
   const recorded = (snap.results ?? []) as Result[];
   const checks = ALL_CHECKS.filter((c) => recorded.some((r) => r.id === c.id));
   const report = await doctor(ctx, checks);

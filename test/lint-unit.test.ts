@@ -3,7 +3,7 @@
 // same read helper-setuid makes) is what lets the helper work.
 import { describe, expect, it } from 'vitest';
 import { lint } from '../src/commands/lint.js';
-import { Context } from '../src/context.js';
+import { createContext } from '../src/session.js';
 import { SnapshotHost } from '../src/host/record.js';
 import { fakeHost, ipLinks, type FakeSpec } from './helpers/fake-host.js';
 
@@ -21,7 +21,7 @@ async function lintAsAlice(mode: number, getfattr: { stdout?: string; stderr?: s
     exec: { ...ipLinks([{ name: 'lo' }, { name: 'brnm0', kind: 'bridge' }]), [GETFATTR]: getfattr },
   };
   const snap = fakeHost(spec);
-  const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: 'alice', source: 'snapshot' });
+  const ctx = await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: 'alice', source: 'snapshot' });
   const report = await lint(ctx, ['qemu-system-x86_64', '-netdev', `tap,br=brnm0,helper=${HELPER},id=net0`, '-device', 'virtio-net-pci,netdev=net0']);
   const r = report.results.find((x) => x.id === 'qemu-cmdline')!;
   return [r.summary, ...(r.details ?? [])].join('\n');
@@ -39,7 +39,7 @@ describe('lint: a helper= for a non-root user', () => {
   });
   it("the installed helper's check (helper-setuid) is not run for a helper= elsewhere: lint judges that one itself", async () => {
     const snap = fakeHost({ stats: { [HELPER]: { mode: 0o104755, uid: 0, gid: 0 } }, files: { '/etc/qemu/bridge.conf': 'allow brnm0\n' }, exec: ipLinks([{ name: 'lo' }, { name: 'brnm0', kind: 'bridge' }]) });
-    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: 'alice', source: 'snapshot' });
+    const ctx = await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: 'alice', source: 'snapshot' });
     const ids = (await lint(ctx, ['qemu-system-x86_64', '-netdev', `tap,br=brnm0,helper=${HELPER},id=net0`])).results.map((r) => r.id);
     expect(ids).toContain('helper-acl');
     expect(ids).not.toContain('helper-setuid');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_CHECKS } from '../checks/index.js';
 import { buildReport, reportMarkdown } from '../src/commands/report.js';
-import { Context } from '../src/context.js';
+import { createContext } from '../src/session.js';
 import { doctor } from '../src/engine.js';
 import { CachingHost, SnapshotHost } from '../src/host/record.js';
 import { makeRedactor, nameMap } from '../src/output/redact-report.js';
@@ -119,7 +119,7 @@ function host(): FakeSpec {
 async function reportOf(spec: FakeSpec, redact = true): Promise<string> {
   const snap = fakeHost(spec);
   const caching = new CachingHost(new SnapshotHost(snap.reads));
-  const ctx = new Context({ host: caching, invoker: snap.invoker, source: 'live' });
+  const ctx = await createContext({ host: caching, invoker: snap.invoker, source: 'live' });
   const checks = ALL_CHECKS.filter((c) => ['kvm', 'qemu-ifup'].includes(c.id));
   const rep = await doctor(ctx, checks);
   return buildReport({ ctx, checks, report: rep, reads: await caching.records() }, { redact });

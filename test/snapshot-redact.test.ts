@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ALL_CHECKS } from '../checks/index.js';
-import { Context } from '../src/context.js';
+import { createContext } from '../src/session.js';
 import { runChecks } from '../src/engine.js';
 import { identityUses } from '../src/facts/users.js';
 import type { Host, Read } from '../src/host/host.js';
@@ -81,7 +81,7 @@ describe('secrets on a VM command line are replaced, the rest kept', () => {
 async function record(reads: Record<string, ReadRecord>, snap: ReturnType<typeof parseSnapshot>) {
   const caching = new CachingHost(new SnapshotHost(reads) as Host);
   const user = snap.options?.user ?? (snap.host.user as string | undefined);
-  const ctx = new Context({ host: caching, invoker: snap.invoker, user, source: 'snapshot', guest: snap.options?.guest });
+  const ctx = await createContext({ host: caching, invoker: snap.invoker, user, source: 'snapshot', guest: snap.options?.guest });
   const recorded = (snap.results ?? []) as Result[];
   const checks = ALL_CHECKS.filter((c) => recorded.some((r) => r.id === c.id));
   const results = await runChecks(ctx, checks);
@@ -96,7 +96,7 @@ describe('every recorded host: the snapshot qnet would write replays to the same
       const kept = redactReads(await first.caching.records(), identityUses(first.ctx));
       // It is a valid snapshot file, and it loads.
       const again = parseSnapshot(JSON.stringify({ ...snap, schema: SNAPSHOT_SCHEMA, reads: kept }), f);
-      const ctx = new Context({ host: new SnapshotHost(again.reads), invoker: snap.invoker, user: first.user, source: 'snapshot', guest: snap.options?.guest });
+      const ctx = await createContext({ host: new SnapshotHost(again.reads), invoker: snap.invoker, user: first.user, source: 'snapshot', guest: snap.options?.guest });
       const replayed = await runChecks(ctx, first.checks);
       expect(replayed.map(strip)).toEqual(first.results.map(strip));
 

@@ -14,7 +14,7 @@ import { ALL_CHECKS } from '../checks/index.js';
 import { lint } from '../src/commands/lint.js';
 import { buildReport } from '../src/commands/report.js';
 import { renderExplain } from '../src/commands/explain.js';
-import { Context } from '../src/context.js';
+import { createContext } from '../src/session.js';
 import { doctor } from '../src/engine.js';
 import { CATALOGUE } from '../src/explain/catalogue.js';
 import { matchText } from '../src/explain/match.js';
@@ -90,7 +90,7 @@ describe('no internal reference in what users read', () => {
     for (const f of fixtures) {
       const snap = parseSnapshot(readFileSync(join(FIX, f), 'utf8'), f);
       const caching = new CachingHost(new SnapshotHost(snap.reads));
-      const ctx = new Context({ host: caching, invoker: snap.invoker, user: snap.options?.user, source: 'snapshot', guest: snap.options?.guest });
+      const ctx = await createContext({ host: caching, invoker: snap.invoker, user: snap.options?.user, source: 'snapshot', guest: snap.options?.guest });
       const report = await doctor(ctx, ALL_CHECKS);
       const texts = [
         await renderText(report, { color: false, verbose: true }),
@@ -116,7 +116,7 @@ describe('no internal reference in what users read', () => {
     for (const f of ['tun-0600.json', 'acl-allow-br0.json', 'tap-busy.json', 'helper-not-setuid.json', 'ifup-missing.json']) {
       const snap = parseSnapshot(readFileSync(join(FIX, f), 'utf8'), f);
       for (const argv of lines) {
-        const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: snap.options?.user, source: 'snapshot' });
+        const ctx = await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user: snap.options?.user, source: 'snapshot' });
         const r = await lint(ctx, argv);
         const text = r.results.flatMap((x) => renderResult(x, pc.createColors(false), true)).join('\n');
         for (const o of offences(text)) bad.push(`${f} ${argv.join(' ')}: ${o}`);

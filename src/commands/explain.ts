@@ -1,15 +1,12 @@
 // qnet explain: maps a pasted QEMU / UML / libvirt error to its likely causes,
 // then runs the checks that tell which cause applies on this host (or on a
 // snapshot). Reads only, like the doctor.
-import { readFileSync } from 'node:fs';
 import pc from 'picocolors';
 import { ALL_CHECKS } from '../../checks/index.js';
-import { Context, liveInvoker } from '../context.js';
+import type { Context } from '../context.js';
 import { exitCodeOf, runChecks, selectChecks } from '../engine.js';
 import { matchText, type Match } from '../explain/match.js';
-import { LiveHost } from '../host/live.js';
-import { CachingHost, SnapshotHost } from '../host/record.js';
-import { parseSnapshot } from '../host/snapshot-file.js';
+import { openSession } from '../session.js';
 import { renderResult } from '../output/text.js';
 import { UsageError, type CheckId, type Result } from '../types.js';
 
@@ -43,23 +40,8 @@ function validate(input: string): void {
   if (!input.trim()) throw new UsageError('nothing to explain: give the error text as an argument, or - to read it from stdin');
 }
 
-function makeContext(opts: ExplainOptions): Context {
-  if (opts.snapshot) {
-    let body: string;
-    try {
-      body = readFileSync(opts.snapshot, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read snapshot ${opts.snapshot}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    const snap = parseSnapshot(body, opts.snapshot);
-    return new Context({
-      host: new SnapshotHost(snap.reads),
-      invoker: snap.invoker,
-      user: opts.user ?? snap.options?.user,
-      source: 'snapshot',
-    });
-  }
-  return new Context({ host: new CachingHost(new LiveHost()), invoker: liveInvoker(), user: opts.user, source: 'live' });
+async function makeContext(opts: ExplainOptions): Promise<Context> {
+  return (await openSession({ user: opts.user, snapshot: opts.snapshot, json: opts.json, color: opts.color })).ctx;
 }
 
 /** Check IDs in order of the best match naming them, keeping only registered checks. */
@@ -74,11 +56,11 @@ export function checksToRun(matches: readonly Match[]): CheckId[] {
 export async function explain(input: string, opts: ExplainOptions = {}): Promise<{ matches: Match[]; results: Result[]; ctx?: Context }> {
   validate(input);
   // A bad --snapshot is a usage error even when the text is not recognised.
-  let ctx = opts.snapshot ? makeContext(opts) : undefined;
+  let ctx = opts.snapshot ? await makeContext(opts) : undefined;
   const matches = matchText(input);
   const ids = checksToRun(matches);
   if (!ids.length) return { matches, results: [], ctx };
-  ctx ??= makeContext(opts);
+  ctx ??= await makeContext(opts);
   const checks = selectChecks(ALL_CHECKS, { only: ids });
   const byId = new Map((await runChecks(ctx, checks)).map((r) => [r.id, r]));
   return { matches, results: ids.map((id) => byId.get(id)!).filter(Boolean), ctx };

@@ -3,7 +3,8 @@
 // `qnet undo` reverts them.
 import pc from 'picocolors';
 import { ALL_CHECKS } from '../../checks/index.js';
-import { Context, liveInvoker } from '../context.js';
+import { liveInvoker, type Context } from '../context.js';
+import { createContext } from '../session.js';
 import { runChecksWithPlans, selectChecks, type Outcome } from '../engine.js';
 import { Journal, ExecError } from '../fixes/executor.js';
 import { previewPlan, shellQuote, showArgv } from '../fixes/preview.js';
@@ -25,8 +26,8 @@ type Colors = ReturnType<typeof pc.createColors>;
 
 const interactive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
 
-function liveContext(user?: string): Context {
-  return new Context({ host: new CachingHost(new LiveHost()), invoker: liveInvoker(), user, source: 'live' });
+function liveContext(user?: string): Promise<Context> {
+  return createContext({ host: new CachingHost(new LiveHost()), invoker: liveInvoker(), user, source: 'live' });
 }
 
 function describeAction(a: Action): string {
@@ -100,7 +101,7 @@ export async function runFix(ids: string[], opts: FixOptions): Promise<number> {
     for (const id of await journal.recover()) console.log(c.yellow(`qnet: rolled back fix set ${id}, which an earlier run left half-applied`));
   }
 
-  const ctx = liveContext(opts.user);
+  const ctx = await liveContext(opts.user);
   const outcomes = await runChecksWithPlans(ctx, checks);
   // --plan FIX-ID for a check that already passes: applying it again is a no-op, not an error.
   if (opts.plan?.length) {
@@ -190,7 +191,7 @@ export async function runFix(ids: string[], opts: FixOptions): Promise<number> {
   }
 
   // Verify: a fresh read of the host, the same checks.
-  const after = await runChecksWithPlans(liveContext(opts.user), checks.filter((ch) => chosen.some((x) => x.checkId === ch.id)));
+  const after = await runChecksWithPlans(await liveContext(opts.user), checks.filter((ch) => chosen.some((x) => x.checkId === ch.id)));
   // Fixed = the check passes; or, for a check that failed, it no longer fails (a warning
   // the plan was not about may remain, e.g. bridge.conf also allowing a bridge not yet created).
   const wasFailing = new Set(fixable.filter((o) => o.result.status === 'fail').map((o) => o.result.id));

@@ -5,8 +5,7 @@ import { ALL_CHECKS } from '../../checks/index.js';
 import type { Context } from '../context.js';
 import { runChecks, selectChecks, summarize } from '../engine.js';
 import { bridgeHelpers } from '../facts/bridge-helper.js';
-import { basicLinks, tapOwnedBy, tunLinks, validIfname } from '../facts/links.js';
-import { inOurNetns, processes, tapHolders } from '../facts/procs.js';
+import { network, processes, tapOwnedBy, validIfname, vms } from '../model/network.js';
 import { which } from '../facts/system.js';
 import { modeAllows, targetUser } from '../facts/users.js';
 import { describeError, isFile, modeString, NOT_CAPTURED, text } from '../host/host.js';
@@ -118,7 +117,7 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
   const cmd = parseQemuCmdline(argv);
   const problems: Problem[] = [];
   const evidence: Evidence[] = [{ source: 'command line', observed: `${cmd.netdevs.length} backend(s), ${cmd.nics.length} NIC(s)` }];
-  const [ls, user] = await Promise.all([basicLinks(ctx), targetUser(ctx)]);
+  const [ls, user] = await Promise.all([network(ctx), targetUser(ctx)]);
   const exists = (n: string) => ls.links.some((l) => l.name === n);
   // Linting a running VM (--pid): the same argv is a live process, so its fd= were open.
   const runningSelf = (await processes(ctx)).some((p) => p.argv.join('\0') === argv.join('\0'));
@@ -192,8 +191,8 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
         if (exists(ifname)) {
           triggered.add('tap-state');
           // A tap another process has open: QEMU 7.2 "could not configure /dev/net/tun (tap0): Device or resource busy".
-          for (const h of await tapHolders(ctx)) {
-            if (h.iface === ifname && !runningSelf && (await inOurNetns(ctx, h.pid))) {
+          for (const h of await vms(ctx)) {
+            if (h.taps.includes(ifname) && !runningSelf) {
               problems.push({ level: 'fail', text: `tap ${ifname} is held by running pid ${h.pid} (${(h.argv[0] ?? '?').split('/').pop()}): a second QEMU fails with "could not configure /dev/net/tun (${ifname}): Device or resource busy"` });
               break;
             }
@@ -275,9 +274,8 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
   const seen = new Map<string, number>();
   for (const m of macs) seen.set(m.mac, (seen.get(m.mac) ?? 0) + 1);
   for (const [mac, n] of seen) if (n > 1) problems.push({ level: 'fail', text: `MAC ${mac} is given to ${n} NICs of this VM` });
-  const running = (await processes(ctx)).filter((p) => isQemuBinary(p.argv[0] ?? '') && p.argv.join('\0') !== argv.join('\0'));
+  const running = (await vms(ctx)).filter((p) => p.kind === 'qemu' && p.argv.join('\0') !== argv.join('\0'));
   for (const p of running) {
-    if (!(await inOurNetns(ctx, p.pid))) continue;
     const theirs = new Set(nicMacs(parseQemuCmdline(p.argv)).map((m) => m.mac));
     for (const m of macs) {
       if (theirs.has(m.mac)) {
@@ -332,8 +330,7 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
 async function lintUml(ctx: Context, argv: readonly string[], triggered: Set<CheckId>): Promise<Finding> {
   const opts = argv.slice(1).map((a) => /^(eth\d+|vec\d+)[=:](.*)$/.exec(a)).filter((m): m is RegExpExecArray => !!m);
   if (!opts.length) return { status: 'skip', summary: 'no ethN= / vecN= network option' };
-  const [user, tuns] = await Promise.all([targetUser(ctx), tunLinks(ctx)]);
-  const ls = await basicLinks(ctx);
+  const [user, ls] = await Promise.all([targetUser(ctx), network(ctx)]);
   const fails: string[] = [];
   const warns: string[] = [];
   const notes: string[] = [];
@@ -371,7 +368,7 @@ async function lintUml(ctx: Context, argv: readonly string[], triggered: Set<Che
       continue;
     }
     needTun = true;
-    const link = tuns.links.find((l) => l.name === tap) ?? ls.links.find((l) => l.name === tap);
+    const link = ls.link(tap);
     if (!link && user.uid === 0) {
       // Root's TUNSETIFF creates the tap; nothing then puts it on a bridge or gives it an address.
       warns.push(`${dev}: tap ${tap} does not exist: UML run as root creates it, but on no bridge and without an address, so the guest reaches nothing until you add it (${showArgv(['ip', 'link', 'set', tap, 'master'])} BRIDGE, or an address and routes)`);
@@ -382,17 +379,17 @@ async function lintUml(ctx: Context, argv: readonly string[], triggered: Set<Che
       continue;
     }
     triggered.add('tap-state');
-    if (link.kind !== 'unknown' && link.kind !== 'tun') {
-      fails.push(`${dev}: ${tap} is a ${link.kind || 'network interface'}, not a tap`);
+    if (link.kind !== 'tap') {
+      fails.push(`${dev}: ${tap} is a ${link.kind === 'nic' ? 'network interface' : link.kind}, not a tap`);
       continue;
     }
-    const ownerKnown = link.tunOwner !== undefined || link.tunOwnerName !== undefined;
+    const ownerKnown = link.tun?.owner !== undefined || link.tun?.ownerName !== undefined;
     if (user.uid !== 0 && ownerKnown && !tapOwnedBy(link, user)) {
-      fails.push(`${dev}: tap ${tap} belongs to ${link.tunOwnerName ?? `uid ${link.tunOwner}`}, not ${user.name}, so UML cannot attach it (UML: "TUNSETIFF failed, errno = 1"); recreate it: ${showArgv(['ip', 'tuntap', 'del', 'dev', tap, 'mode', 'tap'])}; ${showArgv(['ip', 'tuntap', 'add', 'dev', tap, 'mode', 'tap', 'user', user.name])}`);
-    } else if (user.uid !== 0 && !ownerKnown && link.tunType) {
+      fails.push(`${dev}: tap ${tap} belongs to ${link.tun?.ownerName ?? `uid ${link.tun?.owner}`}, not ${user.name}, so UML cannot attach it (UML: "TUNSETIFF failed, errno = 1"); recreate it: ${showArgv(['ip', 'tuntap', 'del', 'dev', tap, 'mode', 'tap'])}; ${showArgv(['ip', 'tuntap', 'add', 'dev', tap, 'mode', 'tap', 'user', user.name])}`);
+    } else if (user.uid !== 0 && !ownerKnown) {
       fails.push(`${dev}: tap ${tap} has no owner, so only root (CAP_NET_ADMIN) can attach it (UML: "TUNSETIFF failed, errno = 1")`);
     }
-    evidence.push({ source: tuns.source, observed: `${tap}${ownerKnown ? ` owner ${link.tunOwnerName ?? link.tunOwner}` : ''}` });
+    evidence.push({ source: ls.source, observed: `${tap}${ownerKnown ? ` owner ${link.tun?.ownerName ?? link.tun?.owner}` : ''}` });
   }
   if (needTun) {
     triggered.add('tun-perms');

@@ -3,7 +3,8 @@
 // `buildReport` is the one way to make a report (the CLI and the wizard call it):
 // it owns the list of names to replace, taken from the host record the findings
 // came from.
-import { Context } from '../context.js';
+import type { Context } from '../context.js';
+import { createContext } from '../session.js';
 import { doctor } from '../engine.js';
 import { identityUses } from '../facts/users.js';
 import { redactReads } from '../host/redact.js';
@@ -39,7 +40,7 @@ export async function buildReport(src: ReportSource, opts: { redact: boolean }):
   const reads = pseudonymiseReads(redactReads(src.reads, identityUses(ctx)), names);
   const ren = <T extends string | null | undefined>(u: T): T => ((u && names.users.get(u)) ?? u) as T;
   const again = await doctor(
-    new Context({
+    await createContext({
       host: new SnapshotHost(reads),
       invoker: { ...inv, user: ren(inv.user), sudoUser: ren(inv.sudoUser) },
       user: ren(ctx.userOption),

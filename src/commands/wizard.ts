@@ -1,7 +1,8 @@
 // `qnet` in a terminal: the doctor behind a spinner, the summary box, then a
 // choice of what to do next.
 import { ALL_CHECKS } from '../../checks/index.js';
-import { Context, liveInvoker } from '../context.js';
+import { liveInvoker } from '../context.js';
+import { createContext } from '../session.js';
 import { doctor } from '../engine.js';
 import { LiveHost } from '../host/live.js';
 import { CachingHost } from '../host/record.js';
@@ -12,7 +13,7 @@ export async function runWizard(): Promise<number> {
   const { select, spinner } = await import('../ui/interactive.js');
   const spin = spinner('Checking this host…', color).start();
   const caching = new CachingHost(new LiveHost());
-  const ctx = new Context({ host: caching, invoker: liveInvoker(), source: 'live' });
+  const ctx = await createContext({ host: caching, invoker: liveInvoker(), source: 'live' });
   const report = await doctor(ctx, ALL_CHECKS);
   spin.stop(); // never leave a spinner running under a prompt
   process.stdout.write(await renderText(report, { color, verbose: false }));

@@ -7,7 +7,7 @@
 // entries the checks looked at, without GECOS (real names, phone numbers) or
 // password fields. The checks read none of what is removed, so replay gives the
 // same results.
-import { isVmProcess } from '../facts/procs.js';
+import { isVmProcess } from '../parse/qemu-cmdline.js';
 import type { IdentityUses } from '../facts/users.js';
 import { argvOf, isCmdlinePath, type ReadRecord } from './record.js';
 
