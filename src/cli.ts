@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ALL_CHECKS } from '../checks/index.js';
 import { doctor, exitCodeOf, selectChecks, VERSION } from './engine.js';
 import { SNAPSHOT_SCHEMA, type SnapshotFile } from './host/snapshot-file.js';
-import { redactReads } from './host/redact.js';
+import { redactSnapshot } from './host/redact.js';
 import { identityUses } from './facts/users.js';
 import { openSession } from './session.js';
 import { UsageError } from './errors.js';
@@ -114,7 +114,7 @@ async function runSnapshot(opts: CommonOpts & { output: string }): Promise<numbe
   const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
   const { ctx, recorder } = await openSession(opts);
   const report = await doctor(ctx, checks);
-  const snap: SnapshotFile = {
+  const snap: SnapshotFile = redactSnapshot({
     schema: SNAPSHOT_SCHEMA,
     qnet: VERSION,
     createdAt: new Date().toISOString(),
@@ -122,8 +122,8 @@ async function runSnapshot(opts: CommonOpts & { output: string }): Promise<numbe
     host: { ...report.host },
     ...(opts.user || opts.guest ? { options: { ...(opts.user ? { user: opts.user } : {}), ...(opts.guest ? { guest: true } : {}) } } : {}),
     results: report.results,
-    reads: redactReads(await recorder!.records(), identityUses(ctx)),
-  };
+    reads: await recorder!.records(),
+  }, identityUses(ctx));
   const body = JSON.stringify(snap, null, 1) + '\n';
   if (opts.output === '-') process.stdout.write(body);
   else {

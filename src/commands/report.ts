@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 import { createContext } from '../session.js';
 import { doctor } from '../engine.js';
 import { identityUses } from '../facts/users.js';
-import { redactReads } from '../host/redact.js';
+import { redactReads, scrub } from '../host/redact.js';
 import { SnapshotHost, type ReadRecord } from '../host/record.js';
 import { makeRedactor, nameMap, pseudonymiseReads, reportNames, type NameMap, type Redactor } from '../output/redact-report.js';
 import { mdCode, mdText } from '../output/safe.js';
@@ -33,11 +33,14 @@ export interface ReportSource {
  * are replaced too.
  */
 export async function buildReport(src: ReportSource, opts: { redact: boolean }): Promise<string> {
-  if (!opts.redact) return reportMarkdown(src.report, { redact: false });
   const { ctx, report } = src;
+  // Secrets go even from an unredacted report: findings that quoted one show REDACTED.
+  const secrets = new Set<string>();
+  const kept = redactReads(src.reads, identityUses(ctx), secrets);
+  if (!opts.redact) return reportMarkdown(scrub(report, secrets), { redact: false });
   const inv = ctx.invoker;
   const names = reportNames(src.reads, { users: [report.host.user, ctx.userOption, inv.sudoUser, inv.user], hostname: report.host.hostname });
-  const reads = pseudonymiseReads(redactReads(src.reads, identityUses(ctx)), names);
+  const reads = pseudonymiseReads(kept, names);
   const ren = <T extends string | null | undefined>(u: T): T => ((u && names.users.get(u)) ?? u) as T;
   const again = await doctor(
     await createContext({
@@ -49,7 +52,7 @@ export async function buildReport(src: ReportSource, opts: { redact: boolean }):
     }),
     [...src.checks],
   );
-  return reportMarkdown(again, { redact: true, names });
+  return reportMarkdown(scrub(again, secrets), { redact: true, names });
 }
 
 /**

@@ -10,8 +10,19 @@
 import { isVmProcess } from '../parse/qemu-cmdline.js';
 import type { IdentityUses } from '../facts/users.js';
 import { argvOf, isCmdlinePath, type ReadRecord } from './record.js';
+import type { SnapshotFile } from './snapshot-file.js';
 
 export const REDACTED = 'REDACTED';
+
+/** Collects the secret values removed, so text derived from them (findings) can be scrubbed too. */
+type Found = Set<string> | undefined;
+
+/** Values too short or too plain to scrub from other text (`password=on` is a switch, not a secret). */
+const PLAIN = new Set(['true', 'false', 'yes', 'no', 'on', 'off', 'none', 'null', 'auto', 'REDACTED']);
+function note(found: Found, value: string): void {
+  if (!found) return;
+  for (const v of [value, value.replace(/^(["'])(.*)\1$/, '$2')]) if (v.length >= 4 && !PLAIN.has(v.toLowerCase())) found.add(v);
+}
 
 /** Words of a key: `PresharedKey` → preshared key, `wep-key0` → wep key, `wpa_psk` → wpa psk. */
 function words(key: string): string[] {
@@ -49,12 +60,13 @@ export function isSecretKey(key: string, extra: readonly string[] = []): boolean
 const CONFIG_LINE = /^([ \t]*(?:-[ \t]+)?)(["']?)([A-Za-z_][\w.-]*)\2([ \t]*[=:][ \t]*|[ \t]+)(\S.*?)([ \t]*\r?)$/;
 
 /** A configuration file's text with the value of every secret-holding key replaced. */
-export function redactText(body: string): string {
+export function redactText(body: string, found?: Found): string {
   return body
     .split('\n')
     .map((line) => {
       const m = CONFIG_LINE.exec(line);
       if (!m || !isSecretKey(m[3]!)) return line;
+      note(found, m[5]!);
       return `${m[1]}${m[2]}${m[3]}${m[2]}${m[4]}${REDACTED}${m[6]}`;
     })
     .join('\n');
@@ -78,10 +90,10 @@ function splitOptions(arg: string): string[] {
 }
 
 /** Credentials in a URL (`https://user:pass@host`) and `key=` inside a colon list (`rbd:pool/img:key=…`). */
-function redactInValue(v: string): string {
+function redactInValue(v: string, found?: Found): string {
   return v
-    .replace(/(\/\/[^/@:\s]*:)[^/@\s]+@/g, `$1${REDACTED}@`)
-    .replace(/(^|[:;?&])([A-Za-z_][\w-]*)=([^:;&]*)/g, (m, lead: string, k: string) => (isSecretKey(k, ['data']) ? `${lead}${k}=${REDACTED}` : m));
+    .replace(/(\/\/[^/@:\s]*:)([^/@\s]+)@/g, (_m, pre: string, pw: string) => (note(found, pw), `${pre}${REDACTED}@`))
+    .replace(/(^|[:;?&])([A-Za-z_][\w-]*)=([^:;&]*)/g, (m, lead: string, k: string, val: string) => (isSecretKey(k, ['data']) ? (note(found, val), `${lead}${k}=${REDACTED}`) : m));
 }
 
 /**
@@ -90,19 +102,23 @@ function redactInValue(v: string): string {
  * `password=`, `passwd=`, `key=`, `secret=`…), URL credentials, `key=` of an rbd
  * path. Everything the checks read (netdev, device, ifname, MAC) is left alone.
  */
-export function redactArg(arg: string): string {
+export function redactArg(arg: string, found?: Found): string {
   return splitOptions(arg)
     .map((part) => {
       const eq = part.indexOf('=');
-      if (eq > 0 && isSecretKey(part.slice(0, eq).replace(/^-+/, ''), ['data'])) return `${part.slice(0, eq)}=${REDACTED}`;
-      return eq > 0 ? `${part.slice(0, eq + 1)}${redactInValue(part.slice(eq + 1))}` : redactInValue(part);
+      if (eq > 0 && isSecretKey(part.slice(0, eq).replace(/^-+/, ''), ['data'])) {
+        note(found, part.slice(eq + 1));
+        note(found, part.slice(eq + 1).replace(/,,/g, ','));
+        return `${part.slice(0, eq)}=${REDACTED}`;
+      }
+      return eq > 0 ? `${part.slice(0, eq + 1)}${redactInValue(part.slice(eq + 1), found)}` : redactInValue(part, found);
     })
     .join(',');
 }
 
 /** A VM's command line as the snapshot keeps it; any other process's is blanked (the checks skip those). */
-export function redactArgv(argv: string[]): string[] {
-  return isVmProcess(argv) ? argv.map(redactArg) : [];
+export function redactArgv(argv: string[], found?: Found): string[] {
+  return isVmProcess(argv) ? argv.map((a) => redactArg(a, found)) : [];
 }
 
 /** A passwd line without GECOS or password: `name:x:uid:gid::home:shell`. */
@@ -149,15 +165,40 @@ const isPseudoFs = (path: string) => /^\/(proc|sys|dev)\//.test(path);
  * (src/facts/users.ts); without it, passwd and group keep every entry (GECOS and
  * passwords still go).
  */
-export function redactReads(reads: Record<string, ReadRecord>, uses?: IdentityUses): Record<string, ReadRecord> {
+export function redactReads(reads: Record<string, ReadRecord>, uses?: IdentityUses, found?: Found): Record<string, ReadRecord> {
   const out: Record<string, ReadRecord> = {};
   for (const [key, rec] of Object.entries(reads)) {
-    out[key] = redactRecord(key, rec, uses);
+    out[key] = redactRecord(key, rec, uses, found);
   }
   return out;
 }
 
-function redactRecord(key: string, rec: ReadRecord, uses?: IdentityUses): ReadRecord {
+/** Every string in `value` with each secret replaced by REDACTED (longest first). */
+export function scrub<T>(value: T, secrets: ReadonlySet<string>): T {
+  if (!secrets.size) return value;
+  const list = [...secrets].sort((a, b) => b.length - a.length);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return list.reduce((s, x) => s.split(x).join(REDACTED), v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
+/**
+ * The snapshot as it may be written: its reads redacted (secrets, other processes'
+ * command lines, unneeded passwd/group entries and GECOS), and every secret removed
+ * from the reads also replaced wherever the recorded findings quoted it (a VM's
+ * command line in a summary), so the findings are what a replay of the reads gives.
+ */
+export function redactSnapshot(snap: SnapshotFile, uses?: IdentityUses): SnapshotFile {
+  const found = new Set<string>();
+  const reads = redactReads(snap.reads, uses, found);
+  return { ...snap, host: scrub(snap.host, found), ...(snap.results ? { results: scrub(snap.results, found) } : {}), reads };
+}
+
+function redactRecord(key: string, rec: ReadRecord, uses?: IdentityUses, found?: Found): ReadRecord {
   if (!rec.ok) return rec;
   if (key.startsWith('file ')) {
     const path = key.slice(5);
@@ -165,12 +206,12 @@ function redactRecord(key: string, rec: ReadRecord, uses?: IdentityUses): ReadRe
       // Older snapshots hold command lines as text or base64 (NUL-separated).
       const raw = 'text' in rec ? Buffer.from(rec.text, 'utf8') : 'base64' in rec ? Buffer.from(rec.base64, 'base64') : undefined;
       const argv = 'argv' in rec ? rec.argv : raw ? (argvOf(raw) ?? raw.toString('utf8').split('\0').filter(Boolean)) : undefined;
-      return argv ? { ok: true, argv: redactArgv(argv) } : rec;
+      return argv ? { ok: true, argv: redactArgv(argv, found) } : rec;
     }
     if (!('text' in rec)) return rec;
     if (path === '/etc/passwd') return { ok: true, text: minimisePasswd(rec.text, uses) };
     if (path === '/etc/group') return { ok: true, text: minimiseGroup(rec.text, uses) };
-    if (!isPseudoFs(path)) return { ok: true, text: redactText(rec.text) };
+    if (!isPseudoFs(path)) return { ok: true, text: redactText(rec.text, found) };
     return rec;
   }
   if (key.startsWith('exec ') && 'exec' in rec) {
