@@ -165,8 +165,8 @@ describe('Markdown safety', () => {
     const md = reportMarkdown(hostile, { redact });
     it(`no raw control characters (redact ${redact})`, () => {
       expect(md).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
-      // Shown as the text \e[2J (Markdown-escaped), never as the escape itself.
-      expect(md).toContain('down\\\\e\\[2J');
+      // Shown as the text \x1b[2J (Markdown-escaped), never as the escape itself.
+      expect(md).toContain('down\\\\x1b\\[2J');
     });
     it(`a | in host text does not add a table column (redact ${redact})`, () => {
       const row = md.split('\n').find((l) => l.startsWith('| ✖'))!;
@@ -176,7 +176,7 @@ describe('Markdown safety', () => {
     it(`backticks in host text do not break code spans (redact ${redact})`, () => {
       const ev = md.split('\n').find((l) => l.startsWith('- ') && l.includes('→'))!;
       expect(ev).toMatch(/^- `ip -j addr show \(a\|b`c\)`|^- ``ip -j addr show \(a\|b`c\)``/);
-      expect(ev).toContain('```x``y\\e[31m```');
+      expect(ev).toContain('```x``y\\x1b[31m```');
     });
   }
 });

@@ -12,7 +12,7 @@ const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\
 
 describe('visible', () => {
   it('writes control and invisible format characters as escapes', () => {
-    expect(visible('br\x1b]0;pwned\x07x')).toBe('br\\e]0;pwned\\x07x');
+    expect(visible('br\x1b]0;pwned\x07x')).toBe('br\\x1b]0;pwned\\x07x');
     expect(visible('a\tb\r\nc\x7f\u009b\u202e\u200b')).toBe('a\\tb\\r\\nc\\x7f\\u009b\\u202e\\u200b');
     expect(visible('plain /etc/qemu-ifup, ✔ ünïcode 日本')).toBe('plain /etc/qemu-ifup, ✔ ünïcode 日本');
   });
@@ -40,7 +40,7 @@ describe('Markdown helpers', () => {
     expect(mdCode('a`b')).toBe('``a`b``');
     expect(mdCode('``x')).toBe('``` ``x ```');
     expect(mdCode('a|b', { cell: true })).toBe('`a\\|b`');
-    expect(mdCode('\x1b[2J')).toBe('`\\e[2J`');
+    expect(mdCode('\x1b[2J')).toBe('`\\x1b[2J`');
   });
 });
 
@@ -85,8 +85,8 @@ describe('the CLI where host bytes meet the terminal', () => {
     const file = join(dir, 'hostile.json');
     writeFileSync(file, JSON.stringify(snap));
     const r = qnet(['doctor', '--snapshot', file]);
-    expect(r.stdout).toContain('h\\e]0;pwned\\x07');
-    expect(r.stdout).toContain('Evil\\e[2J\\u202eOS');
+    expect(r.stdout).toContain('h\\x1b]0;pwned\\x07');
+    expect(r.stdout).toContain('Evil\\x1b[2J\\u202eOS');
     expect(r.stdout.replace(/\n/g, '')).not.toMatch(RAW);
   });
 });

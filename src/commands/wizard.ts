@@ -22,7 +22,7 @@ export async function runWizard(): Promise<number> {
     message: 'What next?',
     choices: [
       ...(failing.length ? [{ name: `Fix problems (${failing.map((r) => r.id).join(', ')})`, value: 'fix' }] : []),
-      { name: 'Explain an error message (paste it)', value: 'explain' },
+      { name: 'Explain an error message (paste it, or a log, or describe the problem)', value: 'explain' },
       { name: 'Write a report for a bug tracker (qnet-report.md, redacted)', value: 'report' },
       { name: 'Quit', value: 'quit' },
     ],
@@ -32,8 +32,8 @@ export async function runWizard(): Promise<number> {
     return runFix([], { color });
   }
   if (choice === 'explain') {
-    const { input } = await import('../ui/interactive.js');
-    const text = await input({ message: 'Paste the error (one line is enough):' });
+    const { readPaste } = await import('../explain/paste.js');
+    const text = await readPaste(process.stdin, process.stdout);
     if (text.trim()) {
       const { runExplain } = await import('./explain.js');
       return runExplain(text, { color });

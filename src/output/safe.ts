@@ -12,7 +12,7 @@
  */
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
 
-const NAMED: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\x1b': '\\e' };
+const NAMED: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 function escapeOne(ch: string): string {
   const named = NAMED[ch];
@@ -23,7 +23,7 @@ function escapeOne(ch: string): string {
 
 /**
  * `s` with every control or invisible format character written out as an escape
- * (`\e` for ESC, `\t`, `\n`, `\r`, `\xHH` for other C0 and DEL, `\uHHHH` for C1 and
+ * (`\t`, `\n`, `\r`, `\xHH` for other C0 (ESC is `\x1b`) and DEL, `\uHHHH` for C1 and
  * format characters), so it prints as exactly what it is and cannot move the cursor,
  * retitle the terminal or break a line. A renderer that wants line breaks splits first
  * (see `visibleLines`).

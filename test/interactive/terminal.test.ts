@@ -79,7 +79,7 @@ describe.skipIf(noTmux !== '')('in a real terminal', () => {
     const txt = await waitFor(s, /EXIT=\d/);
     expect(txt).toMatch(/EXIT=1/);
     expect(txt).toContain('MARKER-BEFORE'); // not cleared by ESC[2J
-    expect(txt).toContain('br\\e[2J\\e[H\\e]2;pwned\\x07');
+    expect(txt).toContain('br\\x1b[2J\\x1b[H\\x1b]2;pwned\\x07');
     const title = execFileSync('tmux', ['display', '-p', '-t', s, '#{pane_title}'], { encoding: 'utf8' });
     expect(title).not.toMatch(/pwned/);
   });
