@@ -22,7 +22,7 @@ function fixes(brs: Link[], perBridge: string[], dockerish: boolean): FixPlan[] 
     title: 'stop passing bridged frames to iptables/ip6tables/arptables, now and at every boot',
     risk: dockerish ? 'medium' : 'low',
     root: true,
-    explain: 'the sysctl file applies at boot; the udev rule re-applies it whenever br_netfilter loads later (as seed 002 does)',
+    explain: 'the sysctl file applies at boot; the udev rule re-applies it whenever br_netfilter loads later (the udev rule makes the setting survive the module loading after boot)',
     actions: [
       ...FAMILIES.map((f) => ({ kind: 'sysctl' as const, key: `net.bridge.bridge-nf-call-${f.sysctl}`, value: '0' })),
       ...perBridge.map((b) => ({

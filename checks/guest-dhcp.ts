@@ -29,7 +29,7 @@ const check: Check = {
         '- user networking (-netdev user) answers DHCP itself: if you use it, the guest NIC is not attached to that netdev (check -device ...,netdev=ID)',
         '- a tap with nothing behind it: the tap is on no bridge, or the bridge has no DHCP server (qnet doctor on the host: tap-state, bridge-state)',
         '- br_netfilter handing bridged DHCP to a FORWARD DROP policy (br-netfilter on the host)',
-        '- a routed/NAT tap (seed 003) needs a DHCP server on the host (dnsmasq) or a static address in the guest',
+        '- a routed/NAT tap needs a DHCP server on the host (dnsmasq) or a static address in the guest',
         '- STP forward delay on the host bridge outlasting the DHCP client (bridge-state)',
       ],
     };

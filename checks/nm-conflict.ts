@@ -26,7 +26,7 @@ function parseNmcli(out: string): Profile[] {
 }
 
 const RECOVERY = [
-  'NetworkManager is not answering. The recovery that worked in seed 004:',
+  'NetworkManager is not answering. A recovery that works:',
   '  sudo systemctl daemon-reload && sudo systemctl restart NetworkManager',
   '  nm-online && nmcli connection reload',
   'then check /etc/netplan/ for duplicate 90-NM-*.yaml files (netplan-duplicates).',
@@ -78,7 +78,7 @@ const check: Check = {
             risk: 'medium',
             root: true,
             disruptive: true,
-            explain: 'as seed 004 does; NetworkManager then brings the bridge port profile up on the device',
+            explain: 'NetworkManager then brings the bridge port profile up on the device',
             actions: [{ kind: 'run', argv: ['nmcli', 'connection', 'delete', loser.uuid] }],
           });
         }

@@ -204,7 +204,7 @@ const check: Check = {
           ],
         });
       } else if (!target) {
-        details.push('No bridge exists yet to attach taps to: create one first (see seed 004: nmcli or /etc/network/interfaces.d), then qnet fix writes the scripts.');
+        details.push('No bridge exists yet to attach taps to: create one first (nmcli, or a bridge stanza in /etc/network/interfaces.d), then qnet fix writes the scripts.');
       }
       details.push(
         'Alternatives without scripts: a tap pre-created for the user, attached by hand, with -netdev tap,id=n0,ifname=tap0,script=no,downscript=no; or -netdev bridge,id=n0,br=BRIDGE through qemu-bridge-helper.',

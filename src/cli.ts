@@ -5,9 +5,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { ALL_CHECKS } from '../checks/index.js';
 import { doctor, exitCodeOf, selectChecks, VERSION } from './engine.js';
 import { SNAPSHOT_SCHEMA, type SnapshotFile } from './host/snapshot-file.js';
-import { redactReads } from './host/redact.js';
+import { redactSnapshot } from './host/redact.js';
+import { identityUses } from './facts/users.js';
 import { checksFor, openSession } from './session.js';
 import { UsageError } from './errors.js';
+import { visible } from './output/safe.js';
 
 interface CommonOpts {
   json?: boolean;
@@ -73,7 +75,7 @@ async function runLint(cmd: string[], opts: CommonOpts & { pid?: string }): Prom
     process.stdout.write(JSON.stringify({ schema: 'qnet.lint/v1', qnet: VERSION, kind: report.kind, argv, summary: summarize(report.results), results: report.results }, null, 2) + '\n');
   } else {
     const { renderResult } = await import('./output/text.js');
-    const lines = [pc.bold(`qnet lint · ${report.kind === 'qemu' ? 'QEMU' : 'UML'} · ${argv[0]}`)];
+    const lines = [pc.bold(`qnet lint · ${report.kind === 'qemu' ? 'QEMU' : 'UML'} · ${visible(argv[0] ?? '')}`)];
     for (const r of report.results) lines.push(...renderResult(r, pc, Boolean(opts.verbose)));
     process.stdout.write(lines.join('\n') + '\n');
   }
@@ -113,7 +115,7 @@ async function runSnapshot(opts: CommonOpts & { output: string }): Promise<numbe
   const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
   const { ctx, recorder } = await openSession(opts);
   const report = await doctor(ctx, checks);
-  const snap: SnapshotFile = {
+  const snap: SnapshotFile = redactSnapshot({
     schema: SNAPSHOT_SCHEMA,
     qnet: VERSION,
     createdAt: new Date().toISOString(),
@@ -123,8 +125,8 @@ async function runSnapshot(opts: CommonOpts & { output: string }): Promise<numbe
       ? { options: { ...(opts.user ? { user: opts.user } : {}), ...(opts.guest ? { guest: true } : {}), ...(opts.only?.length ? { only: checks.map((c) => c.id) } : {}) } }
       : {}),
     results: report.results,
-    reads: redactReads(await recorder!.records()),
-  };
+    reads: await recorder!.records(),
+  }, identityUses(ctx));
   const body = JSON.stringify(snap, null, 1) + '\n';
   if (opts.output === '-') process.stdout.write(body);
   else {
@@ -186,13 +188,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-redact', 'keep real addresses, MACs, host and user names')
     .action(async (opts: CommonOpts & { output?: string; redact: boolean }) => {
       const session = await openSession(opts);
-      const report = await doctor(session.ctx, checksFor(ALL_CHECKS, session, opts));
-      const passwd = (await session.ctx.host.readFile('/etc/passwd'));
-      const users = passwd.ok
-        ? passwd.value.toString('utf8').split('\n').map((l) => l.split(':')).filter((f) => Number(f[2]) >= 1000 && Number(f[2]) < 65534).map((f) => f[0]!)
-        : [];
-      const { reportMarkdown } = await import('./commands/report.js');
-      const md = reportMarkdown(report, { redact: opts.redact, users });
+      const { ctx, recorder, snapshot } = session;
+      const checks = checksFor(ALL_CHECKS, session, opts);
+      const report = await doctor(ctx, checks);
+      const { buildReport } = await import('./commands/report.js');
+      const md = await buildReport({ ctx, checks, report, reads: recorder ? await recorder.records() : snapshot!.reads }, { redact: opts.redact });
       if (opts.output) {
         try {
           writeAtomic(opts.output, md);
@@ -268,11 +268,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      process.stderr.write(`qnet: ${err.message.replace(/^error: /, '')}\n`);
+      process.stderr.write(`qnet: ${visible(err.message.replace(/^error: /, ''))}\n`);
       return 2;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`qnet: ${err.message}\n`);
+      // The reason may quote the input (a malformed snapshot's bytes, a hostile argument).
+      process.stderr.write(`qnet: ${visible(err.message)}\n`);
       return 2;
     }
     throw err;

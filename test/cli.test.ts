@@ -153,9 +153,9 @@ describe('snapshot and replay', () => {
       expect(qnet(['snapshot', '-o', file]).code).toBe(0);
       const snap = JSON.parse(readFileSync(file, 'utf8'));
       const rec = snap.reads[`file /proc/${child.pid}/cmdline`];
-      expect(rec).toEqual({ ok: true, text: '' });
-      const decoded = Object.values(snap.reads as Record<string, { base64?: string; text?: string }>)
-        .map((r) => (r.base64 ? Buffer.from(r.base64, 'base64').toString('utf8') : (r.text ?? '')))
+      expect(rec).toEqual({ ok: true, argv: [] });
+      const decoded = Object.values(snap.reads as Record<string, { base64?: string; text?: string; argv?: string[] }>)
+        .map((r) => (r.base64 ? Buffer.from(r.base64, 'base64').toString('utf8') : r.argv ? r.argv.join('\n') : (r.text ?? '')))
         .join('\n');
       expect(decoded).not.toContain('qnet-secret-marker');
     } finally {

@@ -74,15 +74,16 @@ describe('registry', () => {
 });
 
 describe('snapshot redaction', () => {
-  it('blanks the command lines of processes that are not VMs, recorded as base64 as they are', () => {
+  it('blanks the command lines of processes that are not VMs, and keeps VMs\' as readable argv (older base64 records too)', () => {
     const b64 = (argv: string[]) => Buffer.from(argv.join('\0') + '\0').toString('base64');
     const out = redactReads({
       'file /proc/1/cmdline': { ok: true, base64: b64(['/usr/bin/backup', '--password=hunter2']) },
       'file /proc/2/cmdline': { ok: true, base64: b64(['qemu-system-x86_64', '-netdev', 'user,id=n0']) },
     });
-    expect(out['file /proc/1/cmdline']).toEqual({ ok: true, text: '' });
+    expect(out['file /proc/1/cmdline']).toEqual({ ok: true, argv: [] });
+    expect(JSON.stringify(out)).not.toContain('hunter2');
     expect(JSON.stringify(out)).not.toContain(Buffer.from('hunter2').toString('base64').slice(0, 8));
-    expect(out['file /proc/2/cmdline']).toEqual({ ok: true, base64: b64(['qemu-system-x86_64', '-netdev', 'user,id=n0']) });
+    expect(out['file /proc/2/cmdline']).toEqual({ ok: true, argv: ['qemu-system-x86_64', '-netdev', 'user,id=n0'] });
   });
   it('removes Wi-Fi keys and passwords but keeps the rest of the file', () => {
     const nm = '[connection]\nid=home\ninterface-name=wlp2s0\n[wifi-security]\nkey-mgmt=wpa-psk\npsk=hunter2-secret\n';

@@ -2,6 +2,7 @@
 // then runs the checks that tell which cause applies on this host (or on a
 // snapshot). Reads only, like the doctor.
 import pc from 'picocolors';
+import { visible } from '../output/safe.js';
 import { ALL_CHECKS } from '../../checks/index.js';
 import type { Context } from '../context.js';
 import { exitCodeOf, runChecks, selectChecks } from '../engine.js';
@@ -96,17 +97,10 @@ export function toReport(matches: readonly Diagnosis[], results: Result[]): Expl
 }
 
 /**
- * Pasted text shown back to the user: control characters made visible (\x1b,
+ * Pasted text shown back to the user: control characters made visible (\e, \t,
  * \u202e …) so a paste cannot move the cursor or recolour the terminal.
- * TODO(h-leak): use visible() from src/output/safe.ts once it is on main.
  */
-export function shown(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, (ch) => {
-    const c = ch.codePointAt(0)!;
-    return c < 0x100 ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
-  });
-}
+export const shown = (s: string): string => visible(s);
 
 function useColor(opts: ExplainOptions): boolean {
   if (opts.color === false || 'NO_COLOR' in process.env) return false;

@@ -12,6 +12,7 @@ import { LiveHost } from '../host/live.js';
 import { CachingHost } from '../host/record.js';
 import type { Action, CheckId, FixPlan } from '../types.js';
 import { UsageError } from '../types.js';
+import { visible } from '../output/safe.js';
 
 export interface FixOptions {
   yes?: boolean;
@@ -44,13 +45,13 @@ function describeAction(a: Action): string {
 
 async function printPlan(ctx: Context, c: Colors, o: Outcome, chosen?: FixPlan): Promise<void> {
   const r = o.result;
-  console.log(`\n${c.red('✖')} ${c.bold(r.id)}  ${r.summary}`);
+  console.log(`\n${c.red('✖')} ${c.bold(r.id)}  ${visible(r.summary)}`);
   const plans = chosen ? [chosen] : o.plans;
   for (const [i, p] of plans.entries()) {
     const v = await previewPlan(ctx, p);
     const tag = !chosen && i === 0 ? c.green(' (recommended)') : '';
-    console.log(`  ${c.cyan(p.id)}${tag}: ${p.title} ${c.dim(`[risk ${p.risk}${p.root ? ', needs root' : ''}${p.disruptive ? ', touches a live interface' : ''}]`)}`);
-    for (const line of v.preview.flatMap((x) => x.split('\n'))) console.log(`      ${line}`);
+    console.log(`  ${c.cyan(visible(p.id))}${tag}: ${visible(p.title)} ${c.dim(`[risk ${p.risk}${p.root ? ', needs root' : ''}${p.disruptive ? ', touches a live interface' : ''}]`)}`);
+    for (const line of v.preview.flatMap((x) => x.split('\n'))) console.log(`      ${visible(line)}`);
   }
 }
 
@@ -174,7 +175,7 @@ export async function runFix(ids: string[], opts: FixOptions): Promise<number> {
   let set;
   try {
     set = await journal.apply(chosen, (step, a, phase) => {
-      const text = `step ${step + 1}: ${describeAction(a)}`;
+      const text = `step ${step + 1}: ${visible(describeAction(a))}`;
       if (phase === 'start') {
         if (spin.isEnabled) spin.start(text);
       } else if (spin.isEnabled) spin.succeed(`${text}${phase === 'unchanged' ? c.dim(' (already so)') : ''}`);
@@ -183,7 +184,7 @@ export async function runFix(ids: string[], opts: FixOptions): Promise<number> {
   } catch (err) {
     if (spin.isSpinning) spin.fail();
     if (err instanceof ExecError || (err as NodeJS.ErrnoException).code) {
-      process.stderr.write(`qnet: the fix failed and was rolled back: ${(err as Error).message}\n`);
+      process.stderr.write(`qnet: the fix failed and was rolled back: ${visible((err as Error).message)}\n`);
       return 1;
     }
     throw err;
@@ -199,7 +200,7 @@ export async function runFix(ids: string[], opts: FixOptions): Promise<number> {
   console.log('');
   for (const o of after) {
     const mark = !fixed(o) ? c.red('✖ not verified') : o.result.status === 'pass' ? c.green('✔ verified') : `${c.green('✔ verified')}${c.yellow(', no longer failing; a warning remains:')}`;
-    console.log(`${mark} ${o.result.id}: ${o.result.summary}`);
+    console.log(`${mark} ${o.result.id}: ${visible(o.result.summary)}`);
   }
   console.log(c.dim(`Journaled as fix set ${set.record.id}; \`qnet undo\` reverts it.`));
   if (failed.length) {

@@ -1,6 +1,7 @@
 // qnet undo [--list] [ID]: revert the last (or the named) applied fix set.
 import { Journal, conflictsOf, ExecError, type SetInfo } from '../fixes/executor.js';
 import { UsageError } from '../types.js';
+import { visible } from '../output/safe.js';
 
 export interface UndoOptions {
   list?: boolean;
@@ -9,7 +10,7 @@ export interface UndoOptions {
 
 function line(s: SetInfo): string {
   const what = s.record.fixes.map((f) => `${f.checkId} (${f.planId})`).join(', ');
-  return `${s.record.id}  ${s.state.padEnd(11)}  ${what}`;
+  return visible(`${s.record.id}  ${s.state.padEnd(11)}  ${what}`);
 }
 
 export async function runUndo(id: string | undefined, opts: UndoOptions): Promise<number> {
@@ -28,7 +29,7 @@ export async function runUndo(id: string | undefined, opts: UndoOptions): Promis
   if (target.state !== 'applied') throw new UsageError(`fix set ${target.record.id} is ${target.state}; only an applied set can be undone`);
   const conflicts = await conflictsOf(target);
   if (conflicts.length) {
-    for (const k of conflicts) console.log(`! ${k.path}: ${k.why}`);
+    for (const k of conflicts) console.log(visible(`! ${k.path}: ${k.why}`));
     if (!opts.yes) {
       if (!(process.stdin.isTTY && process.stdout.isTTY)) {
         process.stderr.write('qnet: files changed since the fix; pass --yes to restore them anyway\n');
@@ -42,7 +43,7 @@ export async function runUndo(id: string | undefined, opts: UndoOptions): Promis
     await journal.undo(target.record.id);
   } catch (err) {
     if (err instanceof ExecError) {
-      process.stderr.write(`qnet: ${err.message}\n`);
+      process.stderr.write(`qnet: ${visible(err.message)}\n`);
       return 1;
     }
     throw err;

@@ -12,7 +12,8 @@ export async function runWizard(): Promise<number> {
   const color = !('NO_COLOR' in process.env);
   const { select, spinner } = await import('../ui/interactive.js');
   const spin = spinner('Checking this host…', color).start();
-  const ctx = await createContext({ host: new CachingHost(new LiveHost()), invoker: liveInvoker(), source: 'live' });
+  const caching = new CachingHost(new LiveHost());
+  const ctx = await createContext({ host: caching, invoker: liveInvoker(), source: 'live' });
   const report = await doctor(ctx, ALL_CHECKS);
   spin.stop(); // never leave a spinner running under a prompt
   process.stdout.write(await renderText(report, { color, verbose: false }));
@@ -39,9 +40,10 @@ export async function runWizard(): Promise<number> {
     }
   }
   if (choice === 'report') {
-    const { reportMarkdown } = await import('./report.js');
+    const { buildReport } = await import('./report.js');
     const { writeFileSync } = await import('node:fs');
-    writeFileSync('qnet-report.md', reportMarkdown(report, { redact: true, users: [] }), { mode: 0o600 });
+    const md = await buildReport({ ctx, checks: ALL_CHECKS, report, reads: await caching.records() }, { redact: true });
+    writeFileSync('qnet-report.md', md, { mode: 0o600 });
     console.log('Wrote qnet-report.md (addresses, MACs, host and user names replaced). Read it before you post it.');
   }
   return exitCodeOf(report.results);

@@ -128,7 +128,7 @@ export const CAUSES: readonly Cause[] = [
   {
     id: 'bridge-missing',
     title: 'the bridge the VM is attached to does not exist or is not a Linux bridge (virbr0 exists only while libvirt\'s network is active; a NIC or bond named as bridge; a name typo)',
-    fix: 'Start libvirt\'s network (sudo virsh net-start default && sudo virsh net-autostart default; define it first if it is missing), or create the bridge (see qnet setup), or fix the bridge name in the VM\'s configuration to one that exists (ip -br link show type bridge).',
+    fix: 'Start libvirt\'s network (sudo virsh net-start default && sudo virsh net-autostart default; define it first if it is missing), or create the bridge (nmcli, or a bridge stanza in /etc/network/interfaces.d), or fix the bridge name in the VM\'s configuration to one that exists (ip -br link show type bridge).',
     checkIds: ['bridge-state', 'ifname-mismatch', 'helper-acl'],
     symptoms: [
       S('vagrant up fails because the virbr0 interface does not exist on the host', 'https://github.com/vagrant-libvirt/vagrant-libvirt/issues/671'),
@@ -146,7 +146,7 @@ export const CAUSES: readonly Cause[] = [
   {
     id: 'bridge-wireless',
     title: 'a wireless interface cannot be a bridge port: 802.11 client mode carries only its own MAC address, so bridged guests get nothing',
-    fix: 'Do not bridge Wi-Fi: use a NAT network (libvirt\'s default, or qnet setup → nat) or a routed setup; bridging needs a wired NIC (or 4-address/WDS mode the access point must support).',
+    fix: 'Do not bridge Wi-Fi: use a NAT network (libvirt\'s default network, or a bridge of your own with MASQUERADE) or a routed setup; bridging needs a wired NIC (or 4-address/WDS mode the access point must support).',
     checkIds: ['bridge-state'],
     symptoms: [
       S('a vagrant VM with a public network never gets an address on the wireless network the laptop uses', 'https://github.com/vagrant-libvirt/vagrant-libvirt/issues/756'),
@@ -160,7 +160,7 @@ export const CAUSES: readonly Cause[] = [
   {
     id: 'bridge-uplink',
     title: 'the uplink moved into the bridge but its IP address, route or DHCP client stayed on the port (or the bridge has no carrier), so the host (and remote session) lost its network',
-    fix: 'Move the address and default route from the port to the bridge (configure the bridge, set the port to manual/no IP) in one step with a console or a confirm-or-revert timer (nmcli/netplan try); qnet setup does it with rollback.',
+    fix: 'Move the address and default route from the port to the bridge (configure the bridge, set the port to manual/no IP) in one step with a console or a confirm-or-revert timer (nmcli/netplan try).',
     checkIds: ['bridge-state', 'nm-conflict'],
     symptoms: [
       S('the NIC was put into a new bridge that has no IP address, and now host and guests cannot reach each other', 'https://github.com/truenas/middleware/pull/5166'),

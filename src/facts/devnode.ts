@@ -3,7 +3,7 @@
 import type { Context } from '../context.js';
 import { describeError, modeString, type Read, type StatInfo } from '../host/host.js';
 import type { Evidence, FixPlan } from '../types.js';
-import { GROUP_TOOL_BACKUPS, groupName, groupsFile, modeAllows, targetUser, userName, type TargetUser } from './users.js';
+import { GROUP_TOOL_BACKUPS, groupName, groupNamed, groupsFile, modeAllows, targetUser, userName, type TargetUser } from './users.js';
 
 export interface NodeAccess {
   user: TargetUser;
@@ -53,7 +53,7 @@ export async function groupGrantPlan(
   opts: { id: string; path: string; kernel: string; preferGroups: string[]; user: TargetUser; ruleFile: string; note: string },
 ): Promise<FixPlan> {
   const groups = await groupsFile(ctx);
-  const group = opts.preferGroups.map((n) => groups.find((g) => g.name === n)).find(Boolean);
+  const group = opts.preferGroups.map((n) => groupNamed(groups, n)).find(Boolean);
   const gname = group?.name ?? opts.preferGroups[0]!;
   const rule = `# qnet: ${opts.note}\nKERNEL=="${opts.kernel}", GROUP="${gname}", MODE="0660", OPTIONS+="static_node=${opts.path.replace(/^\/dev\//, '')}"\n`;
   return {

@@ -25,6 +25,32 @@ interface PasswdEntry {
   gid: number;
 }
 
+/**
+ * Which passwd and group entries this run looked at: the target user, the owners of
+ * files and taps the checks stat, groups asked for by name. A snapshot keeps only
+ * these entries (src/host/redact.ts), and replays to the same results.
+ */
+export interface IdentityUses {
+  users: Set<string>;
+  uids: Set<number>;
+  groups: Set<string>;
+  gids: Set<number>;
+  /** Users whose group memberships were asked for (group member lists keep only these). */
+  members: Set<string>;
+}
+
+const USES = new WeakMap<Context, IdentityUses>();
+const GROUP_USES = new WeakMap<readonly Group[], IdentityUses>();
+
+export function identityUses(ctx: Context): IdentityUses {
+  let u = USES.get(ctx);
+  if (!u) {
+    u = { users: new Set(), uids: new Set(), groups: new Set(), gids: new Set(), members: new Set() };
+    USES.set(ctx, u);
+  }
+  return u;
+}
+
 function parsePasswd(body: string): PasswdEntry[] {
   const out: PasswdEntry[] = [];
   for (const line of body.split('\n')) {
@@ -52,8 +78,13 @@ export function parseGroup(body: string): Group[] {
   return out;
 }
 
+/** /etc/group, parsed. Look entries up with `groupName` / `groupNamed`, which note what was asked. */
 export function groupsFile(ctx: Context): Promise<Group[]> {
-  return ctx.memo('groups', async () => parseGroup(text(await ctx.host.readFile('/etc/group')) ?? ''));
+  return ctx.memo('groups', async () => {
+    const groups = parseGroup(text(await ctx.host.readFile('/etc/group')) ?? '');
+    GROUP_USES.set(groups, identityUses(ctx));
+    return groups;
+  });
 }
 
 function passwdFile(ctx: Context): Promise<PasswdEntry[]> {
@@ -62,6 +93,9 @@ function passwdFile(ctx: Context): Promise<PasswdEntry[]> {
 
 async function lookupPasswd(ctx: Context, by: { name?: string; uid?: number }): Promise<PasswdEntry | undefined> {
   const entries = await passwdFile(ctx);
+  const uses = identityUses(ctx);
+  if (by.name !== undefined) uses.users.add(by.name);
+  if (by.uid !== undefined) uses.uids.add(by.uid);
   const hit = entries.find((e) => (by.name !== undefined ? e.name === by.name : e.uid === by.uid));
   if (hit) return hit;
   // Users from NSS (LDAP, sssd): ask getent, by argv.
@@ -89,6 +123,10 @@ export async function resolveTargetUser(ctx: Context): Promise<TargetUser> {
     if (!entry) entry = await lookupPasswd(ctx, { uid: inv.uid });
     if (!entry) entry = { name: inv.user ?? `uid${inv.uid}`, uid: inv.uid, gid: inv.uid };
     const all = await groupsFile(ctx);
+    const uses = identityUses(ctx);
+    uses.users.add(entry.name);
+    uses.members.add(entry.name);
+    uses.gids.add(entry.gid);
     const groups = all.filter((g) => g.gid === entry!.gid || g.members.includes(entry!.name));
     if (!groups.some((g) => g.gid === entry!.gid)) groups.unshift({ name: String(entry.gid), gid: entry.gid, members: [] });
     return { name: entry.name, uid: entry.uid, gid: entry.gid, groups, fromFiles: true };
@@ -111,11 +149,19 @@ export function modeAllows(user: TargetUser, st: { mode: number; uid: number; gi
 }
 
 export function groupName(groups: Group[], gid: number): string {
+  GROUP_USES.get(groups)?.gids.add(gid);
   return groups.find((g) => g.gid === gid)?.name ?? String(gid);
+}
+
+/** The group called `name` in `groups` (from groupsFile), if any. */
+export function groupNamed(groups: Group[], name: string): Group | undefined {
+  GROUP_USES.get(groups)?.groups.add(name);
+  return groups.find((g) => g.name === name);
 }
 
 /** The name of a uid from /etc/passwd, or the number. */
 export async function userName(ctx: Context, uid: number): Promise<string> {
+  identityUses(ctx).uids.add(uid);
   return (await passwdFile(ctx)).find((e) => e.uid === uid)?.name ?? String(uid);
 }
 

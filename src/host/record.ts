@@ -13,6 +13,8 @@ export type ReadRecord =
   | { ok: false; code: string; message: string }
   | { ok: true; text: string }
   | { ok: true; base64: string }
+  /** A /proc/PID/cmdline: its NUL-terminated arguments, readable (the bytes are each argument followed by NUL). */
+  | { ok: true; argv: string[] }
   | { ok: true; stat: StatInfo }
   | { ok: true; entries: string[] }
   | { ok: true; target: string }
@@ -30,12 +32,28 @@ function isUtf8(buf: Buffer): boolean {
   return Buffer.from(buf.toString('utf8'), 'utf8').equals(buf) && !buf.includes(0);
 }
 
-function toRecord(kind: ReadKind, r: Read<unknown>): ReadRecord {
+/** A process's command line, by path. */
+export const isCmdlinePath = (path: string) => /^\/proc\/(\d+|self)\/cmdline$/.test(path);
+
+/** The bytes of a cmdline record: each argument followed by NUL. */
+export const argvBytes = (argv: readonly string[]) => Buffer.from(argv.map((a) => `${a}\0`).join(''), 'utf8');
+
+/** The arguments of a command line, when they give back exactly these bytes. */
+export function argvOf(buf: Buffer): string[] | undefined {
+  if (buf.length && buf[buf.length - 1] !== 0) return undefined;
+  const argv = buf.toString('utf8').split('\0').slice(0, -1);
+  return argvBytes(argv).equals(buf) ? argv : undefined;
+}
+
+function toRecord(kind: ReadKind, what: string | readonly string[], r: Read<unknown>): ReadRecord {
   if (!r.ok) return { ok: false, code: r.code, message: r.message };
   switch (kind) {
     case 'file':
     case 'range': {
       const buf = r.value as Buffer;
+      // A command line is NUL-separated: kept as its arguments, so a person can read (and review) it.
+      const argv = isCmdlinePath(what as string) ? argvOf(buf) : undefined;
+      if (argv) return { ok: true, argv };
       return isUtf8(buf) ? { ok: true, text: buf.toString('utf8') } : { ok: true, base64: buf.toString('base64') };
     }
     case 'stat':
@@ -54,6 +72,7 @@ function fromRecord<T>(rec: ReadRecord): Read<T> {
   if (!rec.ok) return { ok: false, code: rec.code, message: rec.message };
   if ('text' in rec) return { ok: true, value: Buffer.from(rec.text, 'utf8') as T };
   if ('base64' in rec) return { ok: true, value: Buffer.from(rec.base64, 'base64') as T };
+  if ('argv' in rec) return { ok: true, value: argvBytes(rec.argv) as T };
   if ('stat' in rec) return { ok: true, value: rec.stat as T };
   if ('entries' in rec) return { ok: true, value: [...rec.entries] as T };
   if ('target' in rec) return { ok: true, value: rec.target as T };
@@ -61,7 +80,7 @@ function fromRecord<T>(rec: ReadRecord): Read<T> {
 }
 
 export class CachingHost implements Host {
-  private readonly cache = new Map<string, { kind: ReadKind; promise: Promise<Read<unknown>> }>();
+  private readonly cache = new Map<string, { kind: ReadKind; what: string | readonly string[]; promise: Promise<Read<unknown>> }>();
 
   constructor(private readonly inner: Host) {}
 
@@ -69,7 +88,7 @@ export class CachingHost implements Host {
     const key = readKey(kind, what);
     let hit = this.cache.get(key);
     if (!hit) {
-      hit = { kind, promise: run() };
+      hit = { kind, what, promise: run() };
       this.cache.set(key, hit);
     }
     return hit.promise as Promise<Read<T>>;
@@ -89,8 +108,8 @@ export class CachingHost implements Host {
   async records(): Promise<Record<string, ReadRecord>> {
     const out: Record<string, ReadRecord> = {};
     for (const key of [...this.cache.keys()].sort()) {
-      const { kind, promise } = this.cache.get(key)!;
-      out[key] = toRecord(kind, await promise);
+      const { kind, what, promise } = this.cache.get(key)!;
+      out[key] = toRecord(kind, what, await promise);
     }
     return out;
   }

@@ -35,6 +35,7 @@ const recordSchema = v.union([
   v.object({ ok: v.literal(false), code: v.string(), message: v.string() }),
   v.object({ ok: v.literal(true), text: v.string() }),
   v.object({ ok: v.literal(true), base64: v.string() }),
+  v.object({ ok: v.literal(true), argv: v.array(v.string()) }),
   v.object({ ok: v.literal(true), stat: statSchema }),
   v.object({ ok: v.literal(true), entries: v.array(v.string()) }),
   v.object({ ok: v.literal(true), target: v.string() }),

@@ -611,24 +611,24 @@ export interface ScenarioSpec {
 export const recording = process.env.QNET_RECORD_FIXTURES === '1';
 
 interface SnapshotJson {
-  reads: Record<string, { ok: boolean; text?: string; base64?: string }>;
+  reads: Record<string, { ok: boolean; text?: string; base64?: string; argv?: string[] }>;
   [k: string]: unknown;
 }
 
 /**
  * What goes into fixtures/: the snapshot with every non-VM command line blanked.
- * qnet's own redaction (src/host/redact.ts) blanks only text records, but a command
- * line holds NUL bytes and is recorded as base64, so it slips through; a fixture must
- * not carry other processes' command lines (the test runner's, or worse).
+ * qnet itself blanks them (src/host/redact.ts); this is a second guard, for any
+ * form a command line is recorded in (argv, or text/base64 in older snapshots): a
+ * fixture must not carry other processes' command lines (the test runner's, or worse).
  */
 export function fixtureOf(snapshotText: string): string {
   const snap = JSON.parse(snapshotText) as SnapshotJson;
   for (const [key, rec] of Object.entries(snap.reads)) {
     if (!/^file \/proc\/\d+\/cmdline$/.test(key) || !rec.ok) continue;
     const raw = rec.text !== undefined ? Buffer.from(rec.text, 'utf8') : rec.base64 !== undefined ? Buffer.from(rec.base64, 'base64') : undefined;
-    if (!raw) continue;
-    const argv = raw.toString('utf8').split('\0').filter(Boolean);
-    if (!isVmProcess(argv)) snap.reads[key] = { ok: true, text: '' };
+    const argv = rec.argv ?? raw?.toString('utf8').split('\0').filter(Boolean);
+    if (!argv) continue;
+    if (!isVmProcess(argv)) snap.reads[key] = { ok: true, argv: [] };
   }
   return JSON.stringify(snap, null, 1) + '\n';
 }
