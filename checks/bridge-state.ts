@@ -4,6 +4,7 @@
 import { basicLinks, bridges } from '../src/facts/links.js';
 import { portFacts } from '../src/facts/ports.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
+import { linkGone } from '../src/fixes/plans.js';
 
 const check: Check = {
   id: 'bridge-state',
@@ -29,7 +30,7 @@ const check: Check = {
       });
       if (!br.up) {
         fails.push(`${br.name} is down`);
-        fixes.push({ id: `bridge-state/up-${br.name}`, title: `bring ${br.name} up`, risk: 'low', root: true, actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'up'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'down'] }] });
+        fixes.push({ id: `bridge-state/up-${br.name}`, title: `bring ${br.name} up`, risk: 'low', root: true, actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'up'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'down'], inverseUnless: linkGone(br.name) }] });
       }
       for (const w of facts.filter((f) => f.wireless)) {
         fails.push(`${w.p.name} is a wireless port of ${br.name}: 802.11 cannot bridge frames of other MACs (without 4-address mode); use NAT or routing for guests`);
@@ -54,7 +55,7 @@ const check: Check = {
           risk: 'medium',
           root: true,
           explain: 'safe when the bridge has a single uplink; keep STP where redundant links could loop',
-          actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '0'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '1'] }],
+          actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '0'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '1'], inverseUnless: linkGone(br.name) }],
         });
       }
     }

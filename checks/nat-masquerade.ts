@@ -3,6 +3,7 @@
 import { chainFate, chainLabel, firewall, showPrefix } from '../src/facts/firewall.js';
 import { routing } from '../src/facts/vmnets.js';
 import type { Check, FixPlan } from '../src/types.js';
+import { iptablesRule } from '../src/fixes/plans.js';
 
 const check: Check = {
   id: 'nat-masquerade',
@@ -40,7 +41,7 @@ const check: Check = {
           risk: 'low',
           root: true,
           explain: 'takes effect now; persist it with your firewall manager (nftables.conf, firewalld, ufw before.rules)',
-          actions: [{ kind: 'run', argv: ['iptables', ...rule], inverse: ['iptables', ...rule.map((x) => (x === '-A' ? '-D' : x))], unless: ['iptables', ...rule.map((x) => (x === '-A' ? '-C' : x))] }],
+          actions: [iptablesRule(rule, { skipIfPresent: true })],
         });
       }
     }

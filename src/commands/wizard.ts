@@ -39,8 +39,8 @@ export async function runWizard(): Promise<number> {
   }
   if (choice === 'report') {
     const { reportMarkdown } = await import('./report.js');
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync('qnet-report.md', reportMarkdown(report, { redact: true, users: [] }), { mode: 0o600 });
+    const { writeFileAtomic } = await import('../host/atomic-write.js');
+    writeFileAtomic('qnet-report.md', reportMarkdown(report, { redact: true, users: [] }), { mode: 0o600 });
     console.log('Wrote qnet-report.md (addresses, MACs, host and user names replaced). Read it before you post it.');
   }
   return report.results.some((r) => r.status === 'fail') ? 1 : 0;
