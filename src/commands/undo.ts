@@ -65,7 +65,8 @@ async function show(journal: Journal, s: SetInfo): Promise<void> {
 
 async function forget(journal: Journal, id: string, opts: UndoOptions): Promise<number> {
   needRoot('undo --forget');
-  journal.lock();
+  const lock = journal.lock();
+  if (lock.tookOverFrom) console.log(`qnet: took over the lock of ${holderText(lock.tookOverFrom)}, which ended without releasing it`);
   let s: SetInfo;
   try {
     s = await journal.read(id);
@@ -116,8 +117,9 @@ export async function runUndo(id: string | undefined, opts: UndoOptions): Promis
     }
   }
   needRoot('undo');
-  journal.lock();
+  const lock = journal.lock();
   try {
+    if (lock.tookOverFrom) console.log(`qnet: took over the lock of ${holderText(lock.tookOverFrom)}, which ended without releasing it`);
     try {
       for (const rid of await journal.recover()) console.log(`qnet: rolled back fix set ${rid}, which an earlier run left half-applied`);
     } catch (err) {

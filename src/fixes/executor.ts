@@ -71,6 +71,8 @@ export type JournalEvent =
   | { event: 'fix-rolled-back'; fix: number; at: string; reason: string }
   | { event: 'rolled-back'; at: string; reason: string }
   | { event: 'undo-begin'; at: string; pid: number; start?: string }
+  /** An undo stopped at a step it could not put back; the steps before are journaled `reverted`. */
+  | { event: 'undo-stopped'; at: string; error: string }
   | { event: 'undone'; at: string };
 
 export interface SetRecord {
@@ -504,7 +506,7 @@ function validRecord(x: unknown, id: string): x is SetRecord {
   );
 }
 
-const EVENTS = new Set(['begin', 'done', 'failed', 'complete', 'reverted', 'fix-rolled-back', 'rolled-back', 'undo-begin', 'undone']);
+const EVENTS = new Set(['begin', 'done', 'failed', 'complete', 'reverted', 'fix-rolled-back', 'rolled-back', 'undo-begin', 'undo-stopped', 'undone']);
 
 /** Reads journal lines; a line that does not parse is a write torn by a crash (the event never happened). */
 function parseEvents(body: string): { events: JournalEvent[]; bad: string | undefined } {
@@ -545,8 +547,8 @@ function stateOf(record: SetRecord, events: JournalEvent[]): { state: SetState; 
   if (has('undone')) return { state: 'undone', rolledBackFixes };
   if (has('rolled-back')) return { state: 'rolled-back', rolledBackFixes };
   if (!has('complete')) return { state: isAlive(record.by?.pid, record.by?.start) ? 'in-progress' : 'interrupted', rolledBackFixes };
-  const undo = [...events].reverse().find((e): e is Extract<JournalEvent, { event: 'undo-begin' }> => e.event === 'undo-begin');
-  if (undo) return { state: isAlive(undo.pid, undo.start) ? 'undoing' : 'partly-undone', rolledBackFixes };
+  const undo = [...events].reverse().find((e) => e.event === 'undo-begin' || e.event === 'undo-stopped');
+  if (undo) return { state: undo.event === 'undo-begin' && isAlive(undo.pid, undo.start) ? 'undoing' : 'partly-undone', rolledBackFixes };
   return { state: 'applied', rolledBackFixes };
 }
 
@@ -604,7 +606,8 @@ export class Journal {
       if (!ID_RE.test(id)) continue; // not a set qnet made (an editor's leftover)
       out.push(await this.read(id));
     }
-    return out;
+    // Oldest first; IDs name the second only, so sets made within one second go by createdAt.
+    return out.sort((a, b) => (a.record.createdAt && b.record.createdAt && a.record.createdAt !== b.record.createdAt ? (a.record.createdAt < b.record.createdAt ? -1 : 1) : a.record.id < b.record.id ? -1 : 1));
   }
 
   /** One set; a damaged one comes back as 'unreadable' with the problem, never as an error. */
@@ -807,6 +810,7 @@ export class Journal {
       try {
         await this.revertSteps(await this.read(info.record.id));
       } catch (err) {
+        appendEvent(this.setDir(info.record.id), { event: 'undo-stopped', at: now(), error: (err as Error).message });
         throw new ExecError(
           `${(err as Error).message}. The steps put back so far are journaled: fix the cause and run \`qnet undo ${info.record.id}\` again to continue, or \`qnet undo --forget ${info.record.id}\` to drop the set and keep the host as it is`,
         );
