@@ -132,12 +132,6 @@ function crashHook(step: number, phase: 'begin' | 'done'): void {
   if (want && want === `${phase}:${step}`) process.kill(process.pid, 'SIGKILL');
 }
 
-/** Test hook: linger this long after journaling each step begun (concurrency tests widen the window). */
-async function delayHook(): Promise<void> {
-  const ms = Number(process.env.QNET_TEST_STEP_DELAY_MS);
-  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
-}
-
 /** Appends one event and fsyncs it; a torn last line from an earlier crash is ended first so it stays alone. */
 function appendEvent(setDir: string, ev: JournalEvent): void {
   const fd = openSync(join(setDir, 'journal.jsonl'), FS.O_RDWR | FS.O_APPEND | FS.O_CREAT | FS.O_NOFOLLOW, 0o600);
@@ -682,7 +676,6 @@ export class Journal {
           const undo = await undoFor(a, setDir, step);
           appendEvent(setDir, { event: 'begin', step, undo, at: now() });
           crashHook(step, 'begin');
-          await delayHook();
           let outcome: Outcome;
           try {
             outcome = await perform(a);

@@ -20,9 +20,17 @@ if (why) console.log(`fix safety real-kernel tests skipped: ${why}`);
 const ITERATIONS = 20;
 
 // tun-perms/group-udev in five steps: groupadd, udev rule, chgrp, chmod, usermod.
+// groupadd and usermod take QNET_SLOW seconds (as with a slow directory service), so
+// that runs started together really overlap: wrappers bind-mounted over the tools.
 const TUN_SETUP = `tun 0600
 ip tuntap add dev tap0 mode tap user 4242
 sed -i '/^netdev:/d;/^kvm:/d' /etc/group /etc/gshadow
+for t in groupadd usermod; do
+  cp "/usr/sbin/$t" "$T/bin/$t.real"
+  printf '#!/bin/sh\\nsleep "\${QNET_SLOW:-0}"\\nexec "%s" "$@"\\n' "$T/bin/$t.real" > "$T/bin/$t"
+  chmod 0755 "$T/bin/$t"
+  mount --bind "$T/bin/$t" "/usr/sbin/$t"
+done
 `;
 const TUN_WATCH = ['/dev/net/tun', '/etc/group', '/etc/gshadow', 'group:qnetuser', '/etc/udev'];
 const TUN_QEMU: QemuSpec = { netdev: 'tap,id=n0,ifname=tap0,script=no,downscript=no', groups: 'init' };
@@ -59,8 +67,10 @@ async function waitForBegin(f: FixScenario, step: number, known: Set<string> = n
     for (const id of ls.stdout.split('\n').filter((x) => x && !known.has(x))) {
       const text = await f.out(['cat', `${f.stateDir}/sets/${id}/journal.jsonl`]);
       if (text.split('\n').some((l) => l.includes(`"event":"begin","step":${step},`))) {
-        const rec = JSON.parse(await f.out(['cat', `${f.stateDir}/sets/${id}/set.json`])) as { by: { pid: number } };
-        return { id, pid: rec.by.pid };
+        // The applying process, as seen in the scenario's PID namespace (the oldest `qnet fix --yes`).
+        const pid = Number(await f.out(['pgrep', '-o', '-f', 'qnet\\.js fix --yes']));
+        if (!pid) throw new Error('the applying qnet is not running');
+        return { id, pid };
       }
     }
     if (Date.now() > end) throw new Error(`no step ${step} begun within 20 s`);
@@ -93,7 +103,7 @@ describe.skipIf(why !== '')('qnet fix and undo on a host people care about', () 
       for (let i = 0; i < ITERATIONS; i++) {
         const known = new Set((await sets(f)).map((s) => s.id));
         // Each step lingers a little, so that the two overlap for real.
-        const [a, b] = await Promise.all([f.qnet(FIX, { QNET_TEST_STEP_DELAY_MS: '120' }), f.qnet(FIX, { QNET_TEST_STEP_DELAY_MS: '120' })]);
+        const [a, b] = await Promise.all([f.qnet(FIX, { QNET_SLOW: '0.3' }), f.qnet(FIX, { QNET_SLOW: '0.3' })]);
         const runs = [a, b];
         const applied = runs.filter((r) => r.code === 0 && r.stdout.includes('✔ verified tun-perms'));
         const ctx = `iteration ${i}:\n${said(a)}\n---\n${said(b)}`;
@@ -136,7 +146,7 @@ describe.skipIf(why !== '')('qnet fix and undo on a host people care about', () 
       expect((await f.qnet(['undo'])).code).toBe(0);
       for (let i = 0; i < ITERATIONS; i++) {
         const known = new Set((await sets(f)).map((s) => s.id));
-        const apply = f.qnet(FIX, { QNET_TEST_STEP_DELAY_MS: i % 2 ? '400' : '120' });
+        const apply = f.qnet(FIX, { QNET_SLOW: i % 2 ? '1.5' : '0.3' });
         let dry;
         let undo;
         if (i % 2) {
@@ -285,8 +295,9 @@ mount --bind "$T/bin/apt-get" /usr/bin/apt-get
       const f = await FixScenario.start(`fix-${sig.toLowerCase()}`, cli!.bin, TUN_SETUP);
       try {
         const before = await f.state(TUN_WATCH);
-        const apply = f.qnet(FIX, { QNET_TEST_STEP_DELAY_MS: '400' });
-        const { pid } = await waitForBegin(f, 2);
+        // Stopped while usermod, the last step, runs (it takes 2 s here).
+        const apply = f.qnet(FIX, { QNET_SLOW: '2' });
+        const { pid } = await waitForBegin(f, 4);
         const k = await f.sc.inNs(['kill', `-${sig.slice(3)}`, String(pid)]);
         expect(k.code, k.stderr).toBe(0);
         const r = await apply;
