@@ -14,7 +14,7 @@ import { ALL_CHECKS } from '../../checks/index.js';
 import { Context, liveInvoker } from '../context.js';
 import { runChecksWithPlans, selectChecks, type Outcome } from '../engine.js';
 import { ExecError, InterruptedError, Journal, StaleError, type SetInfo } from '../fixes/executor.js';
-import { holderText } from '../fixes/lock.js';
+import { errnoText, holderText } from '../fixes/lock.js';
 import { previewPlan, shellQuote, showArgv } from '../fixes/preview.js';
 import { CommandError } from '../fixes/run.js';
 import { planUndoability } from '../fixes/undoable.js';
@@ -170,11 +170,15 @@ interface Handoff {
 
 /** Writes the chosen plans for the root process; returns the file and its sha256. */
 function writeHandoff(chosen: Chosen[], user: string): { file: string; hash: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'qnet-plan-'));
-  const file = join(dir, 'plan.json');
   const body: Handoff = { schema: HANDOFF_SCHEMA, user, plans: chosen.map((x) => ({ checkId: x.checkId, plan: x.plan })) };
   const text = JSON.stringify(body, null, 1) + '\n';
-  writeFileAtomic(file, text, { mode: 0o644 });
+  let file: string;
+  try {
+    file = join(mkdtempSync(join(tmpdir(), 'qnet-plan-')), 'plan.json');
+    writeFileAtomic(file, text, { mode: 0o644 });
+  } catch (err) {
+    throw new UsageError(`cannot write the plan for the root process in ${tmpdir()}: ${errnoText(err)} (set TMPDIR to a directory you can write)`);
+  }
   return { file, hash: sha(text) };
 }
 
