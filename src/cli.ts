@@ -305,6 +305,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`qnet: ${err.message}\n`);
       return 2;
     }
+    // A fix or undo step that failed and was reported as such: one line, exit 1.
+    if (err instanceof Error && ['ExecError', 'StaleError', 'CommandError'].includes(err.name)) {
+      process.stderr.write(`qnet: ${err.message}\n`);
+      return 1;
+    }
     // Ctrl-C at a prompt (@inquirer/prompts): nothing was applied yet.
     if (err instanceof Error && err.name === 'ExitPromptError') {
       process.stderr.write('qnet: interrupted; nothing was changed\n');

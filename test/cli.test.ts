@@ -292,6 +292,36 @@ describe.skipIf((process.geteuid?.() ?? 1) !== 0)('qnet undo when a file changed
   });
 });
 
+describe.skipIf((process.geteuid?.() ?? 1) !== 0)('qnet undo --forget (needs root)', () => {
+  it('a set whose set.json is truncated: undo refuses naming --forget; --forget shows what it held, asks for --yes without a terminal, then drops it', async () => {
+    const { Journal } = await import('../src/fixes/executor.js');
+    const state = join(dir, 'forget-state');
+    const conf = join(dir, 'forget-bridge.conf');
+    writeFileSync(conf, 'allow virbr0\n');
+    const set = await new Journal(state).apply([{ checkId: 'helper-acl', plan: { id: 'helper-acl/allow', title: 'allow br0 in bridge.conf', risk: 'low', root: true, actions: [{ kind: 'write-file', path: conf, content: 'allow virbr0\nallow br0\n', mode: 0o644 }] } }]);
+    const id = set.record.id;
+    const setJson = join(state, 'sets', id, 'set.json');
+    writeFileSync(setJson, readFileSync(setJson, 'utf8').slice(0, 40));
+    const undo = qnet(['undo'], { QNET_STATE_DIR: state });
+    expect(undo.code).toBe(2);
+    expect(undo.stderr).toBe('qnet: nothing to undo: no applied fix set (see qnet undo --list)\n');
+    const named = qnet(['undo', id], { QNET_STATE_DIR: state });
+    expect(named.code).toBe(2);
+    expect(named.stderr).toBe(`qnet: fix set ${id} cannot be undone: set.json is truncated or not JSON; \`qnet undo --forget ${id}\` drops it after showing what it held\n`);
+    const asked = qnet(['undo', '--forget', id], { QNET_STATE_DIR: state });
+    expect(asked.code).toBe(2);
+    expect(asked.stdout).toContain(`Fix set ${id}: unreadable (set.json is truncated or not JSON)`);
+    expect(asked.stdout).toMatch(/step 1: \[begin, done \(applied\), complete\]|files kept: .*backup\/0 \(13 bytes\)/);
+    expect(asked.stdout).toContain('Its changes stay on the host as they are now');
+    expect(asked.stderr).toBe(`qnet: not a terminal; pass --yes to forget fix set ${id}\n`);
+    const forgot = qnet(['undo', '--forget', id, '--yes'], { QNET_STATE_DIR: state });
+    expect(forgot.code, forgot.stderr).toBe(0);
+    expect(forgot.stdout).toContain(`Forgot fix set ${id}.`);
+    expect(qnet(['undo', '--list'], { QNET_STATE_DIR: state }).stdout).toBe('No fix sets journaled.\n');
+    expect(readFileSync(conf, 'utf8')).toBe('allow virbr0\nallow br0\n'); // the host stays as it is
+  });
+});
+
 describe('text output', () => {
   it('has no colour when piped or with NO_COLOR, and ends with the summary box', () => {
     for (const env of [{}, { NO_COLOR: '1' }]) {

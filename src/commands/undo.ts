@@ -1,6 +1,6 @@
 // qnet undo [--list] [ID] | --forget ID: revert the last (or the named) applied
 // fix set; list the journal (reads only); drop a set that cannot be undone.
-import { conflictsOf, ExecError, Journal, type SetInfo } from '../fixes/executor.js';
+import { conflictsOf, ExecError, Journal, type JournalEvent, type SetInfo, type Undo } from '../fixes/executor.js';
 import { holderText } from '../fixes/lock.js';
 import { showArgv } from '../fixes/preview.js';
 import { irreversibleWhy } from '../fixes/undoable.js';
@@ -27,6 +27,21 @@ function line(s: SetInfo): string {
   return `${s.record.id}  ${s.state.padEnd(13)}  ${what(s)}${by}`;
 }
 
+/** What a journaled step changed, from its undo record. */
+function undoText(u: Undo): string {
+  switch (u.kind) {
+    case 'file': return u.existed ? `rewrote ${u.path} (its old content is kept)` : `created ${u.path}`;
+    case 'dirs': return `created ${u.createdDirs.join(', ') || u.path}`;
+    case 'removed': return `removed ${u.path}${u.existed ? ' (its content is kept)' : ''}`;
+    case 'mode': return `changed the mode of ${u.path} (was ${u.mode.toString(8).padStart(4, '0')})`;
+    case 'owner': return `changed the owner of ${u.path} (was ${u.uid}:${u.gid})`;
+    case 'node': return u.existed ? `left ${u.path}` : `created the node ${u.path}`;
+    case 'sysctl': return `set ${u.key} (was ${u.value ?? 'unset'})`;
+    case 'run': return `ran ${u.argv ? showArgv(u.argv) : 'a command'}${u.inverse ? `, undone by ${showArgv(u.inverse)}` : ''}`;
+    case 'none': return 'nothing';
+  }
+}
+
 function describe(a: Action): string {
   switch (a.kind) {
     case 'write-file': return `write ${a.path}`;
@@ -51,13 +66,17 @@ const askable = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
 /** What a set held, as far as it can be read: its fixes, its steps and how far each got, its files. */
 async function show(journal: Journal, s: SetInfo): Promise<void> {
   console.log(`Fix set ${s.record.id}: ${s.state}${s.problem ? ` (${s.problem})` : ''}`);
-  if (s.record.createdAt) console.log(`  applied ${s.record.createdAt}${s.record.by ? ` by ${holderText(s.record.by)}` : ''}`);
+  if (s.record.createdAt) console.log(`  made ${s.record.createdAt}${s.record.by ? ` by pid ${s.record.by.pid} (${visible(s.record.by.command)})` : ''}`);
   for (const f of s.record.fixes) console.log(`  fix ${f.checkId}: ${visible(f.title)} (${f.planId})`);
   const steps = new Map<number, string[]>();
   for (const e of s.events) if ('step' in e) steps.set(e.step, [...(steps.get(e.step) ?? []), e.event === 'done' || e.event === 'reverted' ? `${e.event} (${e.outcome})` : e.event]);
   s.record.actions.forEach((a, i) => console.log(`  step ${i + 1}: ${visible(describe(a))}  [${(steps.get(i) ?? ['not begun']).join(', ')}]`));
+  // Steps set.json does not list (it is damaged): what their journal entries say they changed.
   for (const [step, evs] of steps) {
-    if (step >= s.record.actions.length) console.log(`  step ${step + 1}: (not in set.json)  [${evs.join(', ')}]`);
+    if (step >= s.record.actions.length) {
+      const begin = s.events.find((e) => e.event === 'begin' && e.step === step) as Extract<JournalEvent, { event: 'begin' }> | undefined;
+      console.log(`  step ${step + 1}: ${begin ? visible(undoText(begin.undo)) : 'unknown'}  [${evs.join(', ')}]`);
+    }
   }
   const files = await journal.contents(s.record.id);
   if (files.length) console.log(`  files kept: ${files.map((f) => `${visible(f.path)} (${f.size} bytes)`).join(', ')}`);

@@ -609,7 +609,7 @@ export class Journal {
     if (!ID_RE.test(id)) throw new ExecError(`no fix set "${id}"`);
     const setDir = this.setDir(id);
     const st = await lstatOrNull(setDir).catch(() => null);
-    if (!st?.isDirectory()) throw new ExecError(`no fix set "${id}"`);
+    if (!st) throw new ExecError(`no fix set "${id}"`);
     const unreadable = (problem: string, record?: SetRecord, events: JournalEvent[] = []): SetInfo => ({
       record: record ?? { id, createdAt: '', fixes: [], actions: [] },
       events,
@@ -617,28 +617,32 @@ export class Journal {
       problem,
       rolledBackFixes: [],
     });
+    if (!st.isDirectory()) return unreadable('not a fix set directory');
+    // The journal first: even when set.json is damaged, its events say what the set did.
+    let body = '';
+    let journalProblem: string | undefined;
+    try {
+      body = await fs.readFile(join(setDir, 'journal.jsonl'), 'utf8');
+    } catch (err) {
+      // No journal: the apply died before its first step; nothing was changed.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') journalProblem = `journal.jsonl cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+    }
+    const { events, bad } = parseEvents(body);
     let raw: string;
     try {
       raw = await fs.readFile(join(setDir, 'set.json'), 'utf8');
     } catch (err) {
-      return unreadable(`set.json cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      return unreadable(`set.json cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, undefined, events);
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
-      return unreadable(raw.trim() ? 'set.json is truncated or not JSON' : 'set.json is empty');
+      return unreadable(raw.trim() ? 'set.json is truncated or not JSON' : 'set.json is empty', undefined, events);
     }
-    if (!validRecord(parsed, id)) return unreadable('set.json is not a fix set record');
+    if (!validRecord(parsed, id)) return unreadable('set.json is not a fix set record', undefined, events);
     const record = parsed;
-    let body = '';
-    try {
-      body = await fs.readFile(join(setDir, 'journal.jsonl'), 'utf8');
-    } catch (err) {
-      // No journal: the apply died before its first step; nothing was changed.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return unreadable(`journal.jsonl cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, record);
-    }
-    const { events, bad } = parseEvents(body);
+    if (journalProblem) return unreadable(journalProblem, record);
     if (bad) return unreadable(`journal.jsonl holds ${bad}`, record, events);
     const broken = consistency(record, events);
     if (broken) return unreadable(`journal.jsonl is damaged: ${broken}`, record, events);
