@@ -19,12 +19,14 @@ const session = `qnet-pty-${process.pid}`;
 const sudoSession = `qnet-pty-sudo-${process.pid}`;
 const ctrlcSession = `qnet-pty-ctrlc-${process.pid}`;
 const staleSession = `qnet-pty-stale-${process.pid}`;
+const irrevSession = `qnet-pty-irrev-${process.pid}`;
 const tmp = mkdtempSync(join(tmpdir(), 'qnet-pty-'));
 afterAll(() => {
   spawnSync('tmux', ['kill-session', '-t', session]);
   spawnSync('tmux', ['kill-session', '-t', sudoSession]);
   spawnSync('tmux', ['kill-session', '-t', ctrlcSession]);
   spawnSync('tmux', ['kill-session', '-t', staleSession]);
+  spawnSync('tmux', ['kill-session', '-t', irrevSession]);
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -178,5 +180,37 @@ describe.skipIf(canRun !== '')('qnet fix in a terminal', () => {
     expect(s).toMatch(/EXIT=2/);
     expect(s).toMatch(/MODE=600/);
     expect(s).toMatch(/RULE=# written by hand/);
+  });
+  // A plan undo cannot revert (installing the helper): a second question, No by default.
+  it('an irreversible plan asks a second time, defaulting to No; nothing is installed', async () => {
+    const script = [
+      'set -e',
+      `mkdir -p ${tmp}/iup ${tmp}/iwork ${tmp}/istate ${tmp}/ibin`,
+      `mount -t overlay overlay -o lowerdir=/etc,upperdir=${tmp}/iup,workdir=${tmp}/iwork /etc`,
+      'mount -t tmpfs -o mode=0755 tmpfs /usr/lib/qemu',
+      `printf '#!/bin/sh\\necho "$*" >> ${tmp}/apt.log\\n' > ${tmp}/ibin/apt-get`,
+      `chmod 0755 ${tmp}/ibin/apt-get`,
+      `mount --bind ${tmp}/ibin/apt-get /usr/bin/apt-get`,
+      'set +e',
+      `QNET_STATE_DIR=${tmp}/istate node ${ROOT}bin/qnet.js fix --user nobody helper-setuid`,
+      'echo "EXIT=$?"',
+      `cat ${tmp}/apt.log 2>/dev/null | sed "s/^/APT=/"`,
+      'echo END',
+      'sleep 60',
+    ].join('\n');
+    execFileSync('tmux', ['new-session', '-d', '-s', irrevSession, '-x', '220', '-y', '80', 'unshare', '-m', '-n', '--propagation', 'private', 'bash', '-c', script]);
+    const ikeys = (...k: string[]) => execFileSync('tmux', ['send-keys', '-t', irrevSession, ...k]);
+    const preview = await waitFor(/Which problems should qnet fix\?/, 20_000, irrevSession);
+    expect(preview).toMatch(/helper-setuid\/install \(recommended\): .*cannot be undone\]/);
+    ikeys('Enter');
+    await waitFor(/Apply 1 fix\?/, 20_000, irrevSession);
+    ikeys('y', 'Enter');
+    const second = await waitFor(/Apply it anyway, knowing it cannot be undone\? \(y\/N\)/, 20_000, irrevSession);
+    expect(second).toMatch(/qnet undo cannot revert helper-setuid\/install \(apt-get install -y qemu-system-common has no inverse\)\./);
+    ikeys('Enter'); // the default: No
+    const s = await waitFor(/END/, 20_000, irrevSession);
+    expect(s).toMatch(/Nothing changed\./);
+    expect(s).toMatch(/EXIT=0/);
+    expect(s).not.toMatch(/APT=/);
   });
 });
