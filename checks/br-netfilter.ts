@@ -2,10 +2,9 @@
 // handed to iptables/ip6tables/arptables. With Docker's FORWARD policy DROP,
 // guests on a bridge silently lose their traffic. Passes when the calls are off
 // (globally per network namespace, and per bridge) or the firewall accepts.
-import { basicLinks, bridges, type Link } from '../src/facts/links.js';
+import { requireLinks, type Link } from '../src/model/network.js';
 import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
 import { sysctl } from '../src/facts/system.js';
-import { NOT_CAPTURED } from '../src/host/host.js';
 import { iptablesRule, linkGone } from '../src/fixes/plans.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
 
@@ -63,16 +62,13 @@ const check: Check = {
   area: 'kernel',
   title: () => 'bridged frames are not dropped by iptables (br_netfilter)',
   async run(ctx) {
-    const ls = await basicLinks(ctx);
-    const brs = bridges(ls);
+    const ls = await requireLinks(ctx);
+    const brs = ls.bridges();
     const evidence: Evidence[] = [];
     if (!brs.length) {
       return { status: 'skip', summary: 'no bridge on this host', evidence: [{ source: ls.source, observed: ls.error ?? `${ls.links.length} interfaces, no bridge` }] };
     }
     const values = await Promise.all(FAMILIES.map((f) => sysctl(ctx, `net.bridge.bridge-nf-call-${f.sysctl}`)));
-    if (values.some((v) => v.error === NOT_CAPTURED)) {
-      return { status: 'skip', summary: 'the net.bridge sysctls are not captured in the snapshot' };
-    }
     if (values.every((v) => v.error === 'ENOENT')) {
       return {
         status: 'pass',

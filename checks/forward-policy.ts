@@ -1,8 +1,9 @@
 // forward-policy: the FORWARD chain lets routed VM traffic out (Docker sets
 // the policy to DROP; firewalls often do).
-import { chainFate, chainLabel, firewall, showPrefix } from '../src/facts/firewall.js';
+import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
+import { showPrefix } from '../src/parse/ipv4.js';
 import { which } from '../src/facts/system.js';
-import { routing } from '../src/facts/vmnets.js';
+import { requireLinks } from '../src/model/network.js';
 import type { Check, FixPlan } from '../src/types.js';
 import { iptablesRule } from '../src/fixes/plans.js';
 
@@ -11,7 +12,7 @@ const check: Check = {
   area: 'firewall',
   title: () => 'the FORWARD chain lets VM traffic through',
   async run(ctx) {
-    const { nets, uplinks } = await routing(ctx);
+    const { vmNets: nets, uplinks } = await requireLinks(ctx);
     if (!nets.length) return { status: 'skip', summary: 'no routed or NAT VM network (bridged LANs are br-netfilter\'s concern)' };
     const fw = await firewall(ctx);
     const evidence = [...fw.sources];

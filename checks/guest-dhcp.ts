@@ -1,7 +1,7 @@
 // guest-dhcp: inside a VM, no interface is stuck on a 169.254 link-local
 // address, the fallback when DHCP got no answer (seed 003).
 import { guestMode } from '../src/facts/guest.js';
-import { basicLinks } from '../src/facts/links.js';
+import { requireLinks } from '../src/model/network.js';
 import type { Check } from '../src/types.js';
 
 const check: Check = {
@@ -10,7 +10,7 @@ const check: Check = {
   title: () => 'the guest got its address from DHCP',
   async run(ctx) {
     if (!(await guestMode(ctx))) return { status: 'skip', summary: 'not a guest (no hypervisor detected; --guest forces the guest checks)' };
-    const ls = await basicLinks(ctx);
+    const ls = await requireLinks(ctx);
     const stuck = ls.links.filter((l) => {
       const v4 = l.addrs.filter((a) => a.family === 'inet');
       return v4.length > 0 && v4.every((a) => a.local.startsWith('169.254.'));

@@ -1,9 +1,9 @@
 // ip-forward: a routed or NAT VM network needs IPv4 forwarding on, or guests
 // reach the host and nothing beyond it.
-import { showPrefix } from '../src/facts/firewall.js';
+import { showPrefix } from '../src/parse/ipv4.js';
 import { sysctl } from '../src/facts/system.js';
-import { routing } from '../src/facts/vmnets.js';
-import { describeError, NOT_CAPTURED } from '../src/host/host.js';
+import { requireLinks } from '../src/model/network.js';
+import { describeError } from '../src/host/host.js';
 import type { Check } from '../src/types.js';
 
 const CONF = '/etc/sysctl.d/99-qnet-ip-forward.conf';
@@ -13,12 +13,12 @@ const check: Check = {
   area: 'routing',
   title: () => 'IPv4 forwarding for routed VM networks',
   async run(ctx) {
-    const { nets } = await routing(ctx);
+    const nets = (await requireLinks(ctx)).vmNets;
     if (!nets.length) return { status: 'skip', summary: 'no routed or NAT VM network (a bridge or tap with an address and no physical port)' };
     const list = nets.map((n) => `${n.dev} ${showPrefix(n.subnet)}`).join(', ');
     const v = await sysctl(ctx, 'net.ipv4.ip_forward');
     if (v.error) {
-      return { status: v.error === NOT_CAPTURED ? 'skip' : 'error', summary: `cannot read net.ipv4.ip_forward: ${describeError({ code: v.error, message: '' })}` };
+      return { status: 'error', summary: `cannot read net.ipv4.ip_forward: ${describeError({ code: v.error, message: '' })}` };
     }
     const evidence = [
       { source: 'read /proc/sys/net/ipv4/ip_forward', observed: v.value! },

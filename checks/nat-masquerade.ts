@@ -1,7 +1,8 @@
 // nat-masquerade: each routed VM subnet leaves through a MASQUERADE/SNAT rule
 // towards an uplink, or replies never find their way back to the guests.
-import { chainFate, chainLabel, firewall, showPrefix } from '../src/facts/firewall.js';
-import { routing } from '../src/facts/vmnets.js';
+import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
+import { showPrefix } from '../src/parse/ipv4.js';
+import { requireLinks } from '../src/model/network.js';
 import type { Check, FixPlan } from '../src/types.js';
 import { iptablesRule } from '../src/fixes/plans.js';
 
@@ -10,7 +11,7 @@ const check: Check = {
   area: 'routing',
   title: () => 'routed VM subnets are masqueraded towards an uplink',
   async run(ctx) {
-    const { nets, uplinks } = await routing(ctx);
+    const { vmNets: nets, uplinks } = await requireLinks(ctx);
     if (!nets.length) return { status: 'skip', summary: 'no routed or NAT VM network' };
     const evidence = [{ source: 'read /proc/net/route', observed: uplinks.length ? `default route via ${uplinks.join(', ')}` : 'no default route' }];
     if (!uplinks.length) {

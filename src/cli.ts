@@ -1,17 +1,15 @@
 // qnet's command line. Errors a user can act on are one line on stderr and
 // exit 2; a bug is the only thing that may print a stack trace.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ALL_CHECKS } from '../checks/index.js';
-import { Context, liveInvoker } from './context.js';
 import { doctor, exitCodeOf, selectChecks, VERSION } from './engine.js';
-import { LiveHost } from './host/live.js';
-import { CachingHost, SnapshotHost } from './host/record.js';
-import { parseSnapshot, SNAPSHOT_SCHEMA, type SnapshotFile } from './host/snapshot-file.js';
+import { SNAPSHOT_SCHEMA, type SnapshotFile } from './host/snapshot-file.js';
 import { redactReads } from './host/redact.js';
 import { writeFileAtomic } from './host/atomic-write.js';
+import { openSession } from './session.js';
 import { onSignal } from './signals.js';
-import { UsageError } from './types.js';
+import { UsageError } from './errors.js';
 
 interface CommonOpts {
   json?: boolean;
@@ -22,46 +20,36 @@ interface CommonOpts {
   verbose?: boolean;
   color?: boolean;
   guest?: boolean;
+  format?: string;
 }
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
-function useColor(opts: CommonOpts): boolean {
-  if (opts.color === false || 'NO_COLOR' in process.env) return false;
-  return Boolean(process.stdout.isTTY);
-}
-
-function loadSnapshot(path: string): SnapshotFile {
-  let body: string;
-  try {
-    body = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read snapshot ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+/** --format text|json|prom; --json is --format json. */
+async function doctorFormat(opts: CommonOpts): Promise<string> {
+  if (opts.format === undefined) return opts.json ? 'json' : 'text';
+  const { FORMATS, suggestFormat } = await import('./output/prom.js');
+  const f = opts.format;
+  if (!(FORMATS as readonly string[]).includes(f)) {
+    const hint = suggestFormat(f);
+    throw new UsageError(`unknown --format ${JSON.stringify(f)}${hint ? ` (did you mean ${hint}?)` : ''}; choose ${FORMATS.join(', ')}`);
   }
-  return parseSnapshot(body, path);
-}
-
-function makeContext(opts: CommonOpts): { ctx: Context; caching?: CachingHost } {
-  if (opts.snapshot) {
-    const snap = loadSnapshot(opts.snapshot);
-    // Judge the user the recording judged, unless told otherwise.
-    const user = opts.user ?? snap.options?.user;
-    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user, source: 'snapshot', guest: opts.guest || snap.options?.guest });
-    return { ctx };
-  }
-  const caching = new CachingHost(new LiveHost());
-  return { ctx: new Context({ host: caching, invoker: liveInvoker(), user: opts.user, source: 'live', guest: opts.guest }), caching };
+  if (opts.json && f !== 'json') throw new UsageError(`--json and --format ${f} ask for different outputs; give one of them`);
+  return f;
 }
 
 async function runDoctor(opts: CommonOpts): Promise<number> {
+  const format = await doctorFormat(opts);
   const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
-  const { ctx } = makeContext(opts);
+  const started = performance.now();
+  const { ctx, color } = await openSession(opts);
   const report = await doctor(ctx, checks);
-  if (opts.json) {
+  if (format === 'json') {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } else if (format === 'prom') {
+    const { renderProm } = await import('./output/prom.js');
+    process.stdout.write(renderProm(report, { durationMs: performance.now() - started, finishedAt: Date.now() }));
   } else {
-    const color = useColor(opts);
-    if (!color) process.env.FORCE_COLOR = '0';
     const { renderText } = await import('./output/text.js');
     process.stdout.write(await renderText(report, { color, verbose: Boolean(opts.verbose) }));
   }
@@ -70,7 +58,7 @@ async function runDoctor(opts: CommonOpts): Promise<number> {
 }
 
 async function runLint(cmd: string[], opts: CommonOpts & { pid?: string }): Promise<number> {
-  const { ctx } = makeContext(opts);
+  const { ctx, c: pc } = await openSession(opts);
   let argv = cmd;
   if (opts.pid !== undefined) {
     if (cmd.length) throw new UsageError('give either --pid or a command line after --, not both');
@@ -85,8 +73,6 @@ async function runLint(cmd: string[], opts: CommonOpts & { pid?: string }): Prom
   if (opts.json) {
     process.stdout.write(JSON.stringify({ schema: 'qnet.lint/v1', qnet: VERSION, kind: report.kind, argv, summary: summarize(report.results), results: report.results }, null, 2) + '\n');
   } else {
-    const color = useColor(opts);
-    const pc = (await import('picocolors')).default.createColors(color);
     const { renderResult } = await import('./output/text.js');
     const lines = [pc.bold(`qnet lint · ${report.kind === 'qemu' ? 'QEMU' : 'UML'} · ${argv[0]}`)];
     for (const r of report.results) lines.push(...renderResult(r, pc, Boolean(opts.verbose)));
@@ -115,7 +101,7 @@ async function warnInterrupted(): Promise<void> {
 async function runSnapshot(opts: CommonOpts & { output: string }): Promise<number> {
   if (opts.snapshot) throw new UsageError('snapshot records a live host; it cannot read from --snapshot');
   const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
-  const { ctx, caching } = makeContext(opts);
+  const { ctx, recorder } = await openSession(opts);
   const report = await doctor(ctx, checks);
   const snap: SnapshotFile = {
     schema: SNAPSHOT_SCHEMA,
@@ -125,7 +111,7 @@ async function runSnapshot(opts: CommonOpts & { output: string }): Promise<numbe
     host: { ...report.host },
     ...(opts.user || opts.guest ? { options: { ...(opts.user ? { user: opts.user } : {}), ...(opts.guest ? { guest: true } : {}) } } : {}),
     results: report.results,
-    reads: redactReads(await caching!.records()),
+    reads: redactReads(await recorder!.records()),
   };
   const body = JSON.stringify(snap, null, 1) + '\n';
   if (opts.output === '-') process.stdout.write(body);
@@ -161,7 +147,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
 
-  addCommon(program.command('doctor').description('run every check and print findings (reads only, changes nothing)')).action(
+  addCommon(program.command('doctor').description('run every check and print findings (reads only, changes nothing)'))
+    .option('--format <format>', 'text (default), json (same as --json) or prom (Prometheus text for node_exporter\'s textfile collector)')
+    .addHelpText('after', '\nExamples:\n  qnet doctor\n  qnet doctor --json --only tun-perms,kvm\n  qnet doctor --format prom     # Prometheus text, for node_exporter\'s textfile collector\n')
+    .action(
     async (opts: CommonOpts) => setExit(await runDoctor(opts)),
   );
 
@@ -184,7 +173,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-redact', 'keep real addresses, MACs, host and user names')
     .action(async (opts: CommonOpts & { output?: string; redact: boolean }) => {
       const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
-      const { ctx } = makeContext(opts);
+      const { ctx } = await openSession(opts);
       const report = await doctor(ctx, checks);
       const passwd = (await ctx.host.readFile('/etc/passwd'));
       const users = passwd.ok

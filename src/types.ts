@@ -177,7 +177,4 @@ export interface DoctorReport {
   results: Result[];
 }
 
-/** A user error: printed as one line on stderr, exit 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError } from './errors.js';

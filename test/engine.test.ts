@@ -1,26 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { ALL_CHECKS } from '../checks/index.js';
-import { Context } from '../src/context.js';
+import { createContext } from '../src/session.js';
+import { NotCaptured } from '../src/errors.js';
 import { runChecks, selectChecks } from '../src/engine.js';
 import { redactReads, redactText } from '../src/host/redact.js';
 import { SnapshotHost } from '../src/host/record.js';
 import { CHECK_IDS, type Check } from '../src/types.js';
 
-const ctx = () => new Context({ host: new SnapshotHost({}), invoker: { uid: 0, euid: 0, user: 'root', sudoUser: null }, source: 'snapshot' });
+const ctx = () => createContext({ host: new SnapshotHost({}), invoker: { uid: 0, euid: 0, user: 'root', sudoUser: null }, source: 'snapshot' });
 
 describe('engine', () => {
   it('turns a check that throws into an error result and runs the others', async () => {
     const boom: Check = { id: 'kvm', area: 'kernel', title: () => 'boom', run: async () => { throw new Error('kaput'); } };
     const fine: Check = { id: 'vhost-net', area: 'kernel', title: () => 'fine', run: async () => ({ status: 'pass', summary: 'ok' }) };
-    const [a, b] = await runChecks(ctx(), [boom, fine]);
+    const [a, b] = await runChecks(await ctx(), [boom, fine]);
     expect(a!.status).toBe('error');
     expect(a!.summary).toContain('kaput');
     expect(b!.status).toBe('pass');
   });
+  it('turns a read the snapshot lacks into a skip that says so', async () => {
+    const needy: Check = { id: 'kvm', area: 'kernel', title: () => 'needy', run: async () => { throw new NotCaptured('stat /dev/kvm'); } };
+    const [r] = await runChecks(await ctx(), [needy]);
+    expect(r).toMatchObject({ status: 'skip', summary: 'stat /dev/kvm was not captured in the snapshot' });
+  });
   it('turns a check that hangs into an error result after its time limit', async () => {
     const hang: Check = { id: 'kvm', area: 'kernel', title: () => 'hang', run: () => new Promise(() => undefined) };
-    const [r] = await runChecks(ctx(), [hang], 50);
+    const [r] = await runChecks(await ctx(), [hang], 50);
     expect(r!.status).toBe('error');
     expect(r!.summary).toMatch(/did not finish within 50 ms/);
   });
@@ -36,7 +42,7 @@ describe('engine', () => {
         return { status: 'pass', summary: id };
       },
     });
-    const results = await runChecks(ctx(), [waiter('kvm'), waiter('vhost-net')], 2000);
+    const results = await runChecks(await ctx(), [waiter('kvm'), waiter('vhost-net')], 2000);
     expect(results.map((r) => r.status)).toEqual(['pass', 'pass']);
   });
   it('rejects unknown IDs in --only/--skip', () => {

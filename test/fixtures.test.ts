@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ALL_CHECKS } from '../checks/index.js';
-import { Context } from '../src/context.js';
+import { createContext } from '../src/session.js';
 import { runChecks } from '../src/engine.js';
 import { SnapshotHost } from '../src/host/record.js';
 import { parseSnapshot } from '../src/host/snapshot-file.js';
@@ -23,7 +23,7 @@ describe('recorded real hosts replay to their recorded verdicts', () => {
       const recorded = (snap.results ?? []) as Result[];
       expect(recorded.length).toBeGreaterThan(0);
       const user = snap.options?.user ?? (snap.host.user as string | undefined);
-      const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user, source: 'snapshot', guest: snap.options?.guest });
+      const ctx = await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user, source: 'snapshot', guest: snap.options?.guest });
       // Checks added after the recording have no reads in it; compare the ones it recorded.
       const checks = ALL_CHECKS.filter((c) => recorded.some((r) => r.id === c.id));
       const replayed = await runChecks(ctx, checks);

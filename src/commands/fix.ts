@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pc from 'picocolors';
 import { ALL_CHECKS } from '../../checks/index.js';
-import { Context, liveInvoker } from '../context.js';
+import { liveInvoker, type Context } from '../context.js';
+import { createContext } from '../session.js';
 import { runChecksWithPlans, selectChecks, type Outcome } from '../engine.js';
 import { ExecError, InterruptedError, Journal, StaleError, type SetInfo } from '../fixes/executor.js';
 import { errnoText, holderText } from '../fixes/lock.js';
@@ -48,8 +49,8 @@ const MAX_HANDOFF = 1024 * 1024;
 
 const interactive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
 
-function liveContext(user?: string): Context {
-  return new Context({ host: new CachingHost(new LiveHost()), invoker: liveInvoker(), user, source: 'live' });
+function liveContext(user?: string): Promise<Context> {
+  return createContext({ host: new CachingHost(new LiveHost()), invoker: liveInvoker(), user, source: 'live' });
 }
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -325,7 +326,7 @@ async function fixRun(
   env: { c: Colors; color: boolean; root: boolean; journal: Journal; checks: ReturnType<typeof selectChecks>; user: string | undefined; handed: { handoff: Handoff; hash: string } | undefined },
 ): Promise<number> {
   const { c, color, root, journal, checks, user, handed } = env;
-  const ctx = liveContext(user);
+  const ctx = await liveContext(user);
   const outcomes = await runChecksWithPlans(ctx, checks);
   await bindBases(ctx, outcomes);
 
@@ -479,7 +480,7 @@ async function applyAndVerify(
     }
 
     // Verify: a fresh read of the host, the same checks.
-    const after = await runChecksWithPlans(liveContext(user), checks.filter((ch) => chosen.some((x) => x.checkId === ch.id)));
+    const after = await runChecksWithPlans(await liveContext(user), checks.filter((ch) => chosen.some((x) => x.checkId === ch.id)));
     if (stop) {
       await journal.rollback(set.record.id, 'interrupted while verifying');
       process.stderr.write('qnet: interrupted; what was applied has been rolled back\n');

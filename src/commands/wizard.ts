@@ -1,7 +1,8 @@
 // `qnet` in a terminal: the doctor behind a spinner, the summary box, then a
 // choice of what to do next.
 import { ALL_CHECKS } from '../../checks/index.js';
-import { Context, liveInvoker } from '../context.js';
+import { liveInvoker } from '../context.js';
+import { createContext } from '../session.js';
 import { doctor } from '../engine.js';
 import { LiveHost } from '../host/live.js';
 import { CachingHost } from '../host/record.js';
@@ -11,7 +12,7 @@ export async function runWizard(): Promise<number> {
   const color = !('NO_COLOR' in process.env);
   const { select, spinner } = await import('../ui/interactive.js');
   const spin = spinner('Checking this host…', color).start();
-  const ctx = new Context({ host: new CachingHost(new LiveHost()), invoker: liveInvoker(), source: 'live' });
+  const ctx = await createContext({ host: new CachingHost(new LiveHost()), invoker: liveInvoker(), source: 'live' });
   const report = await doctor(ctx, ALL_CHECKS);
   spin.stop(); // never leave a spinner running under a prompt
   process.stdout.write(await renderText(report, { color, verbose: false }));
@@ -20,7 +21,7 @@ export async function runWizard(): Promise<number> {
     message: 'What next?',
     choices: [
       ...(failing.length ? [{ name: `Fix problems (${failing.map((r) => r.id).join(', ')})`, value: 'fix' }] : []),
-      { name: 'Explain an error message (paste it)', value: 'explain' },
+      { name: 'Explain an error message (paste it, or a log, or describe the problem)', value: 'explain' },
       { name: 'Write a report for a bug tracker (qnet-report.md, redacted)', value: 'report' },
       { name: 'Quit', value: 'quit' },
     ],
@@ -30,8 +31,8 @@ export async function runWizard(): Promise<number> {
     return runFix([], { color });
   }
   if (choice === 'explain') {
-    const { input } = await import('../ui/interactive.js');
-    const text = await input({ message: 'Paste the error (one line is enough):' });
+    const { readPaste } = await import('../explain/paste.js');
+    const text = await readPaste(process.stdin, process.stdout);
     if (text.trim()) {
       const { runExplain } = await import('./explain.js');
       return runExplain(text, { color });

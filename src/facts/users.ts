@@ -1,7 +1,7 @@
 // The target user: whose access the checks judge (--user, SUDO_USER, or the invoker).
 import type { Context } from '../context.js';
 import { text } from '../host/host.js';
-import { UsageError } from '../types.js';
+import { UsageError } from '../errors.js';
 
 export interface Group {
   name: string;
@@ -56,8 +56,12 @@ export function groupsFile(ctx: Context): Promise<Group[]> {
   return ctx.memo('groups', async () => parseGroup(text(await ctx.host.readFile('/etc/group')) ?? ''));
 }
 
+function passwdFile(ctx: Context): Promise<PasswdEntry[]> {
+  return ctx.memo('passwd-entries', async () => parsePasswd(text(await ctx.host.readFile('/etc/passwd')) ?? ''));
+}
+
 async function lookupPasswd(ctx: Context, by: { name?: string; uid?: number }): Promise<PasswdEntry | undefined> {
-  const entries = await ctx.memo('passwd', async () => parsePasswd(text(await ctx.host.readFile('/etc/passwd')) ?? ''));
+  const entries = await passwdFile(ctx);
   const hit = entries.find((e) => (by.name !== undefined ? e.name === by.name : e.uid === by.uid));
   if (hit) return hit;
   // Users from NSS (LDAP, sssd): ask getent, by argv.
@@ -67,9 +71,12 @@ async function lookupPasswd(ctx: Context, by: { name?: string; uid?: number }): 
   return undefined;
 }
 
-/** Resolves the target user once per run. Throws UsageError for an unknown --user. */
-export function targetUser(ctx: Context): Promise<TargetUser> {
-  return ctx.memo('target-user', async () => {
+/**
+ * Whose access the checks judge: --user, else SUDO_USER under sudo, else the invoker.
+ * Resolved once, when the context is made (createContext); UsageError for an unknown --user.
+ */
+export async function resolveTargetUser(ctx: Context): Promise<TargetUser> {
+  {
     const inv = ctx.invoker;
     let entry: PasswdEntry | undefined;
     if (ctx.userOption !== undefined) {
@@ -85,7 +92,12 @@ export function targetUser(ctx: Context): Promise<TargetUser> {
     const groups = all.filter((g) => g.gid === entry!.gid || g.members.includes(entry!.name));
     if (!groups.some((g) => g.gid === entry!.gid)) groups.unshift({ name: String(entry.gid), gid: entry.gid, members: [] });
     return { name: entry.name, uid: entry.uid, gid: entry.gid, groups, fromFiles: true };
-  });
+  }
+}
+
+/** The target user of this run (resolved when the context was made). */
+export function targetUser(ctx: Context): Promise<TargetUser> {
+  return Promise.resolve(ctx.user);
 }
 
 /** Can `user` access a file with these owner/mode bits? `want` is 4 (r), 2 (w), 1 (x) or a sum. */
@@ -104,8 +116,7 @@ export function groupName(groups: Group[], gid: number): string {
 
 /** The name of a uid from /etc/passwd, or the number. */
 export async function userName(ctx: Context, uid: number): Promise<string> {
-  const entries = await ctx.memo('passwd', async () => parsePasswd(text(await ctx.host.readFile('/etc/passwd')) ?? ''));
-  return entries.find((e) => e.uid === uid)?.name ?? String(uid);
+  return (await passwdFile(ctx)).find((e) => e.uid === uid)?.name ?? String(uid);
 }
 
 /** The backup copies groupadd, groupdel, usermod -aG and gpasswd write beside the files they edit. */

@@ -5,8 +5,19 @@ export type Read<T> =
   | { ok: true; value: T }
   | { ok: false; code: string; message: string };
 
+import { NotCaptured } from '../errors.js';
+
 /** Error code for a read that a snapshot does not hold. */
 export const NOT_CAPTURED = 'NOTCAPTURED';
+
+/**
+ * The read, unless the snapshot did not capture it: then the check cannot judge,
+ * and NotCaptured (which the engine turns into skip) is thrown.
+ */
+export function captured<T>(r: Read<T>, what: string): Read<T> {
+  if (!r.ok && r.code === NOT_CAPTURED) throw new NotCaptured(what);
+  return r;
+}
 
 export interface StatInfo {
   /** Full st_mode (type and permission bits). */

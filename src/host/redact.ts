@@ -1,7 +1,7 @@
 // Secrets never go into a snapshot: Wi-Fi keys and passwords in NetworkManager
 // keyfiles, netplan and ifupdown files are replaced before the file is written.
 // The checks read none of these values, so replay gives the same results.
-import { isVmProcess } from '../facts/procs.js';
+import { isVmProcess } from '../parse/qemu-cmdline.js';
 import type { ReadRecord } from './record.js';
 
 const SECRET_KEY = /^([ \t]*)([\w.-]*(psk|password|passwd|secret|wep-key\d?|private-key|pin)[\w.-]*)([ \t]*[=:][ \t]*|[ \t]+)(\S.*)$/gim;

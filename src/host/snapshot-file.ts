@@ -1,6 +1,6 @@
 // The qnet.snapshot/v1 file: parse and validate with one-line errors.
 import * as v from 'valibot';
-import { UsageError } from '../types.js';
+import { UsageError } from '../errors.js';
 import type { ReadRecord } from './record.js';
 
 export const SNAPSHOT_SCHEMA = 'qnet.snapshot/v1';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import guestDhcp from '../../checks/guest-dhcp.js';
 import guestRoute from '../../checks/guest-route.js';
-import { defaultRoutes, hexToIpv4 } from '../../src/facts/guest.js';
+import { defaultRoutes, hexToIpv4, parseProcRoute } from '../../src/parse/proc-net.js';
 import { fakeHost, ipLinks, runCheck, type FakeSpec } from '../helpers/fake-host.js';
 
 const VM = { '/sys/class/dmi/id/sys_vendor': 'QEMU\n' };
@@ -28,18 +28,18 @@ describe('guest-dhcp', () => {
     ['virtio devices without DMI (an ARM guest)', { files: { '/proc/cpuinfo': 'Features\t: fp asimd\n' }, dirs: { '/sys/bus/virtio/devices': ['virtio0'] } }, true],
     ['bare metal', { files: { '/sys/class/dmi/id/sys_vendor': 'Dell Inc.\n', '/proc/cpuinfo': 'flags\t: fpu vme\n' }, dirs: { '/sys/bus/virtio/devices': [] } }, false],
   ] as const)('guest detection: %s → %s', async (_t, spec, want) => {
-    const { Context } = await import('../../src/context.js');
+    const { createContext } = await import('../../src/session.js');
     const { SnapshotHost } = await import('../../src/host/record.js');
     const { isGuest } = await import('../../src/facts/system.js');
     const snap = fakeHost(spec as FakeSpec);
-    expect(await isGuest(new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot' }))).toBe(want);
+    expect(await isGuest(await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot' }))).toBe(want);
   });
   it('runs on a host that is not detected as a guest when --guest forces it', async () => {
-    const { Context } = await import('../../src/context.js');
+    const { createContext } = await import('../../src/session.js');
     const { SnapshotHost } = await import('../../src/host/record.js');
     const { runChecks } = await import('../../src/engine.js');
     const snap = fakeHost(guest(['169.254.13.7/16'], { '/sys/class/dmi/id/sys_vendor': 'Dell Inc.\n', '/proc/cpuinfo': 'flags\t: fpu\n' }));
-    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot', guest: true });
+    const ctx = await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot', guest: true });
     expect((await runChecks(ctx, [guestDhcp]))[0]!.status).toBe('fail');
   });
 });
@@ -66,7 +66,7 @@ describe('guest-route', () => {
   });
   it('decodes /proc/net/route addresses', () => {
     expect(hexToIpv4('010200C0')).toBe('192.0.2.1');
-    expect(defaultRoutes(routeVia('eth0', '010200C0'))).toEqual([{ dev: 'eth0', gateway: '192.0.2.1' }]);
+    expect(defaultRoutes(parseProcRoute(routeVia('eth0', '010200C0')))).toEqual([{ dev: 'eth0', gateway: '192.0.2.1' }]);
   });
 });
 

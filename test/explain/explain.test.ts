@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checksToRun, MAX_INPUT, runExplain } from '../../src/commands/explain.js';
-import { matchText } from '../../src/explain/match.js';
+import { diagnose } from '../../src/explain/diagnose.js';
 import { UsageError } from '../../src/types.js';
 import { fakeHost, loadFixture, type FakeSpec } from '../helpers/fake-host.js';
 
@@ -53,9 +53,15 @@ describe('qnet explain --json', () => {
     expect(doc.schema).toBe('qnet.explain/v1');
     expect(doc.matches.length).toBeGreaterThan(0);
     for (const m of doc.matches) {
-      expect(Object.keys(m).sort()).toEqual(['cause', 'checkIds', 'confidence', 'fix']);
+      // v1 fields stay; qnet 0.2 only added id, lines and words.
+      expect(Object.keys(m).sort()).toEqual(['cause', 'checkIds', 'confidence', 'fix', 'id', 'lines', 'words']);
+      expect(typeof m.cause).toBe('string');
+      expect(typeof m.fix).toBe('string');
       expect(typeof m.confidence).toBe('number');
+      expect(Array.isArray(m.checkIds)).toBe(true);
     }
+    expect(doc.matches[0]!.id).toBe('tun-perms');
+    expect(doc.matches[0]!.lines).toEqual([{ line: 1, text: TUN_EACCES, message: 'could not open /dev/net/tun: Permission denied' }]);
     expect(doc.matches[0]!.checkIds).toEqual(['tun-perms']);
     expect(doc.results.map((r) => r.id)).toEqual(['tun-perms']);
     expect(doc.results[0]!.status).toBe('fail');
@@ -123,8 +129,10 @@ describe('recorded real hosts (fixtures/real) say which cause applies', () => {
   it('the helper\'s /dev/net/tun failure: checks of the best cause come first', async () => {
     const paste = 'failed to open /dev/net/tun: Permission denied\nqemu-system-x86_64: -netdev bridge,id=n0,br=br0: bridge helper failed';
     const { doc } = await explainJson(paste, { snapshot: join(FIXTURES, 'tun-0600.json') });
-    expect(doc.results.map((r) => r.id)).toEqual(checksToRun(matchText(paste)));
-    expect(doc.results.map((r) => r.id).slice(0, 2)).toEqual(['tun-perms', 'helper-setuid']);
+    expect(doc.results.map((r) => r.id)).toEqual(checksToRun(diagnose(paste).map((d) => d.cause)));
+    // The helper's own reason (EACCES on /dev/net/tun) outranks QEMU's generic wrapper line.
+    expect(doc.matches.map((m) => m.id).slice(0, 2)).toEqual(['tun-perms', 'helper-acl']);
+    expect(doc.results.map((r) => r.id).slice(0, 2)).toEqual(['tun-perms', 'helper-acl']);
     expect(doc.results[0]!.status).toBe(recorded('tun-0600.json', 'tun-perms').status);
     expect(doc.results[0]!.status).toBe('fail');
   });
@@ -138,10 +146,19 @@ describe('text output', () => {
     expect(out).toMatch(/1 likely cause/);
     expect(out).toContain('cannot open /dev/net/tun read-write');
     expect(out).toMatch(/fix Let the user open \/dev\/net\/tun/);
-    expect(out).toContain('recognised "could not open /dev/net/tun: Permission denied" (qemu net/tap-linux.c');
+    expect(out).toContain(`line 1: ${TUN_EACCES}`);
+    // No internal references in what users read.
+    expect(out).not.toMatch(/captured 7\.2|seed \d|\.test\.ts|net\/tap-linux\.c/);
     expect(out).toMatch(/Which cause applies in snapshot .*host-\d+\.json:/);
     expect(out).toMatch(/✖ tun-perms/);
     expect(out).toContain('Failing here: tun-perms. qnet fix tun-perms previews the repairs.');
+  });
+
+  it('pasted lines are shown with control characters made visible', async () => {
+    const hostile = 'could not open /dev/net/tun: Permission denied \x1b]0;owned\x07\x1b[2J\u202etxt.exe';
+    await runExplain(hostile, { snapshot: snapshotFile(tunHost(0o600)), color: false });
+    expect(out).toContain('line 1: could not open /dev/net/tun: Permission denied \\x1b]0;owned\\x07\\x1b[2J\\u202etxt.exe');
+    expect(out).not.toMatch(/[\x07\x1b\u202e]/);
   });
 
   it('says when none of the checks fails here', async () => {
@@ -170,7 +187,7 @@ describe('bad input is a usage error (exit 2, one line)', () => {
     ['empty', '', /nothing to explain/],
     ['only whitespace', '  \n\t \n', /nothing to explain/],
     ['binary', 'ELF\0\0\0\x01\x02\x03', /not text/],
-    ['too long', 'x'.repeat(MAX_INPUT + 1), /over 1024 KiB/],
+    ['too long', 'x'.repeat(MAX_INPUT + 1), new RegExp(`over ${MAX_INPUT / 1024} KiB`)],
   ];
   for (const [name, text, msg] of bad) {
     it(name, async () => {

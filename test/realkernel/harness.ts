@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isVmProcess } from '../../src/facts/procs.js';
+import { isVmProcess } from '../../src/parse/qemu-cmdline.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin/qnet.js');
@@ -89,12 +89,37 @@ const which = (prog: string): string | undefined => {
 // ---------------------------------------------------------------------------
 // Can the real-kernel tests run here?
 
-export type Need = 'helper' | 'iptables' | 'qemu';
+/**
+ * What a real-kernel test may need beyond the base (root, namespaces, iproute2): each
+ * program with the Debian package that has it. A test whose need is missing skips and
+ * names it; it never fails for it.
+ */
+const TOOLS = {
+  qemu: { prog: 'qemu-system-x86_64', pkg: 'qemu-system-x86', role: 'QEMU is the judge of these scenarios' },
+  helper: { path: HELPER, pkg: 'qemu-system-common', role: 'the bridge helper is what these scenarios judge' },
+  iptables: { prog: 'iptables', pkg: 'iptables', role: 'the scenario sets firewall rules with it' },
+  setcap: { prog: 'setcap', pkg: 'libcap2-bin', role: 'the scenario gives a file a capability with it' },
+  getcap: { prog: 'getcap', pkg: 'libcap2-bin', role: 'qnet reads file capabilities with it when getfattr is missing' },
+  getfattr: { prog: 'getfattr', pkg: 'attr', role: 'the test reads file capabilities with it' },
+  sysctl: { prog: 'sysctl', pkg: 'procps', role: 'the scenario sets sysctls with it' },
+  'dpkg-statoverride': { prog: 'dpkg-statoverride', pkg: 'dpkg', role: 'the fix under test records a mode with it' },
+} as const satisfies Record<string, { prog?: string; path?: string; pkg: string; role: string }>;
+export type Need = keyof typeof TOOLS;
+
+/** '' when every need is there, else why not (the first missing one, by name). */
+export function missingTool(needs: readonly Need[]): string {
+  for (const n of needs) {
+    const t: { prog?: string; path?: string; pkg: string; role: string } = TOOLS[n];
+    if (t.prog && !which(t.prog)) return `${t.prog} is not installed (Debian: ${t.pkg}), and ${t.role}`;
+    if (t.path && !existsSync(t.path)) return `${t.path} is not installed (Debian: ${t.pkg}), and ${t.role}`;
+  }
+  return '';
+}
 
 function baseSkipReason(): string {
   if (process.platform !== 'linux') return 'not Linux';
   if (process.getuid?.() !== 0) return `not root (uid ${process.getuid?.()}): building namespaces, tun nodes and bridges needs root`;
-  for (const prog of ['unshare', 'nsenter', 'setpriv', 'ip', 'mknod', 'bash']) {
+  for (const prog of ['unshare', 'nsenter', 'setpriv', 'ip', 'mknod', 'bash', 'findmnt']) {
     if (!which(prog)) return `${prog} is not installed`;
   }
   const r = spawnSync('unshare', ['-m', '-n', '-p', '--fork', '--mount-proc', '--propagation', 'private', 'true'], { encoding: 'utf8' });
@@ -106,11 +131,7 @@ function baseSkipReason(): string {
 let baseReason: string | undefined;
 export function skipReason(needs: readonly Need[] = []): string {
   baseReason ??= baseSkipReason();
-  if (baseReason) return baseReason;
-  if (needs.includes('qemu') && !which('qemu-system-x86_64')) return 'qemu-system-x86_64 is not installed (Debian: qemu-system-x86), and QEMU is the judge of these scenarios';
-  if (needs.includes('helper') && !existsSync(HELPER)) return `${HELPER} is not installed (Debian: qemu-system-common)`;
-  if (needs.includes('iptables') && !which('iptables')) return 'iptables is not installed';
-  return '';
+  return baseReason || missingTool(needs);
 }
 
 // ---------------------------------------------------------------------------
@@ -560,6 +581,12 @@ export interface ScenarioSpec {
   nics?: (string | { name: string; peer: string })[];
   /** Extra flags for the live doctor, the snapshot and the replay (e.g. --guest). */
   args?: string[];
+  /** Whose access qnet judges (--user); default qnetuser. */
+  user?: string;
+  /** Programs the scenario needs beyond the suite's (its setup's tools): it skips, naming them, when one is missing. */
+  needs?: Need[];
+  /** Key words of the check's evidence (each as "source → observed", one per line). */
+  evidence?: RegExp;
   /** QEMUs left running (started after `setup`, before qnet looks). */
   vms?: VmSpec[];
   /** QEMU's own view as the judge: do the running VMs' NICs (per `info network`) share a MAC? shared === (expect === 'fail'). */
@@ -610,7 +637,8 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
     const args = spec.args ?? [];
 
     // 2. the live doctor, inside the namespaces
-    const live = await sc.qnet(bin, ['doctor', '--json', '--user', TEST_USER, ...args]);
+    const user = spec.user ?? TEST_USER;
+    const live = await sc.qnet(bin, ['doctor', '--json', '--user', user, ...args]);
     const doc = parseDoctor(live, `${spec.name} (live)`);
     const res = doc.results.find((r) => r.id === spec.check);
     if (res?.status === 'skip' && res.summary === 'not implemented yet' && skip) {
@@ -622,7 +650,7 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
 
     // 3. snapshot inside, replay outside
     const snapFile = join(sc.dir, 'snapshot.json');
-    const snap = await sc.qnet(bin, ['snapshot', '-o', snapFile, '--user', TEST_USER, ...args]);
+    const snap = await sc.qnet(bin, ['snapshot', '-o', snapFile, '--user', user, ...args]);
     if (snap.code !== 0) throw new Error(`${spec.name}: qnet snapshot exited ${snap.code ?? snap.signal}: ${snap.stderr}`);
     // The snapshot carries --user and --guest: the replay is not told again.
     const replayRun = await run([process.execPath, bin, 'doctor', '--snapshot', snapFile, '--json'], { timeoutMs: 60_000 });
@@ -654,6 +682,10 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
     expect(res, context).toBeDefined();
     expect(res!.status, context).toBe(spec.expect);
     expect(res!.summary, context).toMatch(spec.summary);
+    if (spec.evidence) {
+      const ev = ((res!.evidence ?? []) as { source: string; observed: string }[]).map((e) => `${e.source} → ${e.observed}`).join('\n');
+      expect(ev, context).toMatch(spec.evidence);
+    }
     for (const [id, status] of Object.entries(spec.others ?? {})) {
       const o = doc.results.find((r) => r.id === id);
       expect(o?.status, `[${spec.name}] ${id}: ${o ? `${o.status}: ${o.summary}` : 'no result'}`).toBe(status);
@@ -730,7 +762,15 @@ export function realKernelSuite(title: string, specs: ScenarioSpec[], needs: Nee
             : s.judge
               ? `, ${s.judge.what} ${s.judge.works ? 'works' : 'fails'}`
               : '';
-      it(`${s.name}: ${s.title} → ${s.check} ${s.expect}${judge}`, (ctx) => runScenario(s, bin, (note) => ctx.skip(note)));
+      it(`${s.name}: ${s.title} → ${s.check} ${s.expect}${judge}`, (ctx) => {
+        const missing = missingTool(s.needs ?? []);
+        if (missing) {
+          console.log(`real-kernel scenario ${s.name} skipped: ${missing}`);
+          ctx.skip(missing);
+          return;
+        }
+        return runScenario(s, bin, (note) => ctx.skip(note));
+      });
     }
   });
 }
