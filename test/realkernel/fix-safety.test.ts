@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, skipReason, type QemuSpec } from './harness.js';
 import { cliCopy, FixScenario, hostFingerprint, said } from './fix-harness.js';
 
-const why = skipReason(['qemu', 'iptables']);
+const why = skipReason(['qemu']);
 if (why) console.log(`fix safety real-kernel tests skipped: ${why}`);
 
 const ITERATIONS = 20;
