@@ -18,7 +18,7 @@ import { ExecError, InterruptedError, Journal, StaleError, type SetInfo } from '
 import { errnoText, holderText } from '../fixes/lock.js';
 import { previewPlan, shellQuote, showArgv } from '../fixes/preview.js';
 import { CommandError } from '../fixes/run.js';
-import { planUndoability } from '../fixes/undoable.js';
+import { irreversibleWhy, planUndoability } from '../fixes/undoable.js';
 import { writeFileAtomic } from '../host/atomic-write.js';
 import { LiveHost } from '../host/live.js';
 import { CachingHost } from '../host/record.js';
@@ -508,7 +508,14 @@ async function applyAndVerify(
     }
     try {
       await journal.rollbackFixes(set.record.id, failedIdx.map((x) => x.i), 'not verified');
-      for (const x of failedIdx) console.log(`${c.red('✖ not verified')} ${x.f.checkId}: ${x.o?.result.summary ?? 'no result'}; rolled back (--keep keeps a fix that does not verify)`);
+      for (const x of failedIdx) {
+        console.log(`${c.red('✖ not verified')} ${x.f.checkId}: ${x.o?.result.summary ?? 'no result'}; rolled back (--keep keeps a fix that does not verify)`);
+        // What a rollback cannot take back, said plainly.
+        for (let s = x.f.firstStep; s < x.f.firstStep + x.f.steps; s++) {
+          const why = irreversibleWhy(set.record.actions[s]!);
+          if (why && set.events.some((e) => e.event === 'done' && e.step === s && e.outcome === 'applied')) console.log(c.yellow(`  ! step ${s + 1}: ${why}; left as it is`));
+        }
+      }
     } catch (err) {
       process.stderr.write(`qnet: ${failedIdx.map((x) => x.f.checkId).join(', ')} did not verify, and rolling back failed: ${(err as Error).message}\n`);
       return 1;
