@@ -5,6 +5,7 @@
 import { requireLinks, type Link } from '../src/model/network.js';
 import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
 import { sysctl } from '../src/facts/system.js';
+import { iptablesRule, linkGone } from '../src/fixes/plans.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
 
 const FAMILIES = [
@@ -15,7 +16,7 @@ const FAMILIES = [
 
 const SYSCTL_CONF = '/etc/sysctl.d/99-qnet-bridge-nf.conf';
 
-function fixes(brs: Link[], perBridge: string[], dockerish: boolean): FixPlan[] {
+function fixes(brs: Link[], perBridge: Link[], dockerish: boolean): FixPlan[] {
   const conf = FAMILIES.map((f) => `net.bridge.bridge-nf-call-${f.sysctl} = 0`).join('\n') + '\n';
   const off: FixPlan = {
     id: 'br-netfilter/sysctl-off',
@@ -27,7 +28,10 @@ function fixes(brs: Link[], perBridge: string[], dockerish: boolean): FixPlan[] 
       ...FAMILIES.map((f) => ({ kind: 'sysctl' as const, key: `net.bridge.bridge-nf-call-${f.sysctl}`, value: '0' })),
       ...perBridge.map((b) => ({
         kind: 'run' as const,
-        argv: ['ip', 'link', 'set', 'dev', b, 'type', 'bridge', 'nf_call_iptables', '0', 'nf_call_ip6tables', '0', 'nf_call_arptables', '0'],
+        argv: ['ip', 'link', 'set', 'dev', b.name, 'type', 'bridge', ...FAMILIES.flatMap((f) => [f.opt, '0'])],
+        // Undo gives each option back the value it had.
+        inverse: ['ip', 'link', 'set', 'dev', b.name, 'type', 'bridge', ...FAMILIES.flatMap((f) => [f.opt, String(b.bridge?.[f.opt] ?? 0)])],
+        inverseUnless: linkGone(b.name),
         why: 'per-bridge setting',
       })),
       { kind: 'write-file', path: SYSCTL_CONF, content: conf, mode: 0o644, uid: 0, gid: 0 },
@@ -46,11 +50,7 @@ function fixes(brs: Link[], perBridge: string[], dockerish: boolean): FixPlan[] 
     root: true,
     explain: 'a narrow ACCEPT for frames that only cross a bridge; persist it with your firewall manager',
     actions: [
-      {
-        kind: 'run',
-        argv: ['iptables', '-I', dockerish ? 'DOCKER-USER' : 'FORWARD', '-m', 'physdev', '--physdev-is-bridged', '-j', 'ACCEPT'],
-        inverse: ['iptables', '-D', dockerish ? 'DOCKER-USER' : 'FORWARD', '-m', 'physdev', '--physdev-is-bridged', '-j', 'ACCEPT'],
-      },
+      iptablesRule(['-I', dockerish ? 'DOCKER-USER' : 'FORWARD', '-m', 'physdev', '--physdev-is-bridged', '-j', 'ACCEPT']),
     ],
   };
   void brs;
@@ -83,13 +83,13 @@ const check: Check = {
     });
 
     // Per bridge and family: is the call on (the namespace-wide sysctl OR the bridge's own option)?
-    const perBridgeOn: string[] = [];
+    const perBridgeOn: Link[] = [];
     const active: { br: Link; families: (typeof FAMILIES)[number][] }[] = [];
     for (const br of brs) {
       const fams = FAMILIES.filter((f, i) => values[i]!.value === '1' || br.bridge?.[f.opt] === 1);
       const own = FAMILIES.filter((f) => br.bridge?.[f.opt] === 1).map((f) => f.opt);
       if (own.length) {
-        perBridgeOn.push(br.name);
+        perBridgeOn.push(br);
         evidence.push({ source: `${ls.source} (${br.name})`, observed: own.map((o) => `${o} 1`).join(', ') });
       }
       if (fams.length) active.push({ br, families: fams });

@@ -3,6 +3,7 @@
 // the enslaved port; no wireless port; STP delays that outlast guests' DHCP.
 import { requireLinks } from '../src/model/network.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
+import { linkGone } from '../src/fixes/plans.js';
 
 const check: Check = {
   id: 'bridge-state',
@@ -27,7 +28,7 @@ const check: Check = {
       });
       if (!br.up) {
         fails.push(`${br.name} is down`);
-        fixes.push({ id: `bridge-state/up-${br.name}`, title: `bring ${br.name} up`, risk: 'low', root: true, actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'up'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'down'] }] });
+        fixes.push({ id: `bridge-state/up-${br.name}`, title: `bring ${br.name} up`, risk: 'low', root: true, actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'up'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'down'], inverseUnless: linkGone(br.name) }] });
       }
       for (const w of ports.filter((p) => p.wireless).map((p) => ({ p }))) {
         fails.push(`${w.p.name} is a wireless port of ${br.name}: 802.11 cannot bridge frames of other MACs (without 4-address mode); use NAT or routing for guests`);
@@ -52,7 +53,7 @@ const check: Check = {
           risk: 'medium',
           root: true,
           explain: 'safe when the bridge has a single uplink; keep STP where redundant links could loop',
-          actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '0'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '1'] }],
+          actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '0'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '1'], inverseUnless: linkGone(br.name) }],
         });
       }
     }

@@ -5,6 +5,7 @@ import { showPrefix } from '../src/parse/ipv4.js';
 import { which } from '../src/facts/system.js';
 import { requireLinks } from '../src/model/network.js';
 import type { Check, FixPlan } from '../src/types.js';
+import { iptablesRule } from '../src/fixes/plans.js';
 
 const check: Check = {
   id: 'forward-policy',
@@ -32,8 +33,6 @@ const check: Check = {
     const fixes: FixPlan[] = nets.map((n) => {
       const out = ['-I', chain, '-i', n.dev, ...(uplink ? ['-o', uplink] : []), '-j', 'ACCEPT'];
       const back = ['-I', chain, ...(uplink ? ['-i', uplink] : []), '-o', n.dev, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'];
-      const inv = (a: string[]) => a.map((x) => (x === '-I' ? '-D' : x));
-      const chk = (a: string[]) => a.map((x) => (x === '-I' ? '-C' : x));
       return {
         id: `forward-policy/${n.dev}`,
         title: `accept ${n.dev} ${showPrefix(n.subnet)} in ${chain}${uplink ? ` towards ${uplink}` : ''}, and its replies`,
@@ -41,8 +40,8 @@ const check: Check = {
         root: true,
         explain: docker ? 'DOCKER-USER is the chain Docker leaves to you; its own chains are rewritten on restart' : 'narrow rules for this network only',
         actions: [
-          { kind: 'run', argv: ['iptables', ...out], inverse: ['iptables', ...inv(out)], unless: ['iptables', ...chk(out)] },
-          { kind: 'run', argv: ['iptables', ...back], inverse: ['iptables', ...inv(back)], unless: ['iptables', ...chk(back)] },
+          iptablesRule(out, { skipIfPresent: true }),
+          iptablesRule(back, { skipIfPresent: true }),
         ],
       };
     });

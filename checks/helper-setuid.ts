@@ -13,11 +13,12 @@
 //   cap_net_admin+ep → works (and also reads bridge.conf as the user)
 import { bridgeHelpers, fileCaps, helperPackage, type HelperFile } from '../src/facts/bridge-helper.js';
 import { mountOf, which } from '../src/facts/system.js';
-import { GROUP_TOOL_BACKUPS, groupName, groupsFile, modeAllows, targetUser, userName, type TargetUser } from '../src/facts/users.js';
+import { groupName, groupsFile, modeAllows, targetUser, userName, type TargetUser } from '../src/facts/users.js';
 import { isFile, modeString, S_ISUID } from '../src/host/host.js';
 import { grantsNetAdmin } from '../src/parse/vfs-cap.js';
 import type { Context } from '../src/context.js';
 import type { Action, Check, Evidence, Finding, FixPlan } from '../src/types.js';
+import { addToGroup } from '../src/fixes/plans.js';
 
 const QEMU_FAILS_UNPRIVILEGED = [
   'QEMU then fails with: failed to create tun device: Operation not permitted',
@@ -116,6 +117,7 @@ async function privilegePlans(ctx: Context, j: Judged, user: TargetUser): Promis
           argv: ['dpkg-statoverride', '--add', 'root', 'root', octalMode(mode), path],
           inverse: ['dpkg-statoverride', '--remove', path],
           unless: ['dpkg-statoverride', '--list', path],
+          inverseUnless: { argv: ['dpkg-statoverride', '--list', path], holdsOn: [1] },
           // dpkg keeps the previous database beside it.
           touches: ['/var/lib/dpkg/statoverride-old'],
           why: 'dpkg keeps this mode across package upgrades',
@@ -144,7 +146,8 @@ async function privilegePlans(ctx: Context, j: Judged, user: TargetUser): Promis
     actions: [
       ...chownFirst,
       ...((st.mode & 0o011) !== 0o011 ? [{ kind: 'chmod' as const, path, mode: (st.mode & 0o777 & ~0o022) | 0o011 }] : []),
-      { kind: 'run', argv: ['setcap', 'cap_net_admin+ep', path], inverse: ['setcap', '-r', path] },
+      // setcap -r fails on a file without capabilities: undo is done once `setcap -v` no longer finds ours (exit 1).
+      { kind: 'run', argv: ['setcap', 'cap_net_admin+ep', path], inverse: ['setcap', '-r', path], inverseUnless: { argv: ['setcap', '-v', 'cap_net_admin+ep', path], holdsOn: [1] } },
     ],
   });
   // 4750 root:kvm style helpers: joining the group is the narrow fix.
@@ -156,7 +159,7 @@ async function privilegePlans(ctx: Context, j: Judged, user: TargetUser): Promis
       risk: 'low',
       root: true,
       explain: `${user.name} needs a new login for the group to apply`,
-      actions: [{ kind: 'run', argv: ['usermod', '-aG', g, user.name], inverse: ['gpasswd', '-d', user.name, g], touches: GROUP_TOOL_BACKUPS }],
+      actions: [addToGroup(user.name, g)],
     });
   }
   return plans;

@@ -184,7 +184,8 @@ export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promis
             explain: 'renames every NIC at the next boot; other configs naming en* names would then break',
             actions: [
               { kind: 'write-file', path: '/etc/default/grub', content: edited, mode: 0o644, uid: 0, gid: 0 },
-              { kind: 'run', argv: ['update-grub'], why: 'regenerate grub.cfg; reboot to apply' },
+              // update-grub writes grub.cfg and nothing else: the journal keeps it, so undo puts it back.
+              { kind: 'run', argv: ['update-grub'], why: 'regenerate grub.cfg; reboot to apply', touches: ['/boot/grub/grub.cfg'], onlyTouches: true },
             ],
           });
         }

@@ -4,6 +4,7 @@ import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
 import { showPrefix } from '../src/parse/ipv4.js';
 import { requireLinks } from '../src/model/network.js';
 import type { Check, FixPlan } from '../src/types.js';
+import { iptablesRule } from '../src/fixes/plans.js';
 
 const check: Check = {
   id: 'nat-masquerade',
@@ -42,7 +43,7 @@ const check: Check = {
           risk: 'low',
           root: true,
           explain: 'takes effect now; persist it with your firewall manager (nftables.conf, firewalld, ufw before.rules)',
-          actions: [{ kind: 'run', argv: ['iptables', ...rule], inverse: ['iptables', ...rule.map((x) => (x === '-A' ? '-D' : x))], unless: ['iptables', ...rule.map((x) => (x === '-A' ? '-C' : x))] }],
+          actions: [iptablesRule(rule, { skipIfPresent: true })],
         });
       }
     }

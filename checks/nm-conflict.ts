@@ -72,6 +72,10 @@ const check: Check = {
         conflicts.push(`${dev} has ${all.length} profiles that connect automatically: ${all.map((a) => `"${a}"`).join(', ')}`);
         const loser = wired[0] ?? undefined;
         if (loser && ps.some((p) => p.controller)) {
+          // A profile saved as a keyfile is removed as a file (the journal keeps it) and NetworkManager
+          // reloads; undo puts the file back and reloads again. One NetworkManager keeps only in memory
+          // can only be deleted, which undo cannot revert.
+          const keyfile = saved.profiles.find((p) => p.keyfile.uuid === loser.uuid);
           fixes.push({
             id: `nm-conflict/delete-${loser.uuid}`,
             title: `delete "${loser.name}", which competes with the bridge port profile for ${dev}`,
@@ -79,7 +83,12 @@ const check: Check = {
             root: true,
             disruptive: true,
             explain: 'NetworkManager then brings the bridge port profile up on the device',
-            actions: [{ kind: 'run', argv: ['nmcli', 'connection', 'delete', loser.uuid] }],
+            actions: keyfile
+              ? [
+                  { kind: 'remove-file', path: keyfile.path },
+                  { kind: 'run', argv: ['nmcli', 'connection', 'reload'], refresh: true, why: 'NetworkManager drops the profile whose file is gone' },
+                ]
+              : [{ kind: 'run', argv: ['nmcli', 'connection', 'delete', loser.uuid] }],
           });
         }
       }

@@ -5,6 +5,7 @@ import { requireLinks, tapOwnedBy, vms } from '../src/model/network.js';
 import { targetUser } from '../src/facts/users.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
 import { showArgv } from '../src/fixes/preview.js';
+import { linkGone } from '../src/fixes/plans.js';
 
 const check: Check = {
   id: 'tap-state',
@@ -39,7 +40,7 @@ const check: Check = {
             title: `attach ${t.name} to ${meant.master}, as ${meant.file} says`,
             risk: 'low',
             root: true,
-            actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', t.name, 'master', meant.master!], inverse: t.master ? ['ip', 'link', 'set', 'dev', t.name, 'master', t.master] : ['ip', 'link', 'set', 'dev', t.name, 'nomaster'] }],
+            actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', t.name, 'master', meant.master!], inverse: t.master ? ['ip', 'link', 'set', 'dev', t.name, 'master', t.master] : ['ip', 'link', 'set', 'dev', t.name, 'nomaster'], inverseUnless: linkGone(t.name) }],
           });
         }
       }

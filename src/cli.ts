@@ -1,13 +1,15 @@
 // qnet's command line. Errors a user can act on are one line on stderr and
 // exit 2; a bug is the only thing that may print a stack trace.
-import { existsSync, renameSync, openSync, closeSync, fsyncSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ALL_CHECKS } from '../checks/index.js';
 import { doctor, exitCodeOf, selectChecks, VERSION } from './engine.js';
 import { SNAPSHOT_SCHEMA, type SnapshotFile } from './host/snapshot-file.js';
 import { redactSnapshot } from './host/redact.js';
 import { identityUses } from './facts/users.js';
+import { writeFileAtomic } from './host/atomic-write.js';
 import { checksFor, openSession } from './session.js';
+import { onSignal } from './signals.js';
 import { UsageError } from './errors.js';
 import { visible } from './output/safe.js';
 
@@ -82,32 +84,21 @@ async function runLint(cmd: string[], opts: CommonOpts & { pid?: string }): Prom
   return exitCodeOf(report.results);
 }
 
-/** The doctor changes nothing, but it says when an earlier fix was left half-applied. */
+/** The doctor changes nothing, but it says when an earlier fix was left half-applied or its journal is damaged. */
 async function warnInterrupted(): Promise<void> {
   const { stateDir } = await import('./fixes/executor.js');
   if (!existsSync(`${stateDir()}/sets`)) return;
   try {
     const { Journal } = await import('./fixes/executor.js');
-    const stuck = (await new Journal().list()).filter((s) => s.state === 'interrupted');
-    for (const s of stuck) {
-      process.stderr.write(`qnet: fix set ${s.record.id} was interrupted half-way; \`sudo qnet undo\` (or the next \`qnet fix\`) rolls it back\n`);
+    for (const s of await new Journal().list()) {
+      const id = s.record.id;
+      if (s.state === 'interrupted') process.stderr.write(`qnet: fix set ${id} was interrupted half-way; \`sudo qnet undo\` (or the next \`sudo qnet fix\`) rolls it back\n`);
+      if (s.state === 'partly-undone') process.stderr.write(`qnet: fix set ${id} is partly undone; \`sudo qnet undo ${id}\` continues\n`);
+      if (s.state === 'unreadable') process.stderr.write(`qnet: fix set ${id} cannot be read (${s.problem}); see qnet undo --list\n`);
     }
   } catch {
     /* not readable as this user */
   }
-}
-
-/** Writes a file atomically: temp file, fsync, rename. Mode 0600: a snapshot describes the host. */
-function writeAtomic(path: string, body: string): void {
-  const tmp = `${path}.qnet-${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, body);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
 }
 
 async function runSnapshot(opts: CommonOpts & { output: string }): Promise<number> {
@@ -131,7 +122,7 @@ async function runSnapshot(opts: CommonOpts & { output: string }): Promise<numbe
   if (opts.output === '-') process.stdout.write(body);
   else {
     try {
-      writeAtomic(opts.output, body);
+      writeFileAtomic(opts.output, body, { mode: 0o600 });
     } catch (err) {
       throw new UsageError(`cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
@@ -195,7 +186,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const md = await buildReport({ ctx, checks, report, reads: recorder ? await recorder.records() : snapshot!.reads }, { redact: opts.redact });
       if (opts.output) {
         try {
-          writeAtomic(opts.output, md);
+          writeFileAtomic(opts.output, md, { mode: 0o600 });
         } catch (err) {
           throw new UsageError(`cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         }
@@ -227,12 +218,30 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('fix')
     .description('propose fixes for failing checks, preview them, apply the chosen ones, and verify')
-    .argument('[ids...]', 'check IDs to fix (default: every failing check)')
+    .argument('[ids...]', 'check IDs to fix (default: every failing check; named checks include warnings)')
     .option('--user <name>', 'the user the fixes are for (default: SUDO_USER under sudo, else you)')
     .option('-y, --yes', 'apply the recommended fix of each selected check without questions')
-    .option('--dry-run', 'print the plan; change nothing')
-    .option('--plan <ids>', 'apply these fix IDs (e.g. tun-perms/mode-0666), as chosen earlier', list)
+    .option('--dry-run', 'print the plans; change nothing (takes no lock, rolls nothing back)')
+    .option('--plan <id>', 'apply this fix ID (e.g. tun-perms/mode-0666), as chosen earlier; repeat for several', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--keep', 'keep a fix that does not verify (default: roll it back)')
+    .option('--allow-irreversible', 'with --yes: also apply plans that qnet undo cannot revert')
+    .option('--apply-plan <file>', 'the root side of the sudo hand-off: apply the plans in FILE if this host, read as root, gives exactly the same plans')
     .option('--no-color', 'no colour (also: NO_COLOR)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  qnet fix --dry-run                        show every proposed fix: commands, file diffs, whether it can be undone
+  sudo qnet fix                             choose, apply, verify (a fix that does not verify is rolled back)
+  sudo qnet fix --yes tun-perms             apply the recommended fix for tun-perms without questions
+  sudo qnet fix --plan tun-perms/mode-0666  apply that alternative instead
+  sudo qnet fix --yes --allow-irreversible helper-setuid   also when it cannot be undone (a package install)
+  qnet fix tun-perms                        as a normal user: choose, then qnet offers the apply step through sudo
+
+Only one qnet changes a host at a time: a second apply or undo refuses and names the one
+that runs. Every step is journaled under /var/lib/qnet (QNET_STATE_DIR) first; an apply that
+was interrupted is rolled back by the next qnet fix or qnet undo.`,
+    )
     .action(async (ids: string[], opts) => {
       const { runFix } = await import('./commands/fix.js');
       setExit(await runFix(ids, opts));
@@ -242,8 +251,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('undo')
     .description('revert the last (or the named) applied fix set')
     .argument('[id]', 'a fix set ID from --list')
-    .option('--list', 'list journaled fix sets')
-    .option('-y, --yes', 'undo even files changed since the fix')
+    .option('--list', 'list journaled fix sets and their state (reads only)')
+    .option('-y, --yes', 'undo even files changed since the fix; with --forget, do not ask')
+    .option('--forget <id>', 'drop a fix set from the journal (one that cannot be read or undone), after showing what it held')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  qnet undo --list                  every fix set: applied, undone, rolled back, interrupted, unreadable
+  sudo qnet undo                    revert the newest applied fix set
+  sudo qnet undo 20260101T101500-1a2b3c
+  sudo qnet undo --forget 20260101T101500-1a2b3c
+
+A step whose work is already undone (the user was removed from the group by hand) counts as
+done; an undo that stops half-way keeps its progress, and running it again continues.`,
+    )
     .action(async (id: string | undefined, opts) => {
       const { runUndo } = await import('./commands/undo.js');
       setExit(await runUndo(id, opts));
@@ -276,11 +298,22 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`qnet: ${visible(err.message)}\n`);
       return 2;
     }
+    // A fix or undo step that failed and was reported as such: one line, exit 1.
+    if (err instanceof Error && ['ExecError', 'StaleError', 'CommandError'].includes(err.name)) {
+      process.stderr.write(`qnet: ${err.message}\n`);
+      return 1;
+    }
+    // Ctrl-C at a prompt (@inquirer/prompts): nothing was applied yet.
+    if (err instanceof Error && err.name === 'ExitPromptError') {
+      process.stderr.write('qnet: interrupted; nothing was changed\n');
+      return 130;
+    }
     throw err;
   }
 }
 
-process.on('SIGINT', () => process.exit(130));
+process.on('SIGINT', () => onSignal('SIGINT'));
+process.on('SIGTERM', () => onSignal('SIGTERM'));
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { octal } from '../host/host.js';
 import type { Action, FixPlan, FixView } from '../types.js';
 import { hasUnsafe } from '../output/safe.js';
+import { planUndoability } from './undoable.js';
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
@@ -49,6 +50,12 @@ export async function previewAction(ctx: Context, a: Action): Promise<string> {
       const own = a.uid !== undefined ? ` owner ${a.uid}:${a.gid ?? a.uid}` : '';
       return `write ${a.path} (mode ${octal(a.mode)}${own})\n${await fileDiff(ctx, a.path, a.content)}`;
     }
+    case 'mkdir': {
+      const own = a.uid !== undefined ? ` owner ${a.uid}:${a.gid ?? a.uid}` : '';
+      return a.mode === 0o755 && !own ? showArgv(['mkdir', '-p', a.path]) : `${showArgv(['mkdir', '-p', '-m', octal(a.mode), a.path])}${own ? `    #${own}` : ''}`;
+    }
+    case 'remove-file':
+      return `${showArgv(['rm', a.path])}    # kept in the journal: undo puts it back`;
     case 'chmod':
       return showArgv(['chmod', octal(a.mode), a.path]);
     case 'chown':
@@ -69,6 +76,8 @@ export async function previewAction(ctx: Context, a: Action): Promise<string> {
 export async function previewPlan(ctx: Context, plan: FixPlan): Promise<FixView> {
   const preview: string[] = [];
   if (plan.explain) preview.push(`# ${plan.explain}`);
+  const u = planUndoability(plan);
+  if (!u.reversible) preview.push(`# cannot be undone by qnet undo: ${u.why.join('; ')}`);
   for (const a of plan.actions) preview.push(await previewAction(ctx, a));
   return { id: plan.id, title: plan.title, risk: plan.risk, root: plan.root, preview };
 }

@@ -150,6 +150,20 @@ const cases: Case[] = [
     after: [/bridge-nf-call-iptables: 0$/m, /bridge-nf-call-ip6tables: 0$/m, /bridge-nf-call-arptables: 0$/m, /^\/etc\/sysctl\.d: .*99-qnet-bridge-nf\.conf f 644 0:0/m],
   },
   {
+    plan: 'br-netfilter/sysctl-off',
+    variant: "a bridge's own nf_call_iptables on",
+    // The bridge's own option is set back to 1 by undo (the plan's per-bridge step has an inverse).
+    setup: 'tun 0666\nip link add br0 type bridge nf_call_iptables 1\nip link set br0 up\niptables -P FORWARD DROP\n',
+    args: ['--plan', 'br-netfilter/sysctl-off', 'br-netfilter'],
+    watch: [
+      '/proc/sys/net/bridge/bridge-nf-call-iptables',
+      '/sys/class/net/br0/bridge/nf_call_iptables',
+      '/sys/class/net/br0/bridge/nf_call_ip6tables',
+      '/etc/sysctl.d',
+    ],
+    after: [/bridge-nf-call-iptables: 0$/m],
+  },
+  {
     plan: 'br-netfilter/accept-bridged',
     setup: 'tun 0666\nip link add br0 type bridge nf_call_iptables 1\nip link set br0 up\niptables -P FORWARD DROP\n',
     args: ['--plan', 'br-netfilter/accept-bridged', 'br-netfilter'],
