@@ -195,6 +195,23 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(exitCodeOf(report.results));
     });
 
+  addCommon(program.command('topology').description('draw uplinks, bridges, ports, taps and the VMs using them, with failing checks marked'))
+    .option('--format <format>', 'text (default), json (same as --json: qnet.topology/v1) or mermaid (a Mermaid flowchart)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  qnet topology                         the tree in the terminal, problems under the interface they are about
+  qnet topology --json                  nodes and edges (qnet.topology/v1) for tools
+  qnet topology --format mermaid > net.mmd
+  qnet topology --snapshot host.json    the network of a recorded host (or of a qnet report file)
+`,
+    )
+    .action(async (opts: CommonOpts) => {
+      const { runTopology } = await import('./commands/topology.js');
+      setExit(await runTopology(opts));
+    });
+
   program
     .command('explain')
     .description('map a pasted QEMU / UML / libvirt error to its causes, then run the matching checks here')
