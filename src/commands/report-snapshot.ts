@@ -70,10 +70,41 @@ function textOf(path: string | undefined, body: string, r: Redactor): string {
 }
 
 /**
+ * A command line's arguments through the redactor, each seen with the one before
+ * it, so `-runas NAME` (two arguments) is an identity as it is in one string.
+ */
+function argvOf(argv: string[], r: Redactor): string[] {
+  return argv.map((a, i) => {
+    const own = textOf(undefined, a, r);
+    if (i === 0) return own;
+    const pre = argv[i - 1]!;
+    const both = r.text(`${pre} ${a}`);
+    const head = `${r.text(pre)} `;
+    return both.startsWith(head) && both.slice(head.length) !== a ? both.slice(head.length) : own;
+  });
+}
+
+/**
+ * Free text the checks do not read: whole-line comments of configuration files
+ * (interfaces(5), netplan, keyfiles, udev rules, bridge.conf, scripts). A comment
+ * can hold anything (a person's name, an address written oddly), so a redacted
+ * snapshot keeps only its `#`; lines stay where they were, a script's `#!` stays.
+ */
+export function blankComments(body: string): string {
+  return body
+    .split('\n')
+    .map((line, i) => (i === 0 && line.startsWith('#!') ? line : line.replace(/^(\s*[#;]).*?(\r?)$/, '$1$2')))
+    .join('\n');
+}
+
+const isConfig = (path: string | undefined) => Boolean(path && /^\/(etc|lib|usr\/lib|run)\//.test(path) && !/^\/(proc|sys|dev)\//.test(path));
+
+/**
  * The reads with every IPv4/IPv6 address and MAC replaced by the redactor's
  * pseudonym, wherever it stands: in file text, command output, command lines,
  * directory entries, link targets, error messages, the read keys themselves,
- * and in the kernel's hex notations (/proc/net/route, if_inet6, tcp/udp).
+ * and in the kernel's hex notations (/proc/net/route, if_inet6, tcp/udp); and
+ * comments of configuration files blanked.
  * Binary reads (ELF headers, ld.so.cache) hold no addresses and stay.
  */
 export function pseudonymiseAddresses(reads: Record<string, ReadRecord>, r: Redactor): Record<string, ReadRecord> {
@@ -84,8 +115,8 @@ export function pseudonymiseAddresses(reads: Record<string, ReadRecord>, r: Reda
     const path = key.startsWith('file ') ? key.slice(5) : undefined;
     const k = r.text(key);
     if (!rec.ok) out[k] = { ...rec, message: r.text(rec.message) };
-    else if ('text' in rec) out[k] = { ok: true, text: textOf(path, rec.text, r) };
-    else if ('argv' in rec) out[k] = { ok: true, argv: rec.argv.map((a) => textOf(undefined, a, r)) };
+    else if ('text' in rec) out[k] = { ok: true, text: textOf(path, isConfig(path) ? blankComments(rec.text) : rec.text, r) };
+    else if ('argv' in rec) out[k] = { ok: true, argv: argvOf(rec.argv, r) };
     else if ('entries' in rec) out[k] = { ok: true, entries: rec.entries.map((e) => r.text(e)) };
     else if ('target' in rec) out[k] = { ok: true, target: r.text(rec.target) };
     else if ('exec' in rec) out[k] = { ok: true, exec: { ...rec.exec, stdout: textOf(undefined, rec.exec.stdout, r), stderr: r.text(rec.exec.stderr) } };

@@ -23,7 +23,7 @@ import { redactReads, redactSnapshot, scrub } from '../host/redact.js';
 import { SnapshotHost, type ReadRecord } from '../host/record.js';
 import { decodeEmbedded, encodeEmbedded } from '../host/snapshot-embed.js';
 import { parseSnapshot, SNAPSHOT_SCHEMA, type SnapshotFile } from '../host/snapshot-file.js';
-import { managers } from '../model/network.js';
+import { managers, network } from '../model/network.js';
 import { makeRedactor, nameMap, pseudonymiseReads, reportNames, type NameMap, type Redactor } from '../output/redact-report.js';
 import { renderMermaid } from '../output/mermaid.js';
 import { mdCode, mdText, visible } from '../output/safe.js';
@@ -192,7 +192,9 @@ export async function buildReport(src: ReportSource, opts: ReportOptions): Promi
   let diag = kept;
   const candidates: { reads: Record<string, ReadRecord>; embed: boolean }[] = [];
   if (opts.redact) {
-    names = reportNames(reads, { users: [src.report.host.user, ctx.userOption, inv.sudoUser, inv.user], hostname: src.report.host.hostname });
+    // Tap owners are user identities too (iproute2 prints the name when it resolves the uid).
+    const owners = (await network(ctx)).links.map((l) => l.tun?.ownerName);
+    names = reportNames(reads, { users: [src.report.host.user, ctx.userOption, inv.sudoUser, inv.user, ...owners], hostname: src.report.host.hostname });
     redactor = makeRedactor(names);
     const named = pseudonymiseReads(kept, names);
     candidates.push({ reads: pseudonymiseAddresses(named, redactor), embed: true }, { reads: named, embed: false });
@@ -234,7 +236,8 @@ export async function buildReport(src: ReportSource, opts: ReportOptions): Promi
         invoker,
         host: { ...chosen.report.host, source: ctx.source },
         ...(user || ctx.forceGuest || only ? { options: { ...(user ? { user } : {}), ...(ctx.forceGuest ? { guest: true } : {}), ...(only ? { only } : {}) } } : {}),
-        results: chosen.report.results,
+        // Durations say nothing to the reader and would make two reports of one host differ.
+        results: chosen.report.results.map((x) => ({ ...x, durationMs: 0 })),
         reads: diag,
       },
       identityUses(chosen.dctx),
