@@ -51,7 +51,7 @@ export function describeNode(n: TopoNode, t: Topology, opts: { verbose?: boolean
   const lower = t.edges.find((e) => e.kind === 'lower-of' && e.to === n.id);
   if (lower) parts.push(`on ${visible(byId.get(lower.from)?.name ?? '?')}`);
   const users = t.edges.filter((e) => e.kind === 'uses' && e.to === n.id).map((e) => byId.get(e.from)).filter((x): x is TopoNode => Boolean(x));
-  if (users.length) parts.push(`used by ${users.map((u) => `${u.vm?.name ? `${visible(u.vm.name)} ` : ''}(pid ${u.vm?.pid})`).join(', ')}`);
+  if (users.length) parts.push(`used by ${users.map((u) => (u.vm?.name ? `${visible(u.vm.name)} (pid ${u.vm.pid})` : `${u.vm?.kind === 'uml' ? 'UML' : 'QEMU'} pid ${u.vm?.pid}`)).join(', ')}`);
   if (n.wireless) parts.push('wireless');
   if (opts.verbose && n.mac) parts.push(visible(n.mac));
   return parts.join(' · ');
