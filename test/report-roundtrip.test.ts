@@ -16,6 +16,7 @@ import { checksFor, openSession, readSnapshotFile } from '../src/session.js';
 import { visible } from '../src/output/safe.js';
 import type { DoctorReport, Result } from '../src/types.js';
 import { allFixtures } from './helpers/fixtures.js';
+import { trackerCopy } from './helpers/tracker-copy.js';
 import { codeBlocks, detailsBlocks, parseGfm, tables } from './helpers/gfm.js';
 import { MermaidRenderer, whyNoMermaid } from './helpers/mermaid-render.js';
 
@@ -39,16 +40,6 @@ async function reportOf(file: string, redact: boolean): Promise<{ md: string; do
 async function replay(file: string): Promise<DoctorReport> {
   const session = await openSession({ snapshot: file, json: true });
   return doctor(session.ctx, checksFor(ALL_CHECKS, session, {}));
-}
-
-/** The report as a tracker may give it back: every line cut at 80 columns, CRLF, indentation and trailing spaces, a quote mark. */
-export function trackerCopy(md: string): string {
-  const out: string[] = [];
-  for (const line of md.split('\n')) {
-    if (line.length <= 80) out.push(line);
-    else for (let i = 0; i < line.length; i += 80) out.push(line.slice(i, i + 80));
-  }
-  return out.map((l, i) => (i % 3 === 0 ? `  ${l}   ` : i % 3 === 1 ? `> ${l}\t` : l)).join('\r\n') + '\r\n\r\n';
 }
 
 const mermaidWhy = whyNoMermaid();
