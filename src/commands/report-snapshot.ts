@@ -213,11 +213,24 @@ function pruneIpListing(reads: Record<string, ReadRecord>): Record<string, ReadR
   return out;
 }
 
-/** The variants of the reads to try embedding, largest first: string tables zeroed; then also the listing pruned. */
+/** Directory listings of program directories keep only QEMU's entries (the checks look for qemu-system-*). */
+function pruneProgramDirs(reads: Record<string, ReadRecord>): Record<string, ReadRecord> {
+  const out = { ...reads };
+  for (const key of ['readdir /usr/bin', 'readdir /usr/libexec', 'readdir /usr/local/bin']) {
+    const rec = reads[key];
+    if (rec?.ok && 'entries' in rec) out[key] = { ok: true, entries: rec.entries.filter((e) => /^qemu/.test(e)) };
+  }
+  return out;
+}
+
+/**
+ * The variants of the reads to try embedding, largest first: string tables zeroed;
+ * then also the interface listing and program directories cut to what qnet reads.
+ */
 export async function embeddableReads(reads: Record<string, ReadRecord>): Promise<{ name: string; reads: Record<string, ReadRecord> }[]> {
   const zeroed = await zeroStringTables(reads);
   return [
     { name: 'complete', reads: zeroed },
-    { name: 'compact', reads: pruneIpListing(zeroed) },
+    { name: 'compact', reads: pruneProgramDirs(pruneIpListing(zeroed)) },
   ];
 }

@@ -236,8 +236,7 @@ export async function buildReport(src: ReportSource, opts: ReportOptions): Promi
         invoker,
         host: { ...chosen.report.host, source: ctx.source },
         ...(user || ctx.forceGuest || only ? { options: { ...(user ? { user } : {}), ...(ctx.forceGuest ? { guest: true } : {}), ...(only ? { only } : {}) } } : {}),
-        // Durations say nothing to the reader and would make two reports of one host differ.
-        results: chosen.report.results.map((x) => ({ ...x, durationMs: 0 })),
+        // No recorded results: the report shows them, and a replay computes them again.
         reads: diag,
       },
       identityUses(chosen.dctx),
@@ -272,6 +271,8 @@ interface Level {
   findingEvidence: number;
   /** Fix previews: of every fix, of the recommended one, or none. */
   previews: 'all' | 'recommended' | 'none';
+  /** Characters of a summary in the table (1,000 taps make a long one). */
+  tableSummary: number;
   /** Nodes drawn in the diagram; 0 leaves it out. */
   diagram: number;
   /** Which snapshot block: the first (complete), the last (compact), or none. */
@@ -282,16 +283,17 @@ const ALL = Number.MAX_SAFE_INTEGER;
 
 /** The renderings tried in turn, each trimming more; the evidence of passing checks goes first. */
 const LEVELS: Level[] = [
-  { rawEvidence: ALL, findingEvidence: ALL, previews: 'all', diagram: 60, snapshot: 'first' },
-  { rawEvidence: 3, findingEvidence: ALL, previews: 'all', diagram: 60, snapshot: 'first' },
-  { rawEvidence: 0, findingEvidence: ALL, previews: 'all', diagram: 60, snapshot: 'first' },
-  { rawEvidence: 0, findingEvidence: ALL, previews: 'all', diagram: 60, snapshot: 'last' },
-  { rawEvidence: 0, findingEvidence: ALL, previews: 'recommended', diagram: 60, snapshot: 'last' },
-  { rawEvidence: 0, findingEvidence: 5, previews: 'recommended', diagram: 60, snapshot: 'last' },
-  { rawEvidence: 0, findingEvidence: 5, previews: 'recommended', diagram: 25, snapshot: 'last' },
-  { rawEvidence: 0, findingEvidence: 5, previews: 'recommended', diagram: 25, snapshot: 'none' },
-  { rawEvidence: 0, findingEvidence: 2, previews: 'none', diagram: 25, snapshot: 'none' },
-  { rawEvidence: 0, findingEvidence: 1, previews: 'none', diagram: 0, snapshot: 'none' },
+  { rawEvidence: ALL, findingEvidence: ALL, previews: 'all', tableSummary: ALL, diagram: 60, snapshot: 'first' },
+  { rawEvidence: 3, findingEvidence: ALL, previews: 'all', tableSummary: ALL, diagram: 60, snapshot: 'first' },
+  { rawEvidence: 0, findingEvidence: ALL, previews: 'all', tableSummary: ALL, diagram: 60, snapshot: 'first' },
+  { rawEvidence: 0, findingEvidence: ALL, previews: 'all', tableSummary: ALL, diagram: 60, snapshot: 'last' },
+  { rawEvidence: 0, findingEvidence: ALL, previews: 'recommended', tableSummary: ALL, diagram: 60, snapshot: 'last' },
+  { rawEvidence: 0, findingEvidence: 5, previews: 'recommended', tableSummary: ALL, diagram: 60, snapshot: 'last' },
+  { rawEvidence: 0, findingEvidence: 5, previews: 'recommended', tableSummary: 200, diagram: 60, snapshot: 'last' },
+  { rawEvidence: 0, findingEvidence: 5, previews: 'recommended', tableSummary: 200, diagram: 25, snapshot: 'last' },
+  { rawEvidence: 0, findingEvidence: 5, previews: 'recommended', tableSummary: 200, diagram: 25, snapshot: 'none' },
+  { rawEvidence: 0, findingEvidence: 2, previews: 'none', tableSummary: 200, diagram: 25, snapshot: 'none' },
+  { rawEvidence: 0, findingEvidence: 1, previews: 'none', tableSummary: 120, diagram: 0, snapshot: 'none' },
 ];
 
 function fitReport(parts: Parts, budget: number): string {
@@ -362,7 +364,14 @@ function renderReport(parts: Parts & { users?: string[] }, level: Level): string
   );
   const trimAt = lines.length;
   lines.push('', '| | check | result |', '|---|---|---|');
-  for (const x of report.results) lines.push(`| ${ICON[x.status]} | \`${x.id}\` | ${t(x.summary)} |`);
+  let cutSummaries = 0;
+  for (const x of report.results) {
+    // A summary that names 1,000 taps is cut in the table; the findings below keep theirs whole.
+    const long = x.summary.length > level.tableSummary && (x.status === 'pass' || x.status === 'skip');
+    if (long) cutSummaries++;
+    lines.push(`| ${ICON[x.status]} | \`${x.id}\` | ${t(long ? `${x.summary.slice(0, level.tableSummary - 1)}…` : x.summary)} |`);
+  }
+  if (cutSummaries) trimmed.push(`${cutSummaries} long summar${cutSummaries === 1 ? 'y' : 'ies'} of passing checks in the table, cut to ${level.tableSummary} characters`);
 
   const notable = report.results.filter((x) => x.status === 'fail' || x.status === 'warn' || x.status === 'error');
   let cutEvidence = 0;
@@ -418,7 +427,7 @@ function renderReport(parts: Parts & { users?: string[] }, level: Level): string
   if (block) {
     lines.push('', `<details><summary>Replayable snapshot (${block.reads} reads${parts.redact ? ', redacted like this report' : ''})</summary>`, '');
     lines.push(
-      `Save this report to a file (or copy this block into one) and run \`qnet doctor --snapshot FILE\`: it replays the same results. It holds what the checks read on the host, compressed (gzip, base64), with secrets removed${parts.redact ? ' and the same pseudonyms as this report' : ''}${block.variant === 'compact' ? '; to fit, the interface listing keeps only the fields qnet reads' : ''}.`,
+      `Save this report to a file (or copy this block into one) and run \`qnet doctor --snapshot FILE\`: it replays the same results. It holds what the checks read on the host, compressed (gzip, base64), with secrets removed${parts.redact ? ' and the same pseudonyms as this report' : ''}${block.variant === 'compact' ? '; to fit, the interface listing keeps only the fields qnet reads, and /usr/bin only QEMU' : ''}.`,
       '',
       ...fence(block.lines.join('\n'), 'qnet-snapshot'),
       '',
