@@ -155,6 +155,7 @@ describe('the graph of a host', () => {
     expect(lines[at(/^v0 /)]).toMatch(/peer ifindex 2 in namespace far1/);
     expect(lines[at(/^v0 /) + 1]).toMatch(/^└── far1 {2}network namespace \(id 0\)$/);
     expect(lines[at(/^eth0 /) + 1]).toMatch(/^└── macvtap0 {2}macvtap · up · on eth0 · used by QEMU pid 101$/);
+    expect(lines[at(/^eth0 /) + 2]).toMatch(/^ {4}└── QEMU pid 101 {2}MAC 52:54:00:00:00:b2$/);
   });
 });
 

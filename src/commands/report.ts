@@ -411,7 +411,7 @@ function renderReport(parts: Parts & { users?: string[] }, level: Level): string
   } else if (parts.topology) trimmed.push('the network diagram');
 
   const rest = report.results.filter((x) => x.status === 'pass' || x.status === 'skip');
-  if (level.rawEvidence > 0) {
+  if (level.rawEvidence > 0 && rest.length) {
     lines.push('', '<details><summary>Evidence of the checks that passed or did not apply</summary>', '');
     let cut = 0;
     for (const x of rest) {
@@ -422,7 +422,7 @@ function renderReport(parts: Parts & { users?: string[] }, level: Level): string
     }
     lines.push('', '</details>');
     if (cut) trimmed.push(`${cut} evidence lines of passing checks`);
-  } else if (rest.length) trimmed.push('the evidence of the checks that passed or did not apply');
+  } else if (rest.length && level.rawEvidence === 0) trimmed.push('the evidence of the checks that passed or did not apply');
 
   if (block) {
     lines.push('', `<details><summary>Replayable snapshot (${block.reads} reads${parts.redact ? ', redacted like this report' : ''})</summary>`, '');

@@ -54,7 +54,8 @@ const MAX_ADDRS = 3;
 function label(n: TopoNode, t: Topology, tx: (s: string) => string, problemText: number | undefined): string {
   const lines: string[] = [mermaidText(tx(n.name))];
   if (n.kind === 'vm') {
-    lines.push(`${n.vm!.kind === 'qemu' ? 'QEMU' : 'UML'} pid ${n.vm!.pid}`);
+    // A VM without -name is already called "QEMU pid N".
+    if (n.vm!.name) lines.push(`${n.vm!.kind === 'qemu' ? 'QEMU' : 'UML'} pid ${n.vm!.pid}`);
     if (n.vm!.macs.length) lines.push(n.vm!.macs.slice(0, 2).map((m) => mermaidText(tx(m))).join(', ') + (n.vm!.macs.length > 2 ? ` +${n.vm!.macs.length - 2}` : ''));
   } else if (n.kind === 'netns') {
     lines.push(`network namespace (id ${n.netns!.id})`);

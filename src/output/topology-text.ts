@@ -30,7 +30,8 @@ export function describeNode(n: TopoNode, t: Topology, opts: { verbose?: boolean
   const parts: string[] = [];
   if (n.kind === 'vm') {
     const v = n.vm!;
-    parts.push(`${v.kind === 'qemu' ? 'QEMU' : 'UML'} pid ${v.pid}`);
+    // A VM without -name is already called "QEMU pid N".
+    if (v.name) parts.push(`${v.kind === 'qemu' ? 'QEMU' : 'UML'} pid ${v.pid}`);
     if (v.macs.length) parts.push(`MAC ${v.macs.map(visible).join(', ')}`);
     const uses = t.edges.filter((e) => e.kind === 'uses' && e.from === n.id).map((e) => byId.get(e.to)?.name).filter((x): x is string => Boolean(x));
     if (uses.length > 1) parts.push(`uses ${uses.map(visible).join(', ')}`);
