@@ -70,7 +70,7 @@ async function runLint(cmd: string[], opts: CommonOpts & { pid?: string }): Prom
     if (!r.ok) throw new UsageError(`--pid ${opts.pid}: cannot read its command line (${r.code})`);
     argv = r.value.toString('utf8').split('\0').filter(Boolean);
   }
-  const { lint } = await import('./commands/lint.js');
+  const { lint } = await import('./lint/index.js');
   const { summarize } = await import('./engine.js');
   const report = await lint(ctx, argv);
   if (opts.json) {
