@@ -2,6 +2,7 @@
 // the policy to DROP; firewalls often do).
 import { chainFate, chainLabel, firewall, showPrefix } from '../src/facts/firewall.js';
 import { which } from '../src/facts/system.js';
+import { intentOf } from '../src/facts/intent.js';
 import { routing } from '../src/facts/vmnets.js';
 import type { Check, FixPlan } from '../src/types.js';
 
@@ -10,7 +11,11 @@ const check: Check = {
   area: 'firewall',
   title: () => 'the FORWARD chain lets VM traffic through',
   async run(ctx) {
-    const { nets, uplinks } = await routing(ctx);
+    const { nets: all, uplinks } = await routing(ctx);
+    // Networks recorded as isolated (qnet setup's alias qnet:isolated) are meant to reach nothing beyond the host.
+    const isolated = new Set((await Promise.all(all.map(async (n) => ((await intentOf(ctx, n.dev)) === 'isolated' ? n.dev : '')))).filter(Boolean));
+    const nets = all.filter((n) => !isolated.has(n.dev));
+    if (!nets.length && isolated.size) return { status: 'skip', summary: `no routed or NAT VM network: ${[...isolated].join(', ')} ${isolated.size > 1 ? 'are' : 'is'} isolated by intent (alias qnet:isolated)` };
     if (!nets.length) return { status: 'skip', summary: 'no routed or NAT VM network (bridged LANs are br-netfilter\'s concern)' };
     const fw = await firewall(ctx);
     const evidence = [...fw.sources];

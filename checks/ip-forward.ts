@@ -2,6 +2,7 @@
 // reach the host and nothing beyond it.
 import { showPrefix } from '../src/facts/firewall.js';
 import { sysctl } from '../src/facts/system.js';
+import { intentOf } from '../src/facts/intent.js';
 import { routing } from '../src/facts/vmnets.js';
 import { describeError, NOT_CAPTURED } from '../src/host/host.js';
 import type { Check } from '../src/types.js';
@@ -13,8 +14,18 @@ const check: Check = {
   area: 'routing',
   title: () => 'IPv4 forwarding for routed VM networks',
   async run(ctx) {
-    const { nets } = await routing(ctx);
-    if (!nets.length) return { status: 'skip', summary: 'no routed or NAT VM network (a bridge or tap with an address and no physical port)' };
+    const all = (await routing(ctx)).nets;
+    // A network recorded as isolated (qnet setup's alias qnet:isolated) wants no forwarding.
+    const isolated = (await Promise.all(all.map(async (n) => ((await intentOf(ctx, n.dev)) === 'isolated' ? n.dev : undefined)))).filter(Boolean);
+    const nets = all.filter((n) => !isolated.includes(n.dev));
+    if (!nets.length) {
+      return {
+        status: 'skip',
+        summary: isolated.length
+          ? `no routed or NAT VM network: ${[...new Set(isolated)].join(', ')} ${isolated.length > 1 ? 'are' : 'is'} isolated by intent (alias qnet:isolated) and needs no forwarding`
+          : 'no routed or NAT VM network (a bridge or tap with an address and no physical port)',
+      };
+    }
     const list = nets.map((n) => `${n.dev} ${showPrefix(n.subnet)}`).join(', ');
     const v = await sysctl(ctx, 'net.ipv4.ip_forward');
     if (v.error) {

@@ -1,6 +1,7 @@
 // nat-masquerade: each routed VM subnet leaves through a MASQUERADE/SNAT rule
 // towards an uplink, or replies never find their way back to the guests.
 import { chainFate, chainLabel, firewall, showPrefix } from '../src/facts/firewall.js';
+import { intentOf } from '../src/facts/intent.js';
 import { routing } from '../src/facts/vmnets.js';
 import type { Check, FixPlan } from '../src/types.js';
 
@@ -9,7 +10,11 @@ const check: Check = {
   area: 'routing',
   title: () => 'routed VM subnets are masqueraded towards an uplink',
   async run(ctx) {
-    const { nets, uplinks } = await routing(ctx);
+    const { nets: all, uplinks } = await routing(ctx);
+    // Networks recorded as isolated (qnet setup's alias qnet:isolated) are meant to reach nothing beyond the host.
+    const isolated = new Set((await Promise.all(all.map(async (n) => ((await intentOf(ctx, n.dev)) === 'isolated' ? n.dev : '')))).filter(Boolean));
+    const nets = all.filter((n) => !isolated.has(n.dev));
+    if (!nets.length && isolated.size) return { status: 'skip', summary: `no routed or NAT VM network: ${[...isolated].join(', ')} ${isolated.size > 1 ? 'are' : 'is'} isolated by intent (alias qnet:isolated)` };
     if (!nets.length) return { status: 'skip', summary: 'no routed or NAT VM network' };
     const evidence = [{ source: 'read /proc/net/route', observed: uplinks.length ? `default route via ${uplinks.join(', ')}` : 'no default route' }];
     if (!uplinks.length) {

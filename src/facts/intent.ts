@@ -1,0 +1,24 @@
+// What a VM network was built for, recorded in the network itself: `qnet setup`
+// sets the bridge's interface alias (IFLA_IFALIAS, `ip link set dev BR alias
+// qnet:MODE`, read back from /sys/class/net/BR/ifalias) and, for the persistent
+// backends, writes the same alias into the bridge's configuration. The checks read
+// it so that an isolated network is not judged as a NAT network missing its
+// forwarding and masquerade.
+import type { Context } from '../context.js';
+import { text } from '../host/host.js';
+
+export type NetIntent = 'bridge' | 'isolated' | 'nat';
+
+export const INTENT_PREFIX = 'qnet:';
+
+export const intentAlias = (mode: NetIntent) => `${INTENT_PREFIX}${mode}`;
+
+export function parseIntent(alias: string | undefined): NetIntent | undefined {
+  const m = /^qnet:(bridge|isolated|nat)$/.exec((alias ?? '').trim());
+  return m ? (m[1] as NetIntent) : undefined;
+}
+
+/** The intent recorded on an interface, if any. */
+export function intentOf(ctx: Context, dev: string): Promise<NetIntent | undefined> {
+  return ctx.memo(`intent ${dev}`, async () => parseIntent(text(await ctx.host.readFile(`/sys/class/net/${dev}/ifalias`))));
+}
