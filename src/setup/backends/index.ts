@@ -1,0 +1,19 @@
+// Backend by name: each renders the same design as its own configuration.
+import type { Observation } from '../observe.js';
+import type { Design } from '../plan.js';
+import type { Answers, Backend, Step } from '../types.js';
+import { Refusal } from '../types.js';
+import { renderRuntime } from './runtime.js';
+
+export type Render = (d: Design, obs: Observation, a: Answers) => { steps: Step[]; notes: string[]; dhcp: string | null };
+
+export function renderBackend(b: Backend): Render {
+  switch (b) {
+    case 'runtime':
+      return renderRuntime;
+    default:
+      return () => {
+        throw new Refusal(`--backend ${b} is not supported yet: use --backend runtime`);
+      };
+  }
+}
