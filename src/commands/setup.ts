@@ -168,7 +168,8 @@ async function pending(plan: SetupPlan): Promise<SetupPlan> {
 /** Failing checks whose fix setup needs first: tun-module, then the helper's rights or /dev/net/tun. */
 async function prereqs(ctx: Context, a: Answers): Promise<Prereq[]> {
   if (a.mode === 'user') return [];
-  const ids = ['tun-module', ...(a.access === 'helper' ? ['helper-setuid', 'helper-acl'] : ['tun-perms'])];
+  // The helper opens /dev/net/tun as the user (it keeps only CAP_NET_ADMIN), so tun-perms matters on both routes.
+  const ids = ['tun-module', 'tun-perms', ...(a.access === 'helper' ? ['helper-setuid', 'helper-acl'] : [])];
   const outcomes = await runChecksWithPlans(ctx, ALL_CHECKS.filter((c) => ids.includes(c.id)));
   const out: Prereq[] = [];
   for (const id of ids) {

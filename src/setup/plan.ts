@@ -252,7 +252,7 @@ function proofChecks(a: Answers): string[] {
   if (a.mode === 'user') return ['qemu-netdev'];
   const out = ['tun-module', 'bridge-state', 'br-netfilter', 'mac-duplicate'];
   if (a.vmKind === 'qemu') out.push('qemu-netdev');
-  out.push(...(a.access === 'helper' ? ['helper-setuid', 'helper-acl'] : ['tun-perms', 'tap-state']));
+  out.push('tun-perms', ...(a.access === 'helper' ? ['helper-setuid', 'helper-acl'] : ['tap-state']));
   if (a.mode !== 'bridge') out.push('ip-forward', 'nat-masquerade', 'forward-policy');
   return out;
 }

@@ -74,17 +74,20 @@ export function dnsmasqArgv(d: Design): string[] {
   ];
 }
 
-/** Stops that dnsmasq (and only it): start-stop-daemon where there is one (succeeds when nothing runs), else pkill. */
+/**
+ * Stops that dnsmasq (and only it): start-stop-daemon where there is one (succeeds when nothing runs,
+ * and removes the pid file, which dnsmasq cannot: it runs as nobody by then), else pkill.
+ */
 export function dnsmasqStopArgv(d: Design, obs: Observation): string[] {
   const pid = dnsmasqPidFile(d.bridge);
   return obs.tools.ssd
-    ? ['start-stop-daemon', '--stop', '--quiet', '--oknodo', '--retry', '5', '--pidfile', pid, '--exec', obs.tools.dnsmasq ?? '/usr/sbin/dnsmasq']
+    ? ['start-stop-daemon', '--stop', '--quiet', '--oknodo', '--retry', '5', '--remove-pidfile', '--pidfile', pid, '--exec', obs.tools.dnsmasq ?? '/usr/sbin/dnsmasq']
     : ['pkill', '-F', pid, '-x', 'dnsmasq'];
 }
 
 export function dnsmasqRunningArgv(d: Design, obs: Observation): string[] {
   const pid = dnsmasqPidFile(d.bridge);
-  return obs.tools.ssd ? ['start-stop-daemon', '--status', '--pidfile', pid] : ['pgrep', '-F', pid, '-x', 'dnsmasq'];
+  return obs.tools.ssd ? ['start-stop-daemon', '--status', '--pidfile', pid, '--exec', obs.tools.dnsmasq ?? '/usr/sbin/dnsmasq'] : ['pgrep', '-F', pid, '-x', 'dnsmasq'];
 }
 
 export function dhcpStep(d: Design, obs: Observation): Step {

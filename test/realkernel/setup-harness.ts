@@ -1,0 +1,225 @@
+// The real-kernel proof of `qnet setup`: a host with a LAN, built in private
+// namespaces on top of fix-harness.ts's FixScenario (overlay /etc and
+// /var/lib/dpkg, a private /dev/net, the bridge helper a bind-mounted copy, the
+// journal on the scenario's tmpfs), plus:
+//   - a private /run (dnsmasq's pid file, ifupdown's state never reach the host's);
+//   - the LAN: a veth enp1s0 (the host's uplink, a NIC by name) whose far end
+//     `lan0` sits in a "LAN" namespace at 192.168.50.1/24, which runs dnsmasq as
+//     the LAN's DHCP server and router, and a tiny HTTP server that answers with
+//     the address it sees the request come from (what NAT must make the host's);
+//   - the host's uplink 192.168.50.2/24 with its default route via 192.168.50.1;
+//   - guests: the cached tiny guest (test/helpers/guest-image.ts) booted under
+//     QEMU (TCG) as qnetuser with the options setup printed;
+//   - netState(): links, addresses, routes, firewall, sysctls, files and qnet's
+//     own processes, as text compared before setup and after its undo/rollback.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { guestArgv, parseConsole, type GuestImage, type GuestRun } from '../helpers/guest-image.js';
+import { FixScenario } from './fix-harness.js';
+import { run, TEST_UID, type RunResult } from './harness.js';
+
+const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const LAN_PEER = '192.168.50.1';
+export const HOST_ADDR = '192.168.50.2';
+
+/** Fixed bash run after the base setup: a private /run, Debian's default 0666 /dev/net/tun, the uplink's address and route. */
+const SETUP_BASE = `
+mount -t tmpfs -o mode=0755 qnet-run /run
+tun 0666
+`;
+const UPLINK = `
+ip addr add ${HOST_ADDR}/24 dev enp1s0
+ip route add default via ${LAN_PEER} dev enp1s0
+`;
+
+// The LAN's web server: answers every request with the source address it saw, and logs it.
+const HTTP_JS = `require('http').createServer((q,s)=>{const a=q.socket.remoteAddress.replace(/^::ffff:/,'');console.log('FROM '+a);s.end('from='+a+'\\n')}).listen(8080,'${LAN_PEER}',()=>console.log('LISTENING'));`;
+
+export interface SetupScenarioOptions {
+  /** Fixed bash run after the LAN is up (the scenario's own twist). */
+  setup?: string;
+  /** Start the LAN's DHCP server (default true). */
+  lanDhcp?: boolean;
+}
+
+export class SetupScenario {
+  private readonly procs: ChildProcess[] = [];
+  /** What the LAN's web server logged. */
+  httpLog = '';
+  private constructor(
+    readonly f: FixScenario,
+    /** PID holding the LAN's network namespace (host PID namespace). */
+    readonly lan: number,
+  ) {}
+
+  static async start(name: string, bin: string, o: SetupScenarioOptions = {}): Promise<SetupScenario> {
+    const f = await FixScenario.start(name, bin, SETUP_BASE);
+    try {
+      const lan = await f.sc.nic('enp1s0', `${LAN_PEER}/24`);
+      // The far end is called cable0 by the harness; the LAN calls it lan0.
+      for (const argv of [['ip', 'link', 'set', 'cable0', 'down'], ['ip', 'link', 'set', 'cable0', 'name', 'lan0'], ['ip', 'link', 'set', 'lan0', 'up'], ['ip', 'link', 'set', 'lo', 'up']]) {
+        const r = await run(['nsenter', '-t', String(lan), '-n', '--', ...argv]);
+        if (r.code !== 0) throw new Error(`LAN: ${argv.join(' ')}: ${r.stderr}`);
+      }
+      await f.sc.sh(UPLINK, 'uplink address');
+      const s = new SetupScenario(f, lan);
+      if (o.lanDhcp !== false) {
+        await s.inLanDaemon(['dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--bind-interfaces', '--interface=lan0', '--except-interface=lo', '--port=0', '--dhcp-range=192.168.50.100,192.168.50.150,255.255.255.0,1h', `--dhcp-option=option:router,${LAN_PEER}`, '--leasefile-ro', '--pid-file='], /sockets bound exclusively/);
+      }
+      await s.inLanDaemon([process.execPath, '-e', HTTP_JS], /LISTENING/, (d) => (s.httpLog += d));
+      if (o.setup) await f.sc.sh(o.setup, 'scenario setup');
+      return s;
+    } catch (err) {
+      await f.dispose();
+      throw err;
+    }
+  }
+
+  /** A daemon in the LAN namespace (and the scenario's mount namespace), killed with the scenario or the test process. */
+  private inLanDaemon(argv: string[], ready: RegExp, onOut?: (d: string) => void): Promise<void> {
+    const p = spawn('setpriv', ['--pdeathsig', 'KILL', 'nsenter', '-t', String(this.f.sc.pid), '-m', `--net=/proc/${this.lan}/ns/net`, '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH, LC_ALL: 'C' } });
+    this.procs.push(p);
+    return new Promise((resolve, reject) => {
+      let all = '';
+      const timer = setTimeout(() => reject(new Error(`LAN: ${argv[0]} did not start: ${all}`)), 10_000);
+      const on = (d: Buffer) => {
+        all += d.toString();
+        onOut?.(d.toString());
+        if (ready.test(all)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      p.stdout!.on('data', on);
+      p.stderr!.on('data', on);
+      p.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`LAN: ${argv[0]} exited ${code}: ${all}`));
+      });
+    });
+  }
+
+  /** A command in the LAN namespace. */
+  inLan(argv: string[]): Promise<RunResult> {
+    return run(['nsenter', '-t', String(this.lan), '-n', '--', ...argv]);
+  }
+
+  qnet(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+    return this.f.qnet(args, env);
+  }
+
+  /** `qnet ARGS` started in the background (for signals and the watchdog). */
+  qnetSpawn(args: string[], env: Record<string, string> = {}): ChildProcess {
+    const p = spawn('nsenter', ['-t', String(this.f.sc.pid), '-m', '-n', '--', process.execPath, this.f.bin, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH, LC_ALL: 'C', HOME: '/root', NO_COLOR: '1', QNET_STATE_DIR: this.f.stateDir, ...env },
+    });
+    this.procs.push(p);
+    return p;
+  }
+
+  /**
+   * The exact state of what setup may touch, one line per item: every link (kind,
+   * flags, master, MAC, alias, tap owner), address (without lifetimes) and route (all
+   * tables), iptables' filter and nat tables, the sysctls, the files and directories,
+   * and qnet's dnsmasq processes.
+   */
+  async netState(extraFiles: string[] = []): Promise<string> {
+    const j = async (argv: string[]) => {
+      const r = await this.f.sc.inNs(argv);
+      if (r.code !== 0) return `exit ${r.code}: ${r.stderr.trim()}`;
+      return r.stdout;
+    };
+    const lines: string[] = [];
+    type L = { ifname: string; flags?: string[]; master?: string; address?: string; ifalias?: string; linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> }; addr_info?: Record<string, unknown>[] };
+    const links = JSON.parse(await j(['ip', '-j', '-d', 'addr', 'show'])) as L[];
+    for (const l of links.sort((a, b) => a.ifname.localeCompare(b.ifname))) {
+      const info = l.linkinfo?.info_data ?? {};
+      const tun = l.linkinfo?.info_kind === 'tun' ? ` owner=${String(info.user ?? '-')} persist=${String(info.persist ?? '-')}` : '';
+      // Carrier comes and goes with ports (a tap QEMU held a moment ago): it is state, not configuration.
+      const flags = (l.flags ?? []).filter((x) => !['LOWER_UP', 'NO-CARRIER', 'M-DOWN'].includes(x));
+      lines.push(`link ${l.ifname} kind=${l.linkinfo?.info_kind ?? '-'} flags=${flags.join(',')} master=${l.master ?? '-'} mac=${l.address ?? '-'} alias=${l.ifalias ?? '-'}${tun}`);
+      for (const a of l.addr_info ?? []) {
+        // Lifetimes tick, and IPv6 duplicate address detection is still running on a new link for a second.
+        const { valid_life_time: _v, preferred_life_time: _p, tentative: _t, ...rest } = a;
+        lines.push(`  addr ${JSON.stringify(rest)}`);
+      }
+    }
+    for (const fam of ['-4', '-6']) {
+      const routes = JSON.parse(await j(['ip', '-j', fam, 'route', 'show', 'table', 'all'])) as Record<string, unknown>[];
+      for (const r of routes) {
+        const { expires: _e, flags, ...rest } = r as { expires?: unknown; flags?: string[] };
+        (rest as Record<string, unknown>).flags = (flags ?? []).filter((x) => x !== 'linkdown');
+        // The local route of an IPv6 link-local address appears when its duplicate address detection ends: the address is listed above.
+        if (fam === '-6' && r.table === 'local' && String(r.dst).startsWith('fe80')) continue;
+        lines.push(`route${fam} ${JSON.stringify(rest)}`);
+      }
+    }
+    lines.push(await this.f.state(['iptables:filter', 'iptables:nat', '/proc/sys/net/ipv4/ip_forward', '/dev/net/tun', '/usr/lib/qemu/qemu-bridge-helper', '/var/lib/dpkg/statoverride', '/etc/group', '/etc/gshadow', '/etc/qemu', '/etc/qemu/bridge.conf', '/etc/udev/rules.d', '/etc/network', '/etc/network/interfaces', '/etc/network/interfaces.d', '/etc/sysctl.d', '/run', ...extraFiles]));
+    // Living dnsmasq processes (the scenario's PID 1 is sleep, which leaves dead children as zombies).
+    const procs = (await this.f.sc.inNs(['ps', '-eo', 'stat=,args='])).stdout.split('\n').filter((l) => /dnsmasq/.test(l) && !/^\s*Z/.test(l));
+    lines.push(`dnsmasq in the scenario: ${procs.map((l) => l.trim()).join(' | ') || 'none'}`);
+    return lines.join('\n');
+  }
+
+  /** Boots the tiny guest as qnetuser with setup's options; resolves when it powers off. */
+  bootGuest(img: GuestImage, params: Record<string, string>, net: string[], opts: { timeoutMs?: number; onLine?: (line: string) => void } = {}): Promise<GuestRun> {
+    const argv = ['setpriv', `--reuid=${TEST_UID}`, `--regid=${TEST_UID}`, '--init-groups', ...guestArgv(img, params, net)];
+    const p = spawn('setpriv', ['--pdeathsig', 'KILL', 'nsenter', '-t', String(this.f.sc.pid), '-m', '-n', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH, LC_ALL: 'C', HOME: '/' } });
+    this.procs.push(p);
+    return new Promise((resolve) => {
+      let out = '';
+      let err = '';
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        p.kill('SIGKILL');
+      }, opts.timeoutMs ?? 90_000);
+      let partial = '';
+      p.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        partial += d;
+        const ls = partial.split('\n');
+        partial = ls.pop()!;
+        for (const l of ls) opts.onLine?.(l.replace(/\r$/, ''));
+      });
+      p.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+      p.on('close', (code) => {
+        clearTimeout(timer);
+        resolve(parseConsole(out + (err ? `\n[qemu stderr] ${err}` : ''), code, timedOut));
+      });
+    });
+  }
+
+  async dispose(): Promise<void> {
+    for (const p of this.procs) p.kill('SIGKILL');
+    await this.f.dispose();
+  }
+}
+
+/** The qnet.setup/v1 document a setup printed. */
+export interface SetupDoc {
+  schema: string;
+  mode: string;
+  backend: string;
+  bridge: string | null;
+  subnet: string | null;
+  user: string;
+  applied: boolean;
+  verified: boolean;
+  undo: string | null;
+  steps: { title: string; preview: string[] }[];
+  vms: { name: string; mac: string; qemuArgs?: string[]; umlArgs?: string[]; address?: string }[];
+  proof?: { what: string; ok: boolean; said: string }[];
+  reason?: string;
+}
+
+export function setupDoc(r: RunResult): SetupDoc {
+  try {
+    return JSON.parse(r.stdout) as SetupDoc;
+  } catch {
+    throw new Error(`qnet setup --json printed no JSON (exit ${r.code ?? r.signal}):\nstderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(0, 3000)}`);
+  }
+}
+
+export const readText = (p: string) => readFileSync(p, 'utf8');
