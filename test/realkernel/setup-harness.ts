@@ -163,7 +163,7 @@ export class SetupScenario {
   }
 
   /** Boots the tiny guest as qnetuser with setup's options; resolves when it powers off. */
-  bootGuest(img: GuestImage, params: Record<string, string>, net: string[], opts: { timeoutMs?: number; onLine?: (line: string) => void } = {}): Promise<GuestRun> {
+  bootGuest(img: GuestImage, params: Record<string, string>, net: string[], opts: { timeoutMs?: number; onLine?: (line: string) => void; signal?: AbortSignal } = {}): Promise<GuestRun> {
     const argv = ['setpriv', `--reuid=${TEST_UID}`, `--regid=${TEST_UID}`, '--init-groups', ...guestArgv(img, params, net)];
     const p = spawn('setpriv', ['--pdeathsig', 'KILL', 'nsenter', '-t', String(this.f.sc.pid), '-m', '-n', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH, LC_ALL: 'C', HOME: '/' } });
     this.procs.push(p);
@@ -175,6 +175,7 @@ export class SetupScenario {
         timedOut = true;
         p.kill('SIGKILL');
       }, opts.timeoutMs ?? 90_000);
+      opts.signal?.addEventListener('abort', () => p.kill('SIGKILL'));
       let partial = '';
       p.stdout!.setEncoding('utf8').on('data', (d: string) => {
         out += d;
