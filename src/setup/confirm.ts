@@ -45,6 +45,27 @@ export function startTimeOf(pid: number): string | undefined {
   }
 }
 
+/**
+ * Is the process that wrote the marker still alive? kill(pid, 0) asks in our own PID
+ * namespace (the one the pid came from); the start time, when /proc could tell it,
+ * rules out a reused pid.
+ */
+function alive(pid: number, start: string): boolean {
+  // A zombie has died (nobody has reaped it yet).
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3) === 'Z') return false;
+  } catch {
+    /* no /proc entry: kill(0) below decides */
+  }
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return start === '' || startTimeOf(pid) === undefined || startTimeOf(pid) === start;
+}
+
 function readMarker(path: string): Marker | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as Marker;
@@ -72,12 +93,12 @@ export async function runWatchdog(path: string): Promise<number> {
   for (;;) {
     const m = readMarker(path);
     if (!m || !existsSync(path)) return 0;
-    const alive = startTimeOf(m.parentPid) === m.parentStart;
+    const parentAlive = alive(m.parentPid, m.parentStart);
     const late = m.deadline !== null && Date.now() > m.deadline + GRACE_MS;
-    if (!alive || late) {
+    if (!parentAlive || late) {
       const journal = new Journal();
       for (const s of await pendingSets(journal, m)) {
-        await journal.rollback(s.record.id, alive ? 'not confirmed: qnet setup did not finish in time' : 'not confirmed: qnet setup ended before the change was confirmed').catch(() => undefined);
+        await journal.rollback(s.record.id, parentAlive ? 'not confirmed: qnet setup did not finish in time' : 'not confirmed: qnet setup ended before the change was confirmed').catch(() => undefined);
       }
       rmSync(path, { force: true });
       return 0;
@@ -92,8 +113,8 @@ export async function waitForWatchdog(timeoutMs = 15_000): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (existsSync(path) && Date.now() < end) {
     const m = readMarker(path);
-    const dogAlive = m?.watchdogPid !== undefined && startTimeOf(m.watchdogPid) !== undefined;
-    const parentAlive = m ? startTimeOf(m.parentPid) === m.parentStart : false;
+    const dogAlive = m?.watchdogPid !== undefined && alive(m.watchdogPid, '');
+    const parentAlive = m ? alive(m.parentPid, m.parentStart) : false;
     if (!dogAlive && !parentAlive) {
       // Nobody is left to settle it: the journal's own recovery (interrupted sets) covers the rest.
       if (m) {
@@ -160,7 +181,16 @@ export async function tryApply(journal: Journal, o: TryOptions): Promise<TryOutc
     process.removeAllListeners(s);
     process.on(s, onSignal);
   }
+  // A terminal that went away makes the prompt's readline fail (setRawMode EIO) outside any
+  // promise: that is a lost terminal too, and must roll back rather than crash.
+  const onCrash = (err: Error) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EIO' || code === 'EPIPE' || code === 'ENXIO' || code === 'EBADF') onSignal('SIGHUP');
+    else throw err;
+  };
+  process.on('uncaughtException', onCrash);
   const restore = () => {
+    process.removeListener('uncaughtException', onCrash);
     for (const [s, ls] of saved) {
       process.removeAllListeners(s);
       for (const l of ls) process.on(s, l as (...args: unknown[]) => void);
@@ -171,7 +201,9 @@ export async function tryApply(journal: Journal, o: TryOptions): Promise<TryOutc
   const probes: string[] = [];
   const rollback = async (reason: string, exit: 1 | 130, proof?: Proof): Promise<TryOutcome> => {
     let rollbackError: string | undefined;
-    if (set) {
+    // The watchdog may have rolled it back already (qnet stuck past the deadline): never twice.
+    const state = set ? (await journal.read(set.record.id).catch(() => undefined))?.state : undefined;
+    if (set && (state === 'applied' || state === 'interrupted')) {
       try {
         await journal.rollback(set.record.id, reason);
       } catch (err) {

@@ -12,7 +12,7 @@
 //     QEMU (TCG) as qnetuser with the options setup printed;
 //   - netState(): links, addresses, routes, firewall, sysctls, files and qnet's
 //     own processes, as text compared before setup and after its undo/rollback.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { guestArgv, parseConsole, type GuestImage, type GuestRun } from '../helpers/guest-image.js';
 import { FixScenario } from './fix-harness.js';
@@ -42,8 +42,22 @@ export interface SetupScenarioOptions {
   lanDhcp?: boolean;
 }
 
+let ptyCount = 0;
+
+export interface Pty {
+  session: string;
+  screen: () => string;
+  waitFor: (re: RegExp, ms?: number) => Promise<string>;
+  keys: (...k: string[]) => void;
+  kill: () => void;
+  qnetPid: () => number;
+}
+
+export const hasTmux = () => spawnSync('tmux', ['-V']).status === 0;
+
 export class SetupScenario {
   private readonly procs: ChildProcess[] = [];
+  private readonly sessions: string[] = [];
   /** What the LAN's web server logged. */
   httpLog = '';
   private constructor(
@@ -106,16 +120,6 @@ export class SetupScenario {
 
   qnet(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
     return this.f.qnet(args, env);
-  }
-
-  /** `qnet ARGS` started in the background (for signals and the watchdog). */
-  qnetSpawn(args: string[], env: Record<string, string> = {}): ChildProcess {
-    const p = spawn('nsenter', ['-t', String(this.f.sc.pid), '-m', '-n', '--', process.execPath, this.f.bin, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH, LC_ALL: 'C', HOME: '/root', NO_COLOR: '1', QNET_STATE_DIR: this.f.stateDir, ...env },
-    });
-    this.procs.push(p);
-    return p;
   }
 
   /**
@@ -192,7 +196,46 @@ export class SetupScenario {
     });
   }
 
+  /**
+   * `qnet ARGS` in a real pseudo-terminal (a tmux pane) inside the scenario, as a person
+   * runs it; the pane prints EXIT=<code> when qnet ends and then waits.
+   */
+  pty(args: string[], env: Record<string, string> = {}): Pty {
+    const session = `qnet-setup-${process.pid}-${++ptyCount}`;
+    const vars = Object.entries({ QNET_STATE_DIR: this.f.stateDir, PATH, LC_ALL: 'C.UTF-8', HOME: '/root', ...env }).map(([k, v]) => `${k}=${v}`);
+    const script = `"$@"; echo "EXIT=$?"; sleep 120`;
+    // Into the scenario's PID namespace too: its /proc is the one qnet reads.
+    const init = readFileSync(`/proc/${this.f.sc.pid}/task/${this.f.sc.pid}/children`, 'utf8').trim().split(/\s+/)[0]!;
+    execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '220', '-y', '70', 'nsenter', '-t', init, '-m', '-n', '-p', '--', 'env', ...vars, 'bash', '-c', script, 'qnet-pty', process.execPath, this.f.bin, ...args]);
+    this.sessions.push(session);
+    const screen = () => execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', session, '-S', '-300'], { encoding: 'utf8' });
+    return {
+      session,
+      screen,
+      async waitFor(re: RegExp, ms = 30_000) {
+        const end = Date.now() + ms;
+        for (;;) {
+          const s = screen();
+          if (re.test(s)) return s;
+          if (Date.now() > end) throw new Error(`timed out waiting for ${re}; screen:\n${s}`);
+          await new Promise((r) => setTimeout(r, 150));
+        }
+      },
+      keys: (...k: string[]) => void execFileSync('tmux', ['send-keys', '-t', session, ...k]),
+      kill: () => void spawnSync('tmux', ['kill-session', '-t', session]),
+      /** PID of qnet itself (the child of the pane's bash). */
+      qnetPid: () => {
+        const shell = execFileSync('tmux', ['list-panes', '-t', session, '-F', '#{pane_pid}'], { encoding: 'utf8' }).trim();
+        // The pane runs nsenter, which forks (entering a PID namespace) into env → bash; qnet is bash's child.
+        const kids = (p: string) => readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+        const bash = kids(shell)[0]!;
+        return Number(kids(bash)[0]);
+      },
+    };
+  }
+
   async dispose(): Promise<void> {
+    for (const s of this.sessions) spawnSync('tmux', ['kill-session', '-t', s]);
     for (const p of this.procs) p.kill('SIGKILL');
     await this.f.dispose();
   }
