@@ -44,6 +44,8 @@ export interface ObsLink {
   physical: boolean;
   wireless: boolean;
   tunOwner?: number;
+  /** iproute2 prints the owner's name when it resolves. */
+  tunOwnerName?: string;
 }
 
 export interface ObsRoute {
@@ -132,7 +134,7 @@ function parseLinks(json: string): Omit<ObsLink, 'physical' | 'wireless' | 'inte
         carrier: flags.includes('LOWER_UP'),
         ...(l.master ? { master: l.master } : {}),
         ...(l.ifalias ? { alias: l.ifalias } : {}),
-        ...(typeof info.user === 'number' ? { tunOwner: info.user } : {}),
+        ...(typeof info.user === 'number' ? { tunOwner: info.user } : typeof info.user === 'string' ? { tunOwnerName: info.user } : {}),
         addrs: (l.addr_info ?? [])
           .filter((a) => a.local && (a.family === 'inet' || a.family === 'inet6'))
           .map((a) => ({

@@ -195,8 +195,8 @@ function designFor(a: Answers, obs: Observation): Design {
       const name = tapName(a.bridge, i);
       const t = linkOf(obs, name);
       if (t) {
-        const ours = t.kind === 'tun' && t.tunOwner === obs.user.uid && t.master === a.bridge;
-        if (!ours) throw new Refusal(`an interface named ${name} already exists (${t.kind === 'tun' ? `a tap of uid ${t.tunOwner ?? 'none'}${t.master ? ` on ${t.master}` : ''}` : t.kind || 'a network card'}): remove it or choose another --bridge`);
+        const ours = t.kind === 'tun' && (t.tunOwner === obs.user.uid || t.tunOwnerName === obs.user.name) && t.master === a.bridge;
+        if (!ours) throw new Refusal(`an interface named ${name} already exists (${t.kind === 'tun' ? `a tap of ${t.tunOwnerName ?? (t.tunOwner !== undefined ? `uid ${t.tunOwner}` : 'nobody')}${t.master ? ` on ${t.master}` : ''}` : t.kind || 'a network card'}): remove it or choose another --bridge`);
       }
       d.taps.push({ name, exists: Boolean(t) });
     }

@@ -32,7 +32,8 @@ const INIT = `#!/bin/busybox sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
-for m in $(cat /lib/modules/order 2>/dev/null); do insmod /lib/modules/$m.ko 2>/dev/null; done
+# User-Mode Linux has its eth0 already (its own tuntap transport): the modules are for QEMU's virtio NIC.
+[ -e /sys/class/net/eth0 ] || for m in $(cat /lib/modules/order 2>/dev/null); do insmod /lib/modules/$m.ko 2>/dev/null; done
 arg() { for w in $(cat /proc/cmdline); do case "$w" in "qnet.$1="*) echo "\${w#*=}";; esac; done; }
 NET=$(arg net); PING=$(arg ping); WAIT=$(arg wait); HTTP=$(arg http); HTTPD=$(arg httpd); HOLD=$(arg hold)
 ip link set lo up
@@ -256,6 +257,11 @@ export interface GuestRun {
 export function guestArgv(img: GuestImage, params: Record<string, string>, net: string[]): string[] {
   const append = ['console=ttyS0', 'quiet', 'panic=-1', ...Object.entries(params).map(([k, v]) => `qnet.${k}=${v}`)].join(' ');
   return ['qemu-system-x86_64', '-M', 'pc', '-accel', 'tcg', '-m', '192', '-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot', '-kernel', img.kernel, '-initrd', img.initrd, '-append', append, ...net];
+}
+
+/** argv of Debian's User-Mode Linux booting the same initramfs, with `net` (e.g. a setup's umlArgs). */
+export function umlArgv(img: GuestImage, params: Record<string, string>, net: string[], umlDir: string): string[] {
+  return ['linux.uml', 'mem=96M', `initrd=${img.initrd}`, `uml_dir=${umlDir}`, 'con0=fd:0,fd:1', 'con=null', 'quiet', ...net, ...Object.entries(params).map(([k, v]) => `qnet.${k}=${v}`)];
 }
 
 export const parseConsole = (out: string, code: number | null, timedOut: boolean): GuestRun => ({

@@ -175,6 +175,36 @@ describe.skipIf(why !== '')('qnet setup: confirm-or-revert', () => {
       }
     }, 120_000);
 
+    it('asked as a person would: what the VMs need, which VM, how the user reaches the bridge, how many; then the plan, applied and proven', async () => {
+      const { s, before } = await fresh('setup-questions');
+      try {
+        const t = s.pty(['setup', '--user', TEST_USER]);
+        const first = await t.waitFor(/What do the VMs need\?/);
+        expect(first).toMatch(/Uplink: enp1s0 \(wired, 192\.168\.50\.2\/24\), default route via 192\.168\.50\.1\./);
+        expect(first).toMatch(/nat: guests get a private subnet here .*\(recommended\)/);
+        t.keys('Enter'); // the recommended nat
+        await t.waitFor(/Which kind of VM\?/);
+        t.keys('Enter'); // QEMU/KVM
+        await t.waitFor(/How should qnetuser's QEMU reach the bridge without root\?/);
+        t.keys('Down', 'Enter'); // persistent taps
+        await t.waitFor(/How many VMs\?/);
+        t.keys('2', 'Enter');
+        const plan = await t.waitFor(/Apply it\?/);
+        expect(plan).toMatch(/The plan: mode nat, bridge qbr0, subnet 10\.77\.0\.1\/24, backend runtime .* for qnetuser \(persistent taps\)/);
+        expect(plan).toMatch(/create persistent taps qbr0-vm1, qbr0-vm2 owned by uid 4242, attached to qbr0/);
+        t.keys('Enter'); // default: yes
+        const end = await t.waitFor(/EXIT=\d+/, 60_000);
+        expect(end).toMatch(/✔ Set up and verified\./);
+        expect(end).toMatch(/vm1: qemu-system-x86_64 … -netdev tap,id=n0,ifname=qbr0-vm1,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:/);
+        expect(end).toMatch(/vm2: qemu-system-x86_64 … -netdev tap,id=n0,ifname=qbr0-vm2,/);
+        expect(end).toMatch(/EXIT=0/);
+        expect((await s.qnet(['undo'])).code).toBe(0);
+        expect(await s.netState()).toBe(before);
+      } finally {
+        await s.dispose();
+      }
+    }, 120_000);
+
     it('confirmed in time: kept, verified, and undone exactly', async () => {
       const { s, before } = await fresh('setup-confirmed');
       try {

@@ -14,7 +14,7 @@
 //     own processes, as text compared before setup and after its undo/rollback.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { guestArgv, parseConsole, type GuestImage, type GuestRun } from '../helpers/guest-image.js';
+import { guestArgv, parseConsole, umlArgv, type GuestImage, type GuestRun } from '../helpers/guest-image.js';
 import { FixScenario } from './fix-harness.js';
 import { run, TEST_UID, type RunResult } from './harness.js';
 
@@ -167,9 +167,10 @@ export class SetupScenario {
   }
 
   /** Boots the tiny guest as qnetuser with setup's options; resolves when it powers off. */
-  bootGuest(img: GuestImage, params: Record<string, string>, net: string[], opts: { timeoutMs?: number; onLine?: (line: string) => void; signal?: AbortSignal } = {}): Promise<GuestRun> {
-    const argv = ['setpriv', `--reuid=${TEST_UID}`, `--regid=${TEST_UID}`, '--init-groups', ...guestArgv(img, params, net)];
-    const p = spawn('setpriv', ['--pdeathsig', 'KILL', 'nsenter', '-t', String(this.f.sc.pid), '-m', '-n', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH, LC_ALL: 'C', HOME: '/' } });
+  bootGuest(img: GuestImage, params: Record<string, string>, net: string[], opts: { timeoutMs?: number; onLine?: (line: string) => void; signal?: AbortSignal; uml?: boolean } = {}): Promise<GuestRun> {
+    // UML keeps its control sockets under uml_dir: the user's own directory on the scenario's tmpfs... which is 0700 root, so /tmp.
+    const argv = ['setpriv', `--reuid=${TEST_UID}`, `--regid=${TEST_UID}`, '--init-groups', ...(opts.uml ? umlArgv(img, params, net, '/tmp') : guestArgv(img, params, net))];
+    const p = spawn('setpriv', ['--pdeathsig', 'KILL', 'nsenter', '-t', String(this.f.sc.pid), '-m', '-n', '--', ...argv], { stdio: [opts.uml ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { PATH, LC_ALL: 'C', HOME: '/', TMPDIR: '/tmp' } });
     this.procs.push(p);
     return new Promise((resolve) => {
       let out = '';
