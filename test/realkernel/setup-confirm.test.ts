@@ -205,6 +205,19 @@ describe.skipIf(why !== '')('qnet setup: confirm-or-revert', () => {
       }
     }, 120_000);
 
+    it('the wizard offers "Set up VM networking" first on a host with no VM network, and it leads into setup', async () => {
+      const { s } = await fresh('setup-wizard');
+      try {
+        const t = s.pty([]);
+        const menu = await t.waitFor(/What next\?/);
+        expect(menu).toMatch(/❯ Set up VM networking/);
+        t.keys('Enter');
+        await t.waitFor(/What do the VMs need\?/);
+      } finally {
+        await s.dispose();
+      }
+    }, 60_000);
+
     it('confirmed in time: kept, verified, and undone exactly', async () => {
       const { s, before } = await fresh('setup-confirmed');
       try {
