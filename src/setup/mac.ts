@@ -21,3 +21,13 @@ export function vmMacs(seed: string, count: number, inUse: ReadonlySet<string>):
   }
   return out;
 }
+
+/**
+ * A stable MAC for a NAT or isolated bridge (locally administered, 02:71:6e = "qn"): the
+ * bridge keeps it when recreated at boot, so guests' ARP caches and DHCP stay valid, and it
+ * does not change as taps come and go (a bridge otherwise takes its lowest port's MAC).
+ */
+export function bridgeMac(name: string): string {
+  const h = createHash('sha256').update(`bridge|${name}`).digest();
+  return ['02', '71', '6e', ...[h[0]!, h[1]!, h[2]!].map((x) => x.toString(16).padStart(2, '0'))].join(':');
+}

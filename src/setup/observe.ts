@@ -83,6 +83,8 @@ export interface Managers {
     sourcesD: boolean;
     /** Interfaces with a stanza in /etc/network/interfaces. */
     stanzas: string[];
+    /** qnet's own files in /etc/network/interfaces.d, by name. */
+    ours: Record<string, string>;
   };
   networkd: { running: boolean; files: { path: string; text: string }[] };
   netplan: { installed: boolean; files: { path: string; text: string }[] };
@@ -286,13 +288,14 @@ export async function observe(ctx: Context): Promise<Observation> {
   const parsed = interfaces !== undefined ? parseInterfaces(interfaces, '/etc/network/interfaces') : undefined;
   const sourcesD = Boolean(parsed?.sources.some((s) => (s.kind === 'source' && /^\/etc\/network\/interfaces\.d\/(\*|\*\.\*)?$/.test(s.arg)) || (s.kind === 'source-directory' && /^\/etc\/network\/interfaces\.d\/?$/.test(s.arg))));
   const stanzas = [...(interfaces ?? '').matchAll(/^\s*iface\s+(\S+)/gm)].map((m) => m[1]!);
+  const ours = Object.fromEntries((await readDirFiles(ctx, ['/etc/network/interfaces.d'], /^qnet-/)).map((f) => [f.path.split('/').pop()!, f.text]));
   const networkdFiles = await readDirFiles(ctx, ['/etc/systemd/network', '/run/systemd/network'], /\.network$/);
   const networkdRunning = (await ctx.host.stat('/run/systemd/netif/links')).ok;
   const netplanFiles = await readDirFiles(ctx, ['/etc/netplan', '/run/netplan', '/lib/netplan'], /\.ya?ml$/);
   const managers: Managers = {
     nmRunning,
     nmProfilesFor: (dev) => nm.profiles.filter((p) => p.keyfile.interfaceName === dev).map((p) => p.keyfile.id ?? p.name),
-    ifupdown: { installed: tools.ifup !== undefined, ...(interfaces !== undefined ? { interfaces } : {}), sourcesD, stanzas },
+    ifupdown: { installed: tools.ifup !== undefined, ...(interfaces !== undefined ? { interfaces } : {}), sourcesD, stanzas, ours },
     networkd: { running: networkdRunning, files: networkdFiles },
     netplan: { installed: tools.netplan !== undefined, files: netplanFiles },
   };

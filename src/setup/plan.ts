@@ -7,7 +7,7 @@ import { chainFate, type Flow } from '../facts/firewall.js';
 import { intentAlias } from '../facts/intent.js';
 import { validIfname } from '../facts/links.js';
 import type { FixPlan } from '../types.js';
-import { vmMacs } from './mac.js';
+import { bridgeMac, vmMacs } from './mac.js';
 import { guestRange, isPrivate, netmaskOf, networkCidr, overlaps, parseSubnet, pickSubnet, showCidr, staticGuestAddr, type Cidr } from './net.js';
 import { defaultRoute4, linkOf, type ObsAddr, type ObsLink, type ObsRoute, type Observation } from './observe.js';
 import { Refusal, type Answers, type Backend, type ProbeTarget, type SetupPlan, type Step, type VmOut } from './types.js';
@@ -163,6 +163,7 @@ function designFor(a: Answers, obs: Observation): Design {
       if (!isPrivate(cidr)) throw new Refusal(`--subnet ${showCidr(cidr)} is not private`);
     }
     d.addr = cidr;
+    if (!foreign) d.bridgeMac = bridgeMac(a.bridge);
     d.addrPresent = Boolean(found?.addrs.some((x) => x.family === 4 && x.local === cidr!.addr && x.prefixlen === cidr!.len));
     if (existing && present && !d.addrPresent) {
       throw new Refusal(`${a.bridge} already has ${present.local}/${present.prefixlen}, not ${showCidr(cidr)}: undo the earlier setup first, or choose another name with --bridge`);

@@ -15,8 +15,9 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { guestArgv, parseConsole, umlArgv, type GuestImage, type GuestRun } from '../helpers/guest-image.js';
-import { FixScenario } from './fix-harness.js';
-import { run, TEST_UID, type RunResult } from './harness.js';
+import { expect } from 'vitest';
+import { FixScenario, said } from './fix-harness.js';
+import { run, TEST_UID, TEST_USER, type RunResult } from './harness.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const LAN_PEER = '192.168.50.1';
@@ -32,12 +33,36 @@ ip addr add ${HOST_ADDR}/24 dev enp1s0
 ip route add default via ${LAN_PEER} dev enp1s0
 `;
 
+/** The uplink as ifupdown configures it (the shape Debian's installer writes). */
+const UPLINK_IFUPDOWN = `
+mkdir -p /etc/network/interfaces.d
+cat > /etc/network/interfaces <<'IFEOF'
+# This file describes the network interfaces available on your system
+# and how to activate them. For more information, see interfaces(5).
+
+source /etc/network/interfaces.d/*
+
+# The loopback network interface
+auto lo
+iface lo inet loopback
+
+# The primary network interface
+allow-hotplug enp1s0
+iface enp1s0 inet static
+	address ${HOST_ADDR}/24
+	gateway ${LAN_PEER}
+IFEOF
+ifup enp1s0
+`;
+
 // The LAN's web server: answers every request with the source address it saw, and logs it.
 const HTTP_JS = `require('http').createServer((q,s)=>{const a=q.socket.remoteAddress.replace(/^::ffff:/,'');console.log('FROM '+a);s.end('from='+a+'\\n')}).listen(8080,'${LAN_PEER}',()=>console.log('LISTENING'));`;
 
 export interface SetupScenarioOptions {
   /** Fixed bash run after the LAN is up (the scenario's own twist). */
   setup?: string;
+  /** How the uplink gets its address: iproute2 by hand (default), or ifupdown from /etc/network/interfaces. */
+  uplinkBy?: 'ip' | 'ifupdown';
   /** Start the LAN's DHCP server (default true). */
   lanDhcp?: boolean;
 }
@@ -75,7 +100,7 @@ export class SetupScenario {
         const r = await run(['nsenter', '-t', String(lan), '-n', '--', ...argv]);
         if (r.code !== 0) throw new Error(`LAN: ${argv.join(' ')}: ${r.stderr}`);
       }
-      await f.sc.sh(UPLINK, 'uplink address');
+      await f.sc.sh(o.uplinkBy === 'ifupdown' ? UPLINK_IFUPDOWN : UPLINK, 'uplink address');
       const s = new SetupScenario(f, lan);
       if (o.lanDhcp !== false) {
         await s.inLanDaemon(['dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--bind-interfaces', '--interface=lan0', '--except-interface=lo', '--port=0', '--dhcp-range=192.168.50.100,192.168.50.150,255.255.255.0,1h', `--dhcp-option=option:router,${LAN_PEER}`, '--leasefile-ro', '--pid-file='], /sockets bound exclusively/);
@@ -128,7 +153,7 @@ export class SetupScenario {
    * tables), iptables' filter and nat tables, the sysctls, the files and directories,
    * and qnet's dnsmasq processes.
    */
-  async netState(extraFiles: string[] = []): Promise<string> {
+  async netState(extraFiles: string[] = [], o: { generated?: 'drop' } = {}): Promise<string> {
     const j = async (argv: string[]) => {
       const r = await this.f.sc.inNs(argv);
       if (r.code !== 0) return `exit ${r.code}: ${r.stderr.trim()}`;
@@ -142,8 +167,11 @@ export class SetupScenario {
       const tun = l.linkinfo?.info_kind === 'tun' ? ` owner=${String(info.user ?? '-')} persist=${String(info.persist ?? '-')}` : '';
       // Carrier comes and goes with ports (a tap QEMU held a moment ago): it is state, not configuration.
       const flags = (l.flags ?? []).filter((x) => !['LOWER_UP', 'NO-CARRIER', 'M-DOWN'].includes(x));
-      lines.push(`link ${l.ifname} kind=${l.linkinfo?.info_kind ?? '-'} flags=${flags.join(',')} master=${l.master ?? '-'} mac=${l.address ?? '-'} alias=${l.ifalias ?? '-'}${tun}`);
-      for (const a of l.addr_info ?? []) {
+      // A recreated tap gets a new random MAC (and IPv6 link-local address): generated, not configured.
+      const gen = o.generated === 'drop';
+      const mac = gen && l.linkinfo?.info_kind === 'tun' ? '(random)' : (l.address ?? '-');
+      lines.push(`link ${l.ifname} kind=${l.linkinfo?.info_kind ?? '-'} flags=${flags.join(',')} master=${l.master ?? '-'} mac=${mac} alias=${l.ifalias ?? '-'}${tun}`);
+      for (const a of (l.addr_info ?? []).filter((x) => !(gen && x.family === 'inet6' && x.scope === 'link'))) {
         // Lifetimes tick, and IPv6 duplicate address detection is still running on a new link for a second.
         const { valid_life_time: _v, preferred_life_time: _p, tentative: _t, ...rest } = a;
         lines.push(`  addr ${JSON.stringify(rest)}`);
@@ -156,6 +184,8 @@ export class SetupScenario {
         (rest as Record<string, unknown>).flags = (flags ?? []).filter((x) => x !== 'linkdown');
         // The local route of an IPv6 link-local address appears when its duplicate address detection ends: the address is listed above.
         if (fam === '-6' && r.table === 'local' && String(r.dst).startsWith('fe80')) continue;
+        // IPv6 brings fe80::/64 and ff00::/8 up with a link-local address (once the link has carrier).
+        if (o.generated === 'drop' && fam === '-6' && (r.dst === 'fe80::/64' || r.dst === 'ff00::/8')) continue;
         lines.push(`route${fam} ${JSON.stringify(rest)}`);
       }
     }
@@ -268,3 +298,67 @@ export function setupDoc(r: RunResult): SetupDoc {
 }
 
 export const readText = (p: string) => readFileSync(p, 'utf8');
+
+export interface Doctor {
+  results: { id: string; status: string; summary: string }[];
+}
+
+export async function failingChecks(s: SetupScenario): Promise<Doctor['results']> {
+  const d = await s.qnet(['doctor', '--json', '--user', TEST_USER]);
+  return (JSON.parse(d.stdout) as Doctor).results.filter((x) => x.status === 'fail' || x.status === 'error');
+}
+
+export type Guest = (s: SetupScenario, doc: SetupDoc) => Promise<void>;
+
+/**
+ * One mode, end to end: setup applies and verifies; the doctor for qnetuser finds nothing
+ * failing that did not fail before; a second run with the same answers changes nothing and
+ * makes no fix set; `between` (e.g. a simulated reboot) and the guest proof run; `qnet undo`
+ * restores the exact before-state.
+ */
+export async function setupRoundTrip(name: string, bin: string, args: string[], guest: Guest, o: SetupScenarioOptions & { between?: Guest } = {}): Promise<SetupDoc> {
+  const s = await SetupScenario.start(name, bin, o);
+  try {
+    const before = await s.netState();
+    const failingBefore = await failingChecks(s);
+    const r = await s.qnet(['setup', ...args, '--user', TEST_USER, '--yes', '--json']);
+    const doc = setupDoc(r);
+    expect(r.code, said(r)).toBe(0);
+    expect(doc).toMatchObject({ schema: 'qnet.setup/v1', user: TEST_USER, applied: true, verified: true });
+    expect(doc.proof?.every((p) => p.ok), JSON.stringify(doc.proof)).toBe(true);
+    const after = await s.netState();
+    expect(after).not.toBe(before);
+
+    // Green for what was built: nothing fails that did not fail before (a stock Debian's
+    // bridge helper is not setuid: that stays the doctor's finding when taps were chosen).
+    const failing = (await failingChecks(s)).filter((x) => !failingBefore.some((b) => b.id === x.id));
+    expect(failing, JSON.stringify(failing, null, 1)).toEqual([]);
+
+    // Again, with the same answers: nothing changes, no new fix set.
+    const sets = (await s.qnet(['undo', '--list'])).stdout;
+    const again = await s.qnet(['setup', ...args, '--user', TEST_USER, '--yes', '--json']);
+    expect(again.code, said(again)).toBe(0);
+    const doc2 = setupDoc(again);
+    expect(doc2.steps).toEqual([]);
+    expect(doc2.vms).toEqual(doc.vms);
+    expect(doc2.undo).toBe(doc.undo);
+    expect(await s.netState()).toBe(after);
+    expect((await s.qnet(['undo', '--list'])).stdout).toBe(sets);
+
+    if (o.between) {
+      const configured = await s.netState([], { generated: 'drop' });
+      await o.between(s, doc);
+      expect(await s.netState([], { generated: 'drop' }), 'after the simulated reboot').toBe(configured);
+    }
+    await guest(s, doc);
+
+    if (doc.undo) {
+      const u = await s.qnet(['undo']);
+      expect(u.code, said(u)).toBe(0);
+      expect(await s.netState()).toBe(before);
+    }
+    return doc;
+  } finally {
+    await s.dispose();
+  }
+}

@@ -9,21 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guestImage, guestSkipReason, type GuestImage } from '../helpers/guest-image.js';
 import { cliCopy, hostFingerprint, said } from './fix-harness.js';
 import { skipReason, TEST_USER } from './harness.js';
-import { HOST_ADDR, LAN_PEER, SetupScenario, setupDoc } from './setup-harness.js';
+import { HOST_ADDR, LAN_PEER, SetupScenario, setupDoc, setupRoundTrip, type Doctor, type Guest } from './setup-harness.js';
 
 const why = skipReason(['qemu', 'helper', 'iptables']) || (process.env.QNET_SKIP_GUEST ? 'QNET_SKIP_GUEST is set' : guestSkipReason());
 const noDnsmasq = existsSync('/usr/sbin/dnsmasq') ? '' : 'dnsmasq is not installed (Debian: dnsmasq-base)';
 const reason = why || noDnsmasq;
 if (reason) console.log(`qnet setup real-kernel tests skipped: ${reason}`);
-
-interface Doctor {
-  results: { id: string; status: string; summary: string }[];
-}
-
-async function failingChecks(s: SetupScenario): Promise<Doctor['results']> {
-  const d = await s.qnet(['doctor', '--json', '--user', TEST_USER]);
-  return (JSON.parse(d.stdout) as Doctor).results.filter((x) => x.status === 'fail' || x.status === 'error');
-}
 
 describe.skipIf(reason !== '')('qnet setup, runtime backend, proven by a booted guest', () => {
   let cli: Awaited<ReturnType<typeof cliCopy>> | undefined;
@@ -39,48 +30,7 @@ describe.skipIf(reason !== '')('qnet setup, runtime backend, proven by a booted 
     expect(hostFingerprint()).toBe(host);
   });
 
-  /** setup → doctor → second run → (guest proof) → undo → exact before-state. */
-  async function roundTrip(name: string, args: string[], guest: (s: SetupScenario, doc: ReturnType<typeof setupDoc>) => Promise<void>) {
-    const s = await SetupScenario.start(name, cli!.bin);
-    try {
-      const before = await s.netState();
-      const failingBefore = await failingChecks(s);
-      const r = await s.qnet(['setup', ...args, '--user', TEST_USER, '--yes', '--json']);
-      const doc = setupDoc(r);
-      expect(r.code, said(r)).toBe(0);
-      expect(doc).toMatchObject({ schema: 'qnet.setup/v1', user: TEST_USER, applied: true, verified: true });
-      expect(doc.proof?.every((p) => p.ok), JSON.stringify(doc.proof)).toBe(true);
-      const after = await s.netState();
-      expect(after).not.toBe(before);
-
-      // The doctor, for qnetuser, is green for what was built: nothing fails that did not fail before
-      // (a stock Debian's bridge helper is not setuid: that stays the doctor's finding when taps were chosen).
-      const failing = (await failingChecks(s)).filter((x) => !failingBefore.some((b) => b.id === x.id));
-      expect(failing, JSON.stringify(failing, null, 1)).toEqual([]);
-
-      // Again, with the same answers: nothing changes, no new fix set.
-      const sets = (await s.qnet(['undo', '--list'])).stdout;
-      const again = await s.qnet(['setup', ...args, '--user', TEST_USER, '--yes', '--json']);
-      expect(again.code, said(again)).toBe(0);
-      const doc2 = setupDoc(again);
-      expect(doc2.steps).toEqual([]);
-      expect(doc2.vms).toEqual(doc.vms);
-      expect(doc2.undo).toBe(doc.undo);
-      expect(await s.netState()).toBe(after);
-      expect((await s.qnet(['undo', '--list'])).stdout).toBe(sets);
-
-      await guest(s, doc);
-
-      if (doc.undo) {
-        const u = await s.qnet(['undo']);
-        expect(u.code, said(u)).toBe(0);
-        expect(await s.netState()).toBe(before);
-      }
-      return doc;
-    } finally {
-      await s.dispose();
-    }
-  }
+  const roundTrip = (name: string, args: string[], guest: Guest) => setupRoundTrip(name, cli!.bin, args, guest);
 
   it('nat: the guest gets a lease from qnet\'s dnsmasq, reaches the host and the LAN, and the LAN sees the host\'s address', async () => {
     await roundTrip('setup-nat', ['--mode', 'nat'], async (s, doc) => {

@@ -29,7 +29,7 @@ function host(o: Partial<Observation> = {}): Observation {
     docker: false,
     firewalld: false,
     sysctl: { ipForward: '0', unprivPortStart: 1024 },
-    managers: { nmRunning: false, nmProfilesFor: () => [], ifupdown: { installed: false, sourcesD: false, stanzas: [] }, networkd: { running: false, files: [] }, netplan: { installed: false, files: [] } },
+    managers: { nmRunning: false, nmProfilesFor: () => [], ifupdown: { installed: false, sourcesD: false, stanzas: [], ours: {} }, networkd: { running: false, files: [] }, netplan: { installed: false, files: [] } },
     resolvers: ['192.168.1.1'],
     macs: new Set(),
     helper: { path: '/usr/lib/qemu/qemu-bridge-helper', isDefault: true, aclPath: '/etc/qemu/bridge.conf', allows: () => false },
@@ -77,7 +77,7 @@ describe('plans', () => {
     const p = plan();
     expect(p.subnet).toBe('10.77.0.1/24');
     expect(argvs(p)).toEqual([
-      'ip link add name qbr0 type bridge stp_state 0',
+      expect.stringMatching(/^ip link add name qbr0 address 02:71:6e:[0-9a-f:]{8} type bridge stp_state 0$/),
       'ip link set dev qbr0 alias qnet:nat',
       'ip link set dev qbr0 up',
       'ip addr add 10.77.0.1/24 dev qbr0',
@@ -186,7 +186,7 @@ describe('recommendation and backend', () => {
   });
   it('auto backend follows the uplink\'s manager', () => {
     expect(autoBackend(host()).backend).toBe('runtime');
-    const ifupdown = host({ managers: { ...host().managers, ifupdown: { installed: true, sourcesD: true, stanzas: ['lo', 'enp1s0'] } } });
+    const ifupdown = host({ managers: { ...host().managers, ifupdown: { installed: true, sourcesD: true, stanzas: ['lo', 'enp1s0'], ours: {} } } });
     expect(autoBackend(ifupdown).backend).toBe('ifupdown');
   });
 });

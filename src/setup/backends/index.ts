@@ -3,6 +3,7 @@ import type { Observation } from '../observe.js';
 import type { Design } from '../plan.js';
 import type { Answers, Backend, Step } from '../types.js';
 import { Refusal } from '../types.js';
+import { renderIfupdown } from './ifupdown.js';
 import { renderRuntime } from './runtime.js';
 
 export type Render = (d: Design, obs: Observation, a: Answers) => { steps: Step[]; notes: string[]; dhcp: string | null };
@@ -11,6 +12,8 @@ export function renderBackend(b: Backend): Render {
   switch (b) {
     case 'runtime':
       return renderRuntime;
+    case 'ifupdown':
+      return renderIfupdown;
     default:
       return () => {
         throw new Refusal(`--backend ${b} is not supported yet: use --backend runtime`);

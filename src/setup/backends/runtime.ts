@@ -14,7 +14,7 @@ export function bridgeCreateActions(d: Design): Action[] {
       kind: 'run',
       argv: ['ip', 'link', 'add', 'name', d.bridge, ...(d.bridgeMac ? ['address', d.bridgeMac] : []), 'type', 'bridge', 'stp_state', '0'],
       inverse: ['ip', 'link', 'del', 'dev', d.bridge],
-      why: d.bridgeMac ? `the uplink's MAC, so the LAN (and its DHCP server) sees the same host` : 'no STP: a new port forwards at once',
+      why: d.mode === 'bridge' ? `the uplink's MAC, so the LAN (and its DHCP server) sees the same host` : 'a fixed MAC: it does not follow the ports that come and go',
     },
     { kind: 'run', argv: ['ip', 'link', 'set', 'dev', d.bridge, 'alias', d.alias], why: 'records what the network is for, where qnet doctor reads it' },
     { kind: 'run', argv: ['ip', 'link', 'set', 'dev', d.bridge, 'up'], inverse: ['ip', 'link', 'set', 'dev', d.bridge, 'down'] },
