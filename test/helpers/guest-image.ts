@@ -80,6 +80,11 @@ export interface GuestImage {
 export function guestSkipReason(): string {
   if (process.arch !== 'x64') return 'the guest image is x86-64 (Debian amd64 kernel)';
   if (existsSync(join(GUEST_CACHE, 'ready'))) return '';
+  const debs = existsSync(GUEST_CACHE) && readdirSync(GUEST_CACHE).some((f) => /^linux-image-6\.1\.0-\d+-amd64_.*\.deb$/.test(f));
+  if (!debs) {
+    const r = spawnSync('apt-cache', ['search', '--names-only', '^linux-image-6\\.1\\.0-[0-9]+-amd64$'], { encoding: 'utf8', env: { PATH } });
+    if (r.status !== 0 || !r.stdout.trim()) return 'no linux-image-6.1.0-*-amd64 package is known to apt (Debian 12 sources, apt-get update) and none is in the guest cache';
+  }
   for (const p of ['apt-get', 'apt-cache', 'dpkg-deb', 'modinfo']) {
     if (spawnSync('sh', ['-c', `command -v ${p}`], { env: { PATH } }).status !== 0) return `${p} is not installed (needed to fetch and unpack Debian's kernel)`;
   }
