@@ -18,7 +18,21 @@ export function parseIntent(alias: string | undefined): NetIntent | undefined {
   return m ? (m[1] as NetIntent) : undefined;
 }
 
-/** The intent recorded on an interface, if any. */
+/** `Intent=` of an [X-Qnet] section (networkd ignores sections whose name starts with X-). */
+export function parseIniIntent(body: string | undefined): NetIntent | undefined {
+  const m = /^\s*\[X-Qnet\]\s*$([\s\S]*?)(?=^\s*\[|(?![\s\S]))/m.exec(body ?? '');
+  const v = m ? /^\s*Intent\s*=\s*(\S+)\s*$/m.exec(m[1]!)?.[1] : undefined;
+  return parseIntent(v ? `${INTENT_PREFIX}${v}` : undefined);
+}
+
+/**
+ * The intent recorded for an interface, if any: its alias, else the [X-Qnet] section of
+ * the systemd-networkd configuration qnet setup wrote for it (networkd cannot set an alias).
+ */
 export function intentOf(ctx: Context, dev: string): Promise<NetIntent | undefined> {
-  return ctx.memo(`intent ${dev}`, async () => parseIntent(text(await ctx.host.readFile(`/sys/class/net/${dev}/ifalias`))));
+  return ctx.memo(`intent ${dev}`, async () => {
+    const alias = parseIntent(text(await ctx.host.readFile(`/sys/class/net/${dev}/ifalias`)));
+    if (alias) return alias;
+    return parseIniIntent(text(await ctx.host.readFile(`/etc/systemd/network/50-qnet-${dev}.network`)));
+  });
 }

@@ -8,7 +8,7 @@
 import type { Context } from '../context.js';
 import { aclPaths, bridgeHelpers } from '../facts/bridge-helper.js';
 import { firewall, type Firewall } from '../facts/firewall.js';
-import { parseIntent, type NetIntent } from '../facts/intent.js';
+import { intentOf, parseIntent, type NetIntent } from '../facts/intent.js';
 import { nmKeyfiles } from '../facts/nm.js';
 import { portFacts } from '../facts/ports.js';
 import { isVmProcess, processes } from '../facts/procs.js';
@@ -252,7 +252,9 @@ export async function observe(ctx: Context): Promise<Observation> {
   const links: ObsLink[] = await Promise.all(
     base.map(async (l) => {
       const pf = l.kind === '' && l.name !== 'lo' ? await portFacts(ctx, l.name) : l.kind === 'veth' ? await portFacts(ctx, l.name) : { physical: false, wireless: false };
-      return { ...l, physical: pf.physical, wireless: pf.wireless, ...(parseIntent(l.alias) ? { intent: parseIntent(l.alias)! } : {}) };
+      // The intent: the alias, else (networkd) the marker in the bridge's own configuration.
+      const intent = parseIntent(l.alias) ?? (l.kind === 'bridge' ? await intentOf(ctx, l.name) : undefined);
+      return { ...l, physical: pf.physical, wireless: pf.wireless, ...(intent ? { intent } : {}) };
     }),
   );
   const [r4, r6] = await Promise.all([exec(ctx, ['ip', '-j', '-4', 'route', 'show', 'table', 'main']), exec(ctx, ['ip', '-j', '-6', 'route', 'show', 'table', 'main'])]);

@@ -37,7 +37,8 @@ export interface Design {
   taps: { name: string; exists: boolean }[];
   uid: number;
   dhcp?: { first: string; last: string; netmask: string; router?: string; dns: string[] };
-  nat?: { chain: string; masquerade: string[]; accepts: string[][]; forwardOn: boolean; firewalld: boolean };
+  /** forwardDrops: the FORWARD path would drop the guests' traffic today (Docker's DROP policy...). */
+  nat?: { chain: string; masquerade: string[]; accepts: string[][]; forwardOn: boolean; firewalld: boolean; forwardDrops: boolean };
   /** br_netfilter hands bridged frames to a FORWARD path that may drop them: accept them on this bridge. */
   bridgedAccept?: string[];
 }
@@ -216,6 +217,9 @@ function designFor(a: Answers, obs: Observation): Design {
       ],
       forwardOn: obs.sysctl.ipForward === '1',
       firewalld: obs.firewalld,
+      forwardDrops: obs.fw.chains.some(
+        (c) => c.hook === 'forward' && (c.family === 'ip' || c.family === 'inet') && ['drop', 'maybe'].includes(chainFate(c, { iif: a.bridge, oif: d.uplink!.name, src: { addr: networkCidr(d.addr!).addr, len: d.addr!.len } }).fate),
+      ),
     };
   }
   if (obs.sysctl.bridgeNfIptables === '1' && obs.tools.iptables) {

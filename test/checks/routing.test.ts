@@ -18,7 +18,7 @@ const natChain = { chain: { family: 'ip', table: 'nat', name: 'POSTROUTING', typ
 const fwdChain = (policy: string) => ({ chain: { family: 'ip', table: 'filter', name: 'FORWARD', type: 'filter', hook: 'forward', prio: 0, policy } });
 const masq = natRule([{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: { prefix: { addr: '192.168.122.0', len: 24 } } } }, { xt: { type: 'target', name: 'MASQUERADE' } }]);
 
-function host(extra: { forward?: string; nft?: string; ports?: { name: string; physical: boolean }[]; alias?: string } = {}): FakeSpec {
+function host(extra: { forward?: string; nft?: string; ports?: { name: string; physical: boolean }[]; alias?: string; networkd?: string } = {}): FakeSpec {
   const ports = extra.ports ?? [{ name: 'vnet0', physical: false }];
   return {
     invoker: { uid: 0, euid: 0, user: 'root' },
@@ -26,6 +26,7 @@ function host(extra: { forward?: string; nft?: string; ports?: { name: string; p
       '/proc/net/route': ROUTE,
       '/proc/sys/net/ipv4/ip_forward': `${extra.forward ?? '1'}\n`,
       ...(extra.alias !== undefined ? { '/sys/class/net/virbr0/ifalias': `${extra.alias}\n` } : {}),
+      ...(extra.networkd !== undefined ? { '/etc/systemd/network/50-qnet-virbr0.network': extra.networkd } : {}),
     },
     stats: {
       '/usr/sbin/nft': { mode: 0o755 },
@@ -104,6 +105,15 @@ describe('an isolated network by intent (alias qnet:isolated)', () => {
     const h = host({ forward: '0', alias: 'qnet:isolated', nft: dockerDrop });
     expect((await runCheck(natMasquerade, fakeHost(h))).status).toBe('skip');
     expect((await runCheck(forwardPolicy, fakeHost(h))).status).toBe('skip');
+  });
+  it('systemd-networkd cannot set an alias: the [X-Qnet] section of the bridge\'s .network says it', async () => {
+    const nd = '[Match]\nName=virbr0\n\n[Network]\nAddress=192.168.122.1/24\n\n[X-Qnet]\nIntent=isolated\n';
+    expect((await runCheck(ipForward, fakeHost(host({ forward: '0', networkd: nd })))).status).toBe('skip');
+    const nat = nd.replace('Intent=isolated', 'Intent=nat');
+    expect((await runCheck(ipForward, fakeHost(host({ forward: '0', networkd: nat })))).status).toBe('fail');
+    // Intent= outside the X-Qnet section means nothing.
+    const elsewhere = '[Match]\nName=virbr0\n[Network]\nIntent=isolated\n';
+    expect((await runCheck(ipForward, fakeHost(host({ forward: '0', networkd: elsewhere })))).status).toBe('fail');
   });
   it('a NAT intent, or another alias, is still judged as a routed network', async () => {
     for (const alias of ['qnet:nat', 'isolated', 'my bridge']) {

@@ -55,14 +55,45 @@ IFEOF
 ifup enp1s0
 `;
 
+/**
+ * systemd-networkd confined to the scenario: its own system bus (dbus-daemon on the private
+ * /run), networkd started directly (no systemd here), and /sys read-only where networkd looks,
+ * so it takes links as initialised without a udev (as in a container). Both die with the
+ * scenario's PID namespace.
+ */
+export const NETWORKD_START = `
+mount -o remount,bind,ro /sys
+mkdir -p /run/dbus /run/systemd/netif
+chown systemd-network:systemd-network /run/systemd/netif
+dbus-daemon --system --fork --nopidfile
+/lib/systemd/systemd-networkd </dev/null >/run/networkd.log 2>&1 &
+for i in $(seq 50); do networkctl list >/dev/null 2>&1 && break; sleep 0.1; done
+`;
+
+/** The uplink as networkd configures it. */
+const UPLINK_NETWORKD = `
+mkdir -p /etc/systemd/network
+cat > /etc/systemd/network/10-enp1s0.network <<'NDEOF'
+[Match]
+Name=enp1s0
+
+[Network]
+Address=${HOST_ADDR}/24
+Gateway=${LAN_PEER}
+NDEOF
+${NETWORKD_START}
+for i in $(seq 100); do ip route show default | grep -q enp1s0 && break; sleep 0.1; done
+ip route show default | grep -q enp1s0
+`;
+
 // The LAN's web server: answers every request with the source address it saw, and logs it.
 const HTTP_JS = `require('http').createServer((q,s)=>{const a=q.socket.remoteAddress.replace(/^::ffff:/,'');console.log('FROM '+a);s.end('from='+a+'\\n')}).listen(8080,'${LAN_PEER}',()=>console.log('LISTENING'));`;
 
 export interface SetupScenarioOptions {
   /** Fixed bash run after the LAN is up (the scenario's own twist). */
   setup?: string;
-  /** How the uplink gets its address: iproute2 by hand (default), or ifupdown from /etc/network/interfaces. */
-  uplinkBy?: 'ip' | 'ifupdown';
+  /** How the uplink gets its address: iproute2 by hand (default), ifupdown from /etc/network/interfaces, or systemd-networkd. */
+  uplinkBy?: 'ip' | 'ifupdown' | 'networkd';
   /** Start the LAN's DHCP server (default true). */
   lanDhcp?: boolean;
 }
@@ -100,7 +131,7 @@ export class SetupScenario {
         const r = await run(['nsenter', '-t', String(lan), '-n', '--', ...argv]);
         if (r.code !== 0) throw new Error(`LAN: ${argv.join(' ')}: ${r.stderr}`);
       }
-      await f.sc.sh(o.uplinkBy === 'ifupdown' ? UPLINK_IFUPDOWN : UPLINK, 'uplink address');
+      await f.sc.sh(o.uplinkBy === 'ifupdown' ? UPLINK_IFUPDOWN : o.uplinkBy === 'networkd' ? UPLINK_NETWORKD : UPLINK, 'uplink address');
       const s = new SetupScenario(f, lan);
       if (o.lanDhcp !== false) {
         await s.inLanDaemon(['dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--bind-interfaces', '--interface=lan0', '--except-interface=lo', '--port=0', '--dhcp-range=192.168.50.100,192.168.50.150,255.255.255.0,1h', `--dhcp-option=option:router,${LAN_PEER}`, '--leasefile-ro', '--pid-file='], /sockets bound exclusively/);
@@ -316,7 +347,7 @@ export type Guest = (s: SetupScenario, doc: SetupDoc) => Promise<void>;
  * makes no fix set; `between` (e.g. a simulated reboot) and the guest proof run; `qnet undo`
  * restores the exact before-state.
  */
-export async function setupRoundTrip(name: string, bin: string, args: string[], guest: Guest, o: SetupScenarioOptions & { between?: Guest } = {}): Promise<SetupDoc> {
+export async function setupRoundTrip(name: string, bin: string, args: string[], guest: Guest, o: SetupScenarioOptions & { between?: Guest; settleMs?: number } = {}): Promise<SetupDoc> {
   const s = await SetupScenario.start(name, bin, o);
   try {
     const before = await s.netState();
@@ -355,7 +386,15 @@ export async function setupRoundTrip(name: string, bin: string, args: string[], 
     if (doc.undo) {
       const u = await s.qnet(['undo']);
       expect(u.code, said(u)).toBe(0);
-      expect(await s.netState()).toBe(before);
+      // A network manager applies the configuration handed back to it on its own time (networkd
+      // after `networkctl reload`): give it a few seconds, then the state must be exactly as before.
+      const end = Date.now() + (o.settleMs ?? 0);
+      let now = await s.netState();
+      while (now !== before && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 250));
+        now = await s.netState();
+      }
+      expect(now).toBe(before);
     }
     return doc;
   } finally {

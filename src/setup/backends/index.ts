@@ -4,6 +4,7 @@ import type { Design } from '../plan.js';
 import type { Answers, Backend, Step } from '../types.js';
 import { Refusal } from '../types.js';
 import { renderIfupdown } from './ifupdown.js';
+import { renderNetworkd } from './networkd.js';
 import { renderRuntime } from './runtime.js';
 
 export type Render = (d: Design, obs: Observation, a: Answers) => { steps: Step[]; notes: string[]; dhcp: string | null };
@@ -14,6 +15,8 @@ export function renderBackend(b: Backend): Render {
       return renderRuntime;
     case 'ifupdown':
       return renderIfupdown;
+    case 'networkd':
+      return renderNetworkd;
     default:
       return () => {
         throw new Refusal(`--backend ${b} is not supported yet: use --backend runtime`);
