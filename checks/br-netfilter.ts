@@ -2,10 +2,10 @@
 // handed to iptables/ip6tables/arptables. With Docker's FORWARD policy DROP,
 // guests on a bridge silently lose their traffic. Passes when the calls are off
 // (globally per network namespace, and per bridge) or the firewall accepts.
-import { basicLinks, bridges, type Link } from '../src/facts/links.js';
+import { requireLinks, type Link } from '../src/model/network.js';
 import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
 import { sysctl } from '../src/facts/system.js';
-import { NOT_CAPTURED } from '../src/host/host.js';
+import { iptablesRule, linkGone } from '../src/fixes/plans.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
 
 const FAMILIES = [
@@ -16,19 +16,22 @@ const FAMILIES = [
 
 const SYSCTL_CONF = '/etc/sysctl.d/99-qnet-bridge-nf.conf';
 
-function fixes(brs: Link[], perBridge: string[], dockerish: boolean): FixPlan[] {
+function fixes(brs: Link[], perBridge: Link[], dockerish: boolean): FixPlan[] {
   const conf = FAMILIES.map((f) => `net.bridge.bridge-nf-call-${f.sysctl} = 0`).join('\n') + '\n';
   const off: FixPlan = {
     id: 'br-netfilter/sysctl-off',
     title: 'stop passing bridged frames to iptables/ip6tables/arptables, now and at every boot',
     risk: dockerish ? 'medium' : 'low',
     root: true,
-    explain: 'the sysctl file applies at boot; the udev rule re-applies it whenever br_netfilter loads later (as seed 002 does)',
+    explain: 'the sysctl file applies at boot; the udev rule re-applies it whenever br_netfilter loads later (the udev rule makes the setting survive the module loading after boot)',
     actions: [
       ...FAMILIES.map((f) => ({ kind: 'sysctl' as const, key: `net.bridge.bridge-nf-call-${f.sysctl}`, value: '0' })),
       ...perBridge.map((b) => ({
         kind: 'run' as const,
-        argv: ['ip', 'link', 'set', 'dev', b, 'type', 'bridge', 'nf_call_iptables', '0', 'nf_call_ip6tables', '0', 'nf_call_arptables', '0'],
+        argv: ['ip', 'link', 'set', 'dev', b.name, 'type', 'bridge', ...FAMILIES.flatMap((f) => [f.opt, '0'])],
+        // Undo gives each option back the value it had.
+        inverse: ['ip', 'link', 'set', 'dev', b.name, 'type', 'bridge', ...FAMILIES.flatMap((f) => [f.opt, String(b.bridge?.[f.opt] ?? 0)])],
+        inverseUnless: linkGone(b.name),
         why: 'per-bridge setting',
       })),
       { kind: 'write-file', path: SYSCTL_CONF, content: conf, mode: 0o644, uid: 0, gid: 0 },
@@ -47,11 +50,7 @@ function fixes(brs: Link[], perBridge: string[], dockerish: boolean): FixPlan[] 
     root: true,
     explain: 'a narrow ACCEPT for frames that only cross a bridge; persist it with your firewall manager',
     actions: [
-      {
-        kind: 'run',
-        argv: ['iptables', '-I', dockerish ? 'DOCKER-USER' : 'FORWARD', '-m', 'physdev', '--physdev-is-bridged', '-j', 'ACCEPT'],
-        inverse: ['iptables', '-D', dockerish ? 'DOCKER-USER' : 'FORWARD', '-m', 'physdev', '--physdev-is-bridged', '-j', 'ACCEPT'],
-      },
+      iptablesRule(['-I', dockerish ? 'DOCKER-USER' : 'FORWARD', '-m', 'physdev', '--physdev-is-bridged', '-j', 'ACCEPT']),
     ],
   };
   void brs;
@@ -61,18 +60,16 @@ function fixes(brs: Link[], perBridge: string[], dockerish: boolean): FixPlan[] 
 const check: Check = {
   id: 'br-netfilter',
   area: 'kernel',
+  order: 50,
   title: () => 'bridged frames are not dropped by iptables (br_netfilter)',
   async run(ctx) {
-    const ls = await basicLinks(ctx);
-    const brs = bridges(ls);
+    const ls = await requireLinks(ctx);
+    const brs = ls.bridges();
     const evidence: Evidence[] = [];
     if (!brs.length) {
       return { status: 'skip', summary: 'no bridge on this host', evidence: [{ source: ls.source, observed: ls.error ?? `${ls.links.length} interfaces, no bridge` }] };
     }
     const values = await Promise.all(FAMILIES.map((f) => sysctl(ctx, `net.bridge.bridge-nf-call-${f.sysctl}`)));
-    if (values.some((v) => v.error === NOT_CAPTURED)) {
-      return { status: 'skip', summary: 'the net.bridge sysctls are not captured in the snapshot' };
-    }
     if (values.every((v) => v.error === 'ENOENT')) {
       return {
         status: 'pass',
@@ -86,13 +83,13 @@ const check: Check = {
     });
 
     // Per bridge and family: is the call on (the namespace-wide sysctl OR the bridge's own option)?
-    const perBridgeOn: string[] = [];
+    const perBridgeOn: Link[] = [];
     const active: { br: Link; families: (typeof FAMILIES)[number][] }[] = [];
     for (const br of brs) {
       const fams = FAMILIES.filter((f, i) => values[i]!.value === '1' || br.bridge?.[f.opt] === 1);
       const own = FAMILIES.filter((f) => br.bridge?.[f.opt] === 1).map((f) => f.opt);
       if (own.length) {
-        perBridgeOn.push(br.name);
+        perBridgeOn.push(br);
         evidence.push({ source: `${ls.source} (${br.name})`, observed: own.map((o) => `${o} 1`).join(', ') });
       }
       if (fams.length) active.push({ br, families: fams });

@@ -1,26 +1,25 @@
 // bridge-state: each bridge is up; a LAN bridge (one with a physical port)
 // has carrier on that uplink; the host's address sits on the bridge, not on
 // the enslaved port; no wireless port; STP delays that outlast guests' DHCP.
-import { basicLinks, bridges } from '../src/facts/links.js';
-import { portFacts } from '../src/facts/ports.js';
+import { requireLinks } from '../src/model/network.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
+import { linkGone } from '../src/fixes/plans.js';
 
 const check: Check = {
   id: 'bridge-state',
   area: 'bridge',
   title: () => 'bridges are up and wired as meant',
   async run(ctx) {
-    const ls = await basicLinks(ctx);
-    const brs = bridges(ls);
+    const ls = await requireLinks(ctx);
+    const brs = ls.bridges();
     if (!brs.length) return { status: 'skip', summary: 'no bridge on this host' };
     const fails: string[] = [];
     const warns: string[] = [];
     const evidence: Evidence[] = [];
     const fixes: FixPlan[] = [];
     for (const br of brs) {
-      const ports = ls.links.filter((l) => l.master === br.name);
-      const facts = await Promise.all(ports.map(async (p) => ({ p, ...(await portFacts(ctx, p.name)) })));
-      const uplinks = facts.filter((f) => f.physical);
+      const ports = ls.portsOf(br.name);
+      const uplinks = ports.filter((p) => p.physical).map((p) => ({ p }));
       const stp = br.bridge?.stp_state;
       const delay = typeof br.bridge?.forward_delay === 'number' ? br.bridge.forward_delay / 100 : undefined;
       evidence.push({
@@ -29,9 +28,9 @@ const check: Check = {
       });
       if (!br.up) {
         fails.push(`${br.name} is down`);
-        fixes.push({ id: `bridge-state/up-${br.name}`, title: `bring ${br.name} up`, risk: 'low', root: true, actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'up'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'down'] }] });
+        fixes.push({ id: `bridge-state/up-${br.name}`, title: `bring ${br.name} up`, risk: 'low', root: true, actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'up'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'down'], inverseUnless: linkGone(br.name) }] });
       }
-      for (const w of facts.filter((f) => f.wireless)) {
+      for (const w of ports.filter((p) => p.wireless).map((p) => ({ p }))) {
         fails.push(`${w.p.name} is a wireless port of ${br.name}: 802.11 cannot bridge frames of other MACs (without 4-address mode); use NAT or routing for guests`);
       }
       for (const u of uplinks) {
@@ -54,7 +53,7 @@ const check: Check = {
           risk: 'medium',
           root: true,
           explain: 'safe when the bridge has a single uplink; keep STP where redundant links could loop',
-          actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '0'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '1'] }],
+          actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '0'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '1'], inverseUnless: linkGone(br.name) }],
         });
       }
     }

@@ -1,21 +1,23 @@
 // forward-policy: the FORWARD chain lets routed VM traffic out (Docker sets
 // the policy to DROP; firewalls often do).
-import { chainFate, chainLabel, firewall, showPrefix } from '../src/facts/firewall.js';
+import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
+import { showPrefix } from '../src/parse/ipv4.js';
 import { which } from '../src/facts/system.js';
-import { intentOf } from '../src/facts/intent.js';
-import { routing } from '../src/facts/vmnets.js';
+import { withoutIsolated } from '../src/facts/intent.js';
+import { requireLinks } from '../src/model/network.js';
 import type { Check, FixPlan } from '../src/types.js';
+import { iptablesRule } from '../src/fixes/plans.js';
 
 const check: Check = {
   id: 'forward-policy',
   area: 'firewall',
   title: () => 'the FORWARD chain lets VM traffic through',
   async run(ctx) {
-    const { nets: all, uplinks } = await routing(ctx);
+    const model = await requireLinks(ctx);
+    const uplinks = model.uplinks;
     // Networks recorded as isolated (qnet setup's alias qnet:isolated) are meant to reach nothing beyond the host.
-    const isolated = new Set((await Promise.all(all.map(async (n) => ((await intentOf(ctx, n.dev)) === 'isolated' ? n.dev : '')))).filter(Boolean));
-    const nets = all.filter((n) => !isolated.has(n.dev));
-    if (!nets.length && isolated.size) return { status: 'skip', summary: `no routed or NAT VM network: ${[...isolated].join(', ')} ${isolated.size > 1 ? 'are' : 'is'} isolated by intent (alias qnet:isolated)` };
+    const { nets, isolated } = await withoutIsolated(ctx, model.vmNets);
+    if (!nets.length && isolated.length) return { status: 'skip', summary: `no routed or NAT VM network: ${isolated.join(', ')} ${isolated.length > 1 ? 'are' : 'is'} isolated by intent (alias qnet:isolated)` };
     if (!nets.length) return { status: 'skip', summary: 'no routed or NAT VM network (bridged LANs are br-netfilter\'s concern)' };
     const fw = await firewall(ctx);
     const evidence = [...fw.sources];
@@ -36,8 +38,6 @@ const check: Check = {
     const fixes: FixPlan[] = nets.map((n) => {
       const out = ['-I', chain, '-i', n.dev, ...(uplink ? ['-o', uplink] : []), '-j', 'ACCEPT'];
       const back = ['-I', chain, ...(uplink ? ['-i', uplink] : []), '-o', n.dev, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'];
-      const inv = (a: string[]) => a.map((x) => (x === '-I' ? '-D' : x));
-      const chk = (a: string[]) => a.map((x) => (x === '-I' ? '-C' : x));
       return {
         id: `forward-policy/${n.dev}`,
         title: `accept ${n.dev} ${showPrefix(n.subnet)} in ${chain}${uplink ? ` towards ${uplink}` : ''}, and its replies`,
@@ -45,8 +45,8 @@ const check: Check = {
         root: true,
         explain: docker ? 'DOCKER-USER is the chain Docker leaves to you; its own chains are rewritten on restart' : 'narrow rules for this network only',
         actions: [
-          { kind: 'run', argv: ['iptables', ...out], inverse: ['iptables', ...inv(out)], unless: ['iptables', ...chk(out)] },
-          { kind: 'run', argv: ['iptables', ...back], inverse: ['iptables', ...inv(back)], unless: ['iptables', ...chk(back)] },
+          iptablesRule(out, { skipIfPresent: true }),
+          iptablesRule(back, { skipIfPresent: true }),
         ],
       };
     });

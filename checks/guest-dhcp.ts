@@ -1,16 +1,17 @@
 // guest-dhcp: inside a VM, no interface is stuck on a 169.254 link-local
 // address, the fallback when DHCP got no answer (seed 003).
 import { guestMode } from '../src/facts/guest.js';
-import { basicLinks } from '../src/facts/links.js';
+import { requireLinks } from '../src/model/network.js';
 import type { Check } from '../src/types.js';
 
 const check: Check = {
   id: 'guest-dhcp',
   area: 'guest',
+  order: 20,
   title: () => 'the guest got its address from DHCP',
   async run(ctx) {
     if (!(await guestMode(ctx))) return { status: 'skip', summary: 'not a guest (no hypervisor detected; --guest forces the guest checks)' };
-    const ls = await basicLinks(ctx);
+    const ls = await requireLinks(ctx);
     const stuck = ls.links.filter((l) => {
       const v4 = l.addrs.filter((a) => a.family === 'inet');
       return v4.length > 0 && v4.every((a) => a.local.startsWith('169.254.'));
@@ -28,7 +29,7 @@ const check: Check = {
         '- user networking (-netdev user) answers DHCP itself: if you use it, the guest NIC is not attached to that netdev (check -device ...,netdev=ID)',
         '- a tap with nothing behind it: the tap is on no bridge, or the bridge has no DHCP server (qnet doctor on the host: tap-state, bridge-state)',
         '- br_netfilter handing bridged DHCP to a FORWARD DROP policy (br-netfilter on the host)',
-        '- a routed/NAT tap (seed 003) needs a DHCP server on the host (dnsmasq) or a static address in the guest',
+        '- a routed/NAT tap needs a DHCP server on the host (dnsmasq) or a static address in the guest',
         '- STP forward delay on the host bridge outlasting the DHCP client (bridge-state)',
       ],
     };

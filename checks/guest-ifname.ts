@@ -7,6 +7,7 @@ import { judgeNames } from './ifname-mismatch.js';
 const check: Check = {
   id: 'guest-ifname',
   area: 'guest',
+  order: 10,
   title: () => 'interfaces named in the guest\'s network config exist',
   async run(ctx) {
     if (!(await guestMode(ctx))) return { status: 'skip', summary: 'not a guest (no hypervisor detected; --guest forces the guest checks)' };

@@ -7,6 +7,7 @@ import type { Check } from '../src/types.js';
 const check: Check = {
   id: 'guest-route',
   area: 'guest',
+  order: 30,
   title: () => 'the guest has a reachable default gateway',
   async run(ctx) {
     if (!(await guestMode(ctx))) return { status: 'skip', summary: 'not a guest (no hypervisor detected; --guest forces the guest checks)' };
@@ -16,7 +17,7 @@ const check: Check = {
         status: 'fail',
         summary: 'no default route: the guest reaches only its own subnet',
         evidence: [{ source: 'read /proc/net/route', observed: 'no 0.0.0.0/0 entry' }],
-        details: ['With DHCP the server gives the route; with a static setup add one (seed 003: the host tap\'s address as gateway), e.g. ip route add default via GATEWAY'],
+        details: ['With DHCP the server gives the route; with a static setup add one (on a routed tap, the host tap\'s address is the gateway), e.g. ip route add default via GATEWAY'],
       };
     }
     const evidence = routes.map((r) => ({ source: 'read /proc/net/route', observed: `default via ${r.gateway} dev ${r.dev}` }));
@@ -27,7 +28,7 @@ const check: Check = {
     }
     if (answered.length) return { status: 'pass', summary: `default route via ${answered[0]!.gateway} (${answered[0]!.dev}), which answered ARP`, evidence };
     const gw = routes[0]!.gateway;
-    const why = `if it stays incomplete, the gateway is down, on another subnet, or the host side drops the frames (bridge-state, br-netfilter, forward-policy on the host). A guest given the host's own IP (seed 003) shows the same symptom.`;
+    const why = `if it stays incomplete, the gateway is down, on another subnet, or the host side drops the frames (bridge-state, br-netfilter, forward-policy on the host). A guest given the host tap's own IP shows the same symptom.`;
     if (routes.some((r) => arp.unanswered.has(r.gateway))) {
       return { status: 'fail', summary: `the default gateway ${gw} does not answer ARP (the kernel asked; the entry is incomplete)`, evidence, details: [`Check again with: ping -c1 ${gw}; ${why}`] };
     }

@@ -15,7 +15,7 @@
 //                                   failed, no message); with 1024 it runs out of descriptors
 //                                   and carries on
 import { aclPaths, bridgeHelpers } from '../src/facts/bridge-helper.js';
-import { basicLinks, bridges, validIfname } from '../src/facts/links.js';
+import { requireLinks, validIfname } from '../src/model/network.js';
 import { groupName, groupsFile, modeAllows, targetUser, userName } from '../src/facts/users.js';
 import { describeError, isDir, modeString, type StatInfo } from '../src/host/host.js';
 import { aclAllows, readBridgeAcl, type AclRule, type BridgeAcl } from '../src/parse/bridge-conf.js';
@@ -59,6 +59,7 @@ function aclContent(current: string | undefined, add: string[]): string {
 const check: Check = {
   id: 'helper-acl',
   area: 'qemu',
+  order: 30,
   title: () => 'the bridge helper ACL allows the bridges',
   async run(ctx): Promise<Finding> {
     const hs = await bridgeHelpers(ctx);
@@ -80,8 +81,8 @@ const check: Check = {
     const details: string[] = [];
     const fixes: FixPlan[] = [];
 
-    const ls = await basicLinks(ctx);
-    const allBridges = bridges(ls).map((l) => l.name);
+    const ls = await requireLinks(ctx);
+    const allBridges = ls.bridges().map((l) => l.name);
     const candidates = allBridges.filter((b) => !CONTAINER_BRIDGE.test(b) && validIfname(b));
     evidence.push({ source: ls.source, observed: allBridges.length ? `bridges: ${allBridges.join(', ')}` : 'no bridges' });
     if (ls.error) details.push(`Interfaces read from ${ls.source}: ${ls.error}`);
@@ -119,7 +120,7 @@ const check: Check = {
     const dirs = [...new Set(files.map(dirOf))];
     const facts = await statAll(ctx, [...files, ...dirs]);
     const unreadableByUser = new Set<string>();
-    const permFixes: Action[] = [];
+    const permFixes: Extract<Action, { kind: 'chown' | 'chmod' }>[] = [];
     for (const f of facts) {
       if (!f.st) {
         if (f.error !== 'ENOENT') evidence.push({ source: `stat ${f.path}`, observed: f.error! });
@@ -216,20 +217,32 @@ const check: Check = {
       warns.push(`bridge${notAllowed.length > 1 ? 's' : ''} ${notAllowed.join(', ')} ${notAllowed.length > 1 ? 'are' : 'is'} not allowed: -netdev bridge,br=${notAllowed[0]} fails with: access denied by acl file`);
     }
 
-    // Fix: allow the existing bridges that are not allowed and not denied.
-    const addable = notAllowed.filter((b) => !rules.some((r) => r.type === 'deny' && (r.iface === b || r.iface === 'all')));
+    // Fix: allow the existing bridges that no rule allows. A bridge that an `allow` allows in a file
+    // the user cannot read (bridge.conf 0600 root:root: the helper reads it with the user's uid and
+    // fails) needs the permission fix, not a second `allow`: plans follow the defect.
+    const denied = (b: string) => acl.rules.some((r) => r.type === 'deny' && (r.iface === b || r.iface === 'all'));
+    const addable = notAllowed.filter((b) => !aclAllows(acl.rules, b) && !denied(b));
     const topText = top && !top.readError ? (await ctx.host.readFile(path)) : undefined;
     const current = topText?.ok ? topText.value.toString('utf8') : undefined;
     if (addable.length && current !== undefined) {
       const st = facts.find((f) => f.path === path)?.st;
       const keep = st && !unsafe(st, '') && modeAllows(user, st, 4);
+      // The rewrite gives the top file a safe, readable mode and the other files' permission fixes
+      // come along, so this one plan mends both; the permission plan alone would leave the bridge out.
+      const others = permFixes.filter((a) => a.path !== path);
+      const perm = fixes.findIndex((f) => f.id === 'helper-acl/permissions');
+      if (perm >= 0) fixes.splice(perm, 1);
       fixes.unshift({
         id: 'helper-acl/allow',
-        title: `allow ${addable.join(', ')} in ${path}`,
+        title: `allow ${addable.join(', ')} in ${path}${perm >= 0 ? `, and make the ACL files root-owned, not writable by others and readable by ${user.name}` : ''}`,
         risk: 'low',
         root: true,
         explain: 'names the existing bridges one by one; `allow all` would also admit bridges created later',
-        actions: [{ kind: 'write-file', path, content: aclContent(current, addable), mode: keep ? st.mode & 0o7777 : 0o644, uid: 0, gid: keep ? st.gid : 0 }],
+        actions: [
+          { kind: 'write-file', path, content: aclContent(current, addable), mode: keep ? st.mode & 0o7777 : 0o644, uid: 0, gid: keep ? st.gid : 0 },
+          ...others.filter((a) => a.kind === 'chown'),
+          ...others.filter((a) => a.kind === 'chmod'),
+        ],
       });
     }
     // Fix: replace `allow all` in the top file with the bridges that exist.

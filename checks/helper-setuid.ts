@@ -11,13 +11,14 @@
 //                      /dev/net/tun are then opened AS THE USER
 //   4755 on nosuid   → same as 0755
 //   cap_net_admin+ep → works (and also reads bridge.conf as the user)
-import { bridgeHelpers, helperPackage, type HelperFile } from '../src/facts/bridge-helper.js';
+import { bridgeHelpers, fileCaps, helperPackage, type HelperFile } from '../src/facts/bridge-helper.js';
 import { mountOf, which } from '../src/facts/system.js';
-import { GROUP_TOOL_BACKUPS, groupName, groupsFile, modeAllows, targetUser, userName, type TargetUser } from '../src/facts/users.js';
+import { groupName, groupsFile, modeAllows, targetUser, userName, type TargetUser } from '../src/facts/users.js';
 import { isFile, modeString, S_ISUID } from '../src/host/host.js';
-import { decodeVfsCap, describeVfsCap, grantsNetAdmin, parseGetfattr } from '../src/parse/vfs-cap.js';
+import { grantsNetAdmin } from '../src/parse/vfs-cap.js';
 import type { Context } from '../src/context.js';
 import type { Action, Check, Evidence, Finding, FixPlan } from '../src/types.js';
+import { addToGroup } from '../src/fixes/plans.js';
 
 const QEMU_FAILS_UNPRIVILEGED = [
   'QEMU then fails with: failed to create tun device: Operation not permitted',
@@ -32,7 +33,7 @@ interface Judged {
   via?: 'setuid' | 'capability';
   /** Why not (one line per reason). */
   why: string[];
-  /** getfattr was needed and is missing, or its output unreadable. */
+  /** The file capabilities were needed and could not be read (no getfattr or getcap, or unreadable output). */
   capsUnknown?: string;
   nosuid: boolean;
   userCanExec: boolean;
@@ -58,33 +59,19 @@ async function judge(ctx: Context, h: HelperFile, user: TargetUser, evidence: Ev
   if (st.uid !== 0 && (st.mode & S_ISUID) !== 0) why.push(`it is setuid but owned by ${owner}, not root`);
   else if (!setuidRoot) why.push(`it is ${modeString(st.mode)} ${owner}: no setuid bit`);
 
-  // The setuid route does not give rights: look for a file capability.
-  const r = await ctx.host.exec(['getfattr', '--absolute-names', '-n', 'security.capability', '-e', 'hex', h.path]);
-  const src = `getfattr -n security.capability ${h.path}`;
-  if (!r.ok) {
-    const capsUnknown = r.code === 'ENOENT' ? 'getfattr is not installed' : `getfattr: ${r.code === 'NOTCAPTURED' ? 'not captured in the snapshot' : r.code}`;
-    evidence.push({ source: src, observed: capsUnknown });
-    return { h, why, capsUnknown, nosuid, userCanExec };
+  // The setuid route does not give rights: look for a file capability (getfattr, or getcap).
+  const fc = await fileCaps(ctx, h.path);
+  if (fc.kind === 'unknown') {
+    evidence.push({ source: fc.source, observed: fc.why });
+    return { h, why, capsUnknown: fc.notCaptured ? 'not captured in the snapshot' : fc.why, nosuid, userCanExec };
   }
-  const { exitCode, stdout, stderr } = r.value;
-  if (exitCode !== 0) {
-    if (/No such attribute|No data available/i.test(stderr)) {
-      evidence.push({ source: src, observed: 'no file capabilities' });
-      why.push('it has no file capabilities');
-      return { h, why, nosuid, userCanExec };
-    }
-    const msg = stderr.trim().split('\n')[0] || `exit ${exitCode}`;
-    evidence.push({ source: src, observed: msg });
-    return { h, why, capsUnknown: `getfattr failed: ${msg}`, nosuid, userCanExec };
+  if (fc.kind === 'none') {
+    evidence.push({ source: fc.source, observed: 'no file capabilities' });
+    why.push('it has no file capabilities');
+    return { h, why, nosuid, userCanExec };
   }
-  const bytes = parseGetfattr(stdout);
-  const cap = bytes ? decodeVfsCap(bytes) : 'getfattr printed no security.capability value';
-  if (typeof cap === 'string') {
-    evidence.push({ source: src, observed: cap });
-    return { h, why, capsUnknown: cap, nosuid, userCanExec };
-  }
-  const grant = grantsNetAdmin(cap);
-  evidence.push({ source: src, observed: `0x${bytes!.toString('hex')} = ${describeVfsCap(cap)} (revision ${cap.revision})` });
+  const grant = grantsNetAdmin(fc.cap);
+  evidence.push({ source: fc.source, observed: fc.observed });
   if (grant.ok && userCanExec && !nosuid) return { h, via: 'capability', why, nosuid, userCanExec };
   if (!grant.ok) why.push(`its file capability does not help: ${grant.why}`);
   return { h, why, nosuid, userCanExec };
@@ -130,6 +117,7 @@ async function privilegePlans(ctx: Context, j: Judged, user: TargetUser): Promis
           argv: ['dpkg-statoverride', '--add', 'root', 'root', octalMode(mode), path],
           inverse: ['dpkg-statoverride', '--remove', path],
           unless: ['dpkg-statoverride', '--list', path],
+          inverseUnless: { argv: ['dpkg-statoverride', '--list', path], holdsOn: [1] },
           // dpkg keeps the previous database beside it.
           touches: ['/var/lib/dpkg/statoverride-old'],
           why: 'dpkg keeps this mode across package upgrades',
@@ -158,7 +146,8 @@ async function privilegePlans(ctx: Context, j: Judged, user: TargetUser): Promis
     actions: [
       ...chownFirst,
       ...((st.mode & 0o011) !== 0o011 ? [{ kind: 'chmod' as const, path, mode: (st.mode & 0o777 & ~0o022) | 0o011 }] : []),
-      { kind: 'run', argv: ['setcap', 'cap_net_admin+ep', path], inverse: ['setcap', '-r', path] },
+      // setcap -r fails on a file without capabilities: undo is done once `setcap -v` no longer finds ours (exit 1).
+      { kind: 'run', argv: ['setcap', 'cap_net_admin+ep', path], inverse: ['setcap', '-r', path], inverseUnless: { argv: ['setcap', '-v', 'cap_net_admin+ep', path], holdsOn: [1] } },
     ],
   });
   // 4750 root:kvm style helpers: joining the group is the narrow fix.
@@ -170,7 +159,7 @@ async function privilegePlans(ctx: Context, j: Judged, user: TargetUser): Promis
       risk: 'low',
       root: true,
       explain: `${user.name} needs a new login for the group to apply`,
-      actions: [{ kind: 'run', argv: ['usermod', '-aG', g, user.name], inverse: ['gpasswd', '-d', user.name, g], touches: GROUP_TOOL_BACKUPS }],
+      actions: [addToGroup(user.name, g)],
     });
   }
   return plans;
@@ -179,6 +168,7 @@ async function privilegePlans(ctx: Context, j: Judged, user: TargetUser): Promis
 const check: Check = {
   id: 'helper-setuid',
   area: 'qemu',
+  order: 20,
   title: () => 'qemu-bridge-helper runs with root rights',
   async run(ctx): Promise<Finding> {
     const [user, hs] = await Promise.all([targetUser(ctx), bridgeHelpers(ctx)]);
@@ -253,11 +243,11 @@ const check: Check = {
         status: target.capsUnknown.includes('not captured') ? 'skip' : 'warn',
         summary: target.capsUnknown.includes('not captured')
           ? `${target.h.path} is not setuid root and its file capabilities were not captured in the snapshot`
-          : `${target.h.path} is not setuid root and qnet cannot read file capabilities (${target.capsUnknown}); install attr`,
+          : `${target.h.path} is not setuid root and qnet cannot read its file capabilities (${target.capsUnknown})`,
         evidence,
         details: [
           'If it has no cap_net_admin+ep capability, QEMU fails with: failed to create tun device: Operation not permitted',
-          'getfattr comes from the attr package; `getcap PATH` (libcap2-bin / libcap) shows the same.',
+          `qnet reads file capabilities with getfattr (package attr) or getcap (package libcap2-bin); \`getcap ${target.h.path}\` shows them.`,
         ],
         fixes: await privilegePlans(ctx, target, user),
       };

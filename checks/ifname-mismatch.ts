@@ -4,11 +4,11 @@
 // assignment, so it matches every NIC).
 import type { Context } from '../src/context.js';
 import { configNames } from '../src/facts/ifnames.js';
-import { basicLinks, validIfname, type Link } from '../src/facts/links.js';
-import { portFacts } from '../src/facts/ports.js';
+import { requireLinks, validIfname, type Link } from '../src/model/network.js';
 import { text } from '../src/host/host.js';
 import { fixUdevLine, globMatch, type NameRef } from '../src/parse/netconfig.js';
 import type { Check, Evidence, Finding, FixPlan } from '../src/types.js';
+import { NotCaptured } from '../src/errors.js';
 import { showArgv } from '../src/fixes/preview.js';
 
 interface Missing {
@@ -17,16 +17,12 @@ interface Missing {
   why?: string;
 }
 
-async function suggest(ctx: Context, ref: NameRef, links: Link[], referenced: Set<string>): Promise<{ link?: Link; why?: string }> {
+function suggest(ref: NameRef, links: Link[], referenced: Set<string>): { link?: Link; why?: string } {
   if (ref.mac) {
     const byMac = links.find((l) => l.mac === ref.mac);
     if (byMac) return { link: byMac, why: 'same MAC' };
   }
-  const nics: Link[] = [];
-  for (const l of links) {
-    if (l.name === 'lo' || l.kind === 'bridge' || referenced.has(l.name)) continue;
-    if ((await portFacts(ctx, l.name)).physical) nics.push(l);
-  }
+  const nics = links.filter((l) => l.physical && !referenced.has(l.name));
   const predictable = nics.filter((l) => /^(en|wl|ww)/.test(l.name));
   if (/^eth\d+$/.test(ref.name) && predictable.length === 1) return { link: predictable[0]!, why: 'predictable name of the only unconfigured NIC' };
   if (nics.length === 1) return { link: nics[0]!, why: 'the only NIC no config names' };
@@ -51,8 +47,8 @@ function renameInFile(body: string, from: string, to: string): string {
 }
 
 export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promise<Finding> {
-  const [names, ls] = await Promise.all([configNames(ctx), basicLinks(ctx)]);
-  if (names.notCaptured && !names.files.length) return { status: 'skip', summary: 'the network config files were not captured in the snapshot' };
+  const [names, ls] = await Promise.all([configNames(ctx), requireLinks(ctx)]);
+  if (names.notCaptured && !names.files.length) throw new NotCaptured('the network configuration files');
   // lo always exists, even where the listing lacks it (a snapshot without iproute2).
   const exists = new Set(['lo', ...ls.links.map((l) => l.name)]);
   const macs = new Map(ls.links.filter((l) => l.mac && l.name !== 'lo').map((l) => [l.mac!.toLowerCase(), l]));
@@ -73,7 +69,7 @@ export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promis
       const where = `${ref.file}:${ref.line}`;
       const nic = macs.get(ref.mac!);
       if (!nic) {
-        const s = await suggest(ctx, { ...ref, mac: undefined } as NameRef, ls.links, referenced);
+        const s = suggest({ ...ref, mac: undefined } as NameRef, ls.links, referenced);
         if (s.link?.mac) macFixes.push({ ref, to: s.link });
         fails.push(`${where} (${ref.text}) matches MAC ${ref.mac}, which no interface has${s.link ? `; the NIC here is ${s.link.name}${s.link.mac ? ` (${s.link.mac})` : ''}` : ''}`);
       } else if (ref.role === 'rename' && nic.name !== ref.name) {
@@ -115,7 +111,7 @@ export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promis
       if (ref.file.includes('bridge.conf')) warns.push(`${where} allows bridge ${ref.name}, which does not exist`);
       else fails.push(`${where} attaches taps to bridge ${ref.name}, which does not exist`);
     } else {
-      const s = await suggest(ctx, ref, ls.links, referenced);
+      const s = suggest(ref, ls.links, referenced);
       missing.push({ ref, ...(s.link ? { suggestion: s.link } : {}), ...(s.why ? { why: s.why } : {}) });
       fails.push(
         `${where} configures ${ref.name}, which does not exist` +
@@ -188,7 +184,8 @@ export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promis
             explain: 'renames every NIC at the next boot; other configs naming en* names would then break',
             actions: [
               { kind: 'write-file', path: '/etc/default/grub', content: edited, mode: 0o644, uid: 0, gid: 0 },
-              { kind: 'run', argv: ['update-grub'], why: 'regenerate grub.cfg; reboot to apply' },
+              // update-grub writes grub.cfg and nothing else: the journal keeps it, so undo puts it back.
+              { kind: 'run', argv: ['update-grub'], why: 'regenerate grub.cfg; reboot to apply', touches: ['/boot/grub/grub.cfg'], onlyTouches: true },
             ],
           });
         }

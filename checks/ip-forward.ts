@@ -1,10 +1,10 @@
 // ip-forward: a routed or NAT VM network needs IPv4 forwarding on, or guests
 // reach the host and nothing beyond it.
-import { showPrefix } from '../src/facts/firewall.js';
+import { showPrefix } from '../src/parse/ipv4.js';
 import { sysctl } from '../src/facts/system.js';
-import { intentOf } from '../src/facts/intent.js';
-import { routing } from '../src/facts/vmnets.js';
-import { describeError, NOT_CAPTURED } from '../src/host/host.js';
+import { requireLinks } from '../src/model/network.js';
+import { withoutIsolated } from '../src/facts/intent.js';
+import { describeError } from '../src/host/host.js';
 import type { Check } from '../src/types.js';
 
 const CONF = '/etc/sysctl.d/99-qnet-ip-forward.conf';
@@ -12,24 +12,22 @@ const CONF = '/etc/sysctl.d/99-qnet-ip-forward.conf';
 const check: Check = {
   id: 'ip-forward',
   area: 'routing',
+  order: 10,
   title: () => 'IPv4 forwarding for routed VM networks',
   async run(ctx) {
-    const all = (await routing(ctx)).nets;
-    // A network recorded as isolated (qnet setup's alias qnet:isolated) wants no forwarding.
-    const isolated = (await Promise.all(all.map(async (n) => ((await intentOf(ctx, n.dev)) === 'isolated' ? n.dev : undefined)))).filter(Boolean);
-    const nets = all.filter((n) => !isolated.includes(n.dev));
+    const { nets, isolated } = await withoutIsolated(ctx, (await requireLinks(ctx)).vmNets);
     if (!nets.length) {
       return {
         status: 'skip',
         summary: isolated.length
-          ? `no routed or NAT VM network: ${[...new Set(isolated)].join(', ')} ${isolated.length > 1 ? 'are' : 'is'} isolated by intent (alias qnet:isolated) and needs no forwarding`
+          ? `no routed or NAT VM network: ${isolated.join(', ')} ${isolated.length > 1 ? 'are' : 'is'} isolated by intent (alias qnet:isolated) and needs no forwarding`
           : 'no routed or NAT VM network (a bridge or tap with an address and no physical port)',
       };
     }
     const list = nets.map((n) => `${n.dev} ${showPrefix(n.subnet)}`).join(', ');
     const v = await sysctl(ctx, 'net.ipv4.ip_forward');
     if (v.error) {
-      return { status: v.error === NOT_CAPTURED ? 'skip' : 'error', summary: `cannot read net.ipv4.ip_forward: ${describeError({ code: v.error, message: '' })}` };
+      return { status: 'error', summary: `cannot read net.ipv4.ip_forward: ${describeError({ code: v.error, message: '' })}` };
     }
     const evidence = [
       { source: 'read /proc/sys/net/ipv4/ip_forward', observed: v.value! },

@@ -10,6 +10,7 @@ const KVM = '/dev/kvm';
 const check: Check = {
   id: 'kvm',
   area: 'kernel',
+  order: 40,
   title: () => '/dev/kvm is usable',
   async run(ctx) {
     const acc = await nodeAccess(ctx, KVM);

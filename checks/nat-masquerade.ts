@@ -1,20 +1,23 @@
 // nat-masquerade: each routed VM subnet leaves through a MASQUERADE/SNAT rule
 // towards an uplink, or replies never find their way back to the guests.
-import { chainFate, chainLabel, firewall, showPrefix } from '../src/facts/firewall.js';
-import { intentOf } from '../src/facts/intent.js';
-import { routing } from '../src/facts/vmnets.js';
+import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
+import { withoutIsolated } from '../src/facts/intent.js';
+import { showPrefix } from '../src/parse/ipv4.js';
+import { requireLinks } from '../src/model/network.js';
 import type { Check, FixPlan } from '../src/types.js';
+import { iptablesRule } from '../src/fixes/plans.js';
 
 const check: Check = {
   id: 'nat-masquerade',
   area: 'routing',
+  order: 20,
   title: () => 'routed VM subnets are masqueraded towards an uplink',
   async run(ctx) {
-    const { nets: all, uplinks } = await routing(ctx);
+    const model = await requireLinks(ctx);
+    const uplinks = model.uplinks;
     // Networks recorded as isolated (qnet setup's alias qnet:isolated) are meant to reach nothing beyond the host.
-    const isolated = new Set((await Promise.all(all.map(async (n) => ((await intentOf(ctx, n.dev)) === 'isolated' ? n.dev : '')))).filter(Boolean));
-    const nets = all.filter((n) => !isolated.has(n.dev));
-    if (!nets.length && isolated.size) return { status: 'skip', summary: `no routed or NAT VM network: ${[...isolated].join(', ')} ${isolated.size > 1 ? 'are' : 'is'} isolated by intent (alias qnet:isolated)` };
+    const { nets, isolated } = await withoutIsolated(ctx, model.vmNets);
+    if (!nets.length && isolated.length) return { status: 'skip', summary: `no routed or NAT VM network: ${isolated.join(', ')} ${isolated.length > 1 ? 'are' : 'is'} isolated by intent (alias qnet:isolated)` };
     if (!nets.length) return { status: 'skip', summary: 'no routed or NAT VM network' };
     const evidence = [{ source: 'read /proc/net/route', observed: uplinks.length ? `default route via ${uplinks.join(', ')}` : 'no default route' }];
     if (!uplinks.length) {
@@ -45,7 +48,7 @@ const check: Check = {
           risk: 'low',
           root: true,
           explain: 'takes effect now; persist it with your firewall manager (nftables.conf, firewalld, ufw before.rules)',
-          actions: [{ kind: 'run', argv: ['iptables', ...rule], inverse: ['iptables', ...rule.map((x) => (x === '-A' ? '-D' : x))], unless: ['iptables', ...rule.map((x) => (x === '-A' ? '-C' : x))] }],
+          actions: [iptablesRule(rule, { skipIfPresent: true })],
         });
       }
     }

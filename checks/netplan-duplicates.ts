@@ -10,6 +10,7 @@ const NETPLAN = /^\/(etc|run|lib)\/netplan\//;
 const check: Check = {
   id: 'netplan-duplicates',
   area: 'manager',
+  order: 20,
   title: () => 'each interface is defined in one netplan file',
   async run(ctx) {
     const names = await configNames(ctx);

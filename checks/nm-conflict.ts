@@ -26,7 +26,7 @@ function parseNmcli(out: string): Profile[] {
 }
 
 const RECOVERY = [
-  'NetworkManager is not answering. The recovery that worked in seed 004:',
+  'NetworkManager is not answering. A recovery that works:',
   '  sudo systemctl daemon-reload && sudo systemctl restart NetworkManager',
   '  nm-online && nmcli connection reload',
   'then check /etc/netplan/ for duplicate 90-NM-*.yaml files (netplan-duplicates).',
@@ -35,6 +35,7 @@ const RECOVERY = [
 const check: Check = {
   id: 'nm-conflict',
   area: 'manager',
+  order: 10,
   title: () => 'NetworkManager profiles do not compete for a device',
   async run(ctx) {
     const [saved, nmcli] = await Promise.all([nmKeyfiles(ctx), which(ctx, 'nmcli')]);
@@ -71,14 +72,23 @@ const check: Check = {
         conflicts.push(`${dev} has ${all.length} profiles that connect automatically: ${all.map((a) => `"${a}"`).join(', ')}`);
         const loser = wired[0] ?? undefined;
         if (loser && ps.some((p) => p.controller)) {
+          // A profile saved as a keyfile is removed as a file (the journal keeps it) and NetworkManager
+          // reloads; undo puts the file back and reloads again. One NetworkManager keeps only in memory
+          // can only be deleted, which undo cannot revert.
+          const keyfile = saved.profiles.find((p) => p.keyfile.uuid === loser.uuid);
           fixes.push({
             id: `nm-conflict/delete-${loser.uuid}`,
             title: `delete "${loser.name}", which competes with the bridge port profile for ${dev}`,
             risk: 'medium',
             root: true,
             disruptive: true,
-            explain: 'as seed 004 does; NetworkManager then brings the bridge port profile up on the device',
-            actions: [{ kind: 'run', argv: ['nmcli', 'connection', 'delete', loser.uuid] }],
+            explain: 'NetworkManager then brings the bridge port profile up on the device',
+            actions: keyfile
+              ? [
+                  { kind: 'remove-file', path: keyfile.path },
+                  { kind: 'run', argv: ['nmcli', 'connection', 'reload'], refresh: true, why: 'NetworkManager drops the profile whose file is gone' },
+                ]
+              : [{ kind: 'run', argv: ['nmcli', 'connection', 'delete', loser.uuid] }],
           });
         }
       }

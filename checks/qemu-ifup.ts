@@ -4,14 +4,21 @@
 // missing file, a missing #! line or a bad interpreter all end in QEMU 7.2's
 // "network script /etc/qemu-ifup failed with status 256" (older qemu-kvm,
 // seed 001: "/etc/qemu-ifup: could not launch network script").
-import { shellQuote } from '../src/fixes/preview.js';
+//
+// The script runs with the rights of whoever started QEMU. For a non-root user
+// (tried with QEMU 7.2 as uid 4242, a tap owned by that user, a good script) its
+// `ip link set ... master br0` fails: "RTNETLINK answers: Operation not
+// permitted", then "network script /etc/qemu-ifup failed with status 512". No
+// script can fix that, so for such a user the check warns (the user need not use
+// the script at all), names the ways that work, and offers no script.
+import { shellQuote, showArgv } from '../src/fixes/preview.js';
 import { routesAndArp } from '../src/facts/guest.js';
-import { basicLinks, bridges, validIfname } from '../src/facts/links.js';
+import { requireLinks, validIfname } from '../src/model/network.js';
 import { which } from '../src/facts/system.js';
 import { modeAllows, targetUser } from '../src/facts/users.js';
 import { describeError, isFile, isSymlink, modeString, NOT_CAPTURED, text } from '../src/host/host.js';
 import { scriptFacts } from '../src/parse/ifup-script.js';
-import type { Check, Evidence, FixPlan } from '../src/types.js';
+import type { Check, Evidence, Finding, FixPlan } from '../src/types.js';
 
 export const IFUP = '/etc/qemu-ifup';
 export const IFDOWN = '/etc/qemu-ifdown';
@@ -47,15 +54,18 @@ const SHELL_FALLBACK = 'Started by hand from a shell the script seems fine (the 
 const check: Check = {
   id: 'qemu-ifup',
   area: 'qemu',
+  order: 10,
   title: () => '/etc/qemu-ifup and /etc/qemu-ifdown work',
   async run(ctx) {
-    const [user, ls] = await Promise.all([targetUser(ctx), basicLinks(ctx)]);
-    const brs = bridges(ls).map((b) => b.name);
+    const [user, ls] = await Promise.all([targetUser(ctx), requireLinks(ctx)]);
+    const brs = ls.bridges().map((b) => b.name);
     const evidence: Evidence[] = [];
     const fails: string[] = [];
     const warns: string[] = [];
     const details: string[] = [];
     let rewrite = false;
+    /** What /etc/qemu-ifup does, when it exists and could be read. */
+    let upFacts: ReturnType<typeof scriptFacts> | undefined;
 
     for (const path of [IFUP, IFDOWN]) {
       const down = path === IFDOWN;
@@ -102,6 +112,7 @@ const check: Check = {
         continue;
       }
       const facts = scriptFacts(text(body) ?? '');
+      if (!down) upFacts = facts;
       const sb = facts.shebang;
       if (facts.bom) {
         (down ? warns : fails).push(`${path} starts with a UTF-8 byte-order mark before #!: the kernel does not see #! and refuses it (Exec format error)`);
@@ -168,10 +179,19 @@ const check: Check = {
       }
     }
 
+    if (user.uid !== 0) {
+      const nonRoot = notForUser(user.name, upFacts, [...fails, ...warns]);
+      if (nonRoot) return { ...nonRoot, evidence: [{ source: `target user ${user.name}`, observed: `uid ${user.uid}, not root` }, ...evidence] };
+      if (upFacts?.elevated.length) {
+        details.push(`${IFUP} raises its rights with ${upFacts.elevated.map((e) => `\`${e.cmd}\` (line ${e.line})`).join(', ')} behind sudo, doas or pkexec: that works only if ${user.name} may run them without a password (qnet does not read sudoers).`);
+      }
+    }
+
     const fixes: FixPlan[] = [];
     const target = brs.find((b) => validIfname(b) && !/^(docker|virbr|cni|podman)/.test(b)) ?? brs.find((b) => validIfname(b));
     if (rewrite || fails.length) {
-      if (target) {
+      // The scripts qnet writes attach the tap with `ip`: only for VMs run as root (or by a user with CAP_NET_ADMIN).
+      if (target && user.uid === 0) {
         fixes.push({
           id: 'qemu-ifup/write',
           title: `write ${IFUP} and ${IFDOWN} for bridge ${target} (iproute2, quoted, 0755 root)`,
@@ -183,8 +203,8 @@ const check: Check = {
             { kind: 'write-file', path: IFDOWN, content: IFDOWN_SCRIPT, mode: 0o755, uid: 0, gid: 0 },
           ],
         });
-      } else {
-        details.push('No bridge exists yet to attach taps to: create one first (see seed 004: nmcli or /etc/network/interfaces.d), then qnet fix writes the scripts.');
+      } else if (!target) {
+        details.push('No bridge exists yet to attach taps to: create one first (nmcli, or a bridge stanza in /etc/network/interfaces.d), then qnet fix writes the scripts.');
       }
       details.push(
         'Alternatives without scripts: a tap pre-created for the user, attached by hand, with -netdev tap,id=n0,ifname=tap0,script=no,downscript=no; or -netdev bridge,id=n0,br=BRIDGE through qemu-bridge-helper.',
@@ -192,8 +212,33 @@ const check: Check = {
     }
     if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, fixes, details: [...fails.slice(1), ...warns, ...details] };
     if (warns.length) return { status: 'warn', summary: warns[0]!, evidence, fixes, details: [...warns.slice(1), ...details] };
-    return { status: 'pass', summary: `${IFUP} and ${IFDOWN} are executable scripts${brs.length ? ` (bridges: ${brs.join(', ')})` : ''}`, evidence };
+    return { status: 'pass', summary: `${IFUP} and ${IFDOWN} are executable scripts${brs.length ? ` (bridges: ${brs.join(', ')})` : ''}`, evidence, ...(details.length ? { details } : {}) };
   },
 };
+
+/**
+ * For a non-root user: the warning that /etc/qemu-ifup cannot work for them, or undefined
+ * when the script does nothing that needs rights (or raises them itself with sudo).
+ * `problems` are the script's own defects, which matter for VMs run as root.
+ */
+function notForUser(name: string, up: ReturnType<typeof scriptFacts> | undefined, problems: string[]): Omit<Finding, 'evidence'> | undefined {
+  const first = up?.privileged[0];
+  if (up && !first) return undefined;
+  const summary = first
+    ? `${IFUP} cannot work for ${name}: QEMU runs it with ${name}'s rights, and its \`${first.cmd}\` (line ${first.line}) needs CAP_NET_ADMIN ("RTNETLINK answers: Operation not permitted")`
+    : `QEMU run by ${name} runs ${IFUP} with ${name}'s rights for -netdev tap without script=no, and no script can attach a tap to a bridge without CAP_NET_ADMIN ("RTNETLINK answers: Operation not permitted")`;
+  return {
+    status: 'warn',
+    summary,
+    details: [
+      `QEMU 7.2 then stops with: network script ${IFUP} failed with status 512 (ip's exit status 2); a script that ignores the error lets QEMU start with the tap down and on no bridge (Debian's stock ${IFUP} does when no default route goes via a bridge).`,
+      `What works for ${name} instead: -netdev bridge,id=n0,br=BRIDGE, through qemu-bridge-helper (setuid root or cap_net_admin+ep, and \`allow BRIDGE\` in /etc/qemu/bridge.conf: see helper-setuid and helper-acl).`,
+      `Or a tap made once by root, owned by ${name} and already on the bridge: ${showArgv(['ip', 'tuntap', 'add', 'dev', 'tap0', 'mode', 'tap', 'user', name])}; ip link set dev tap0 master BRIDGE up; then -netdev tap,id=n0,ifname=tap0,script=no,downscript=no.`,
+      ...problems.map((p) => `The script itself: ${p}`),
+      'qnet doctor --user root judges the scripts for root.',
+    ],
+    fixes: [],
+  };
+}
 
 export default check;

@@ -15,7 +15,7 @@ const mknodFix = (mode = 0o666): FixPlan => ({
   risk: 'low',
   root: true,
   actions: [
-    { kind: 'run', argv: ['mkdir', '-p', '/dev/net'] },
+    { kind: 'mkdir', path: '/dev/net', mode: 0o755 },
     { kind: 'mknod-char', path: TUN_PATH, major: TUN_MAJOR, minor: TUN_MINOR, mode },
     { kind: 'note', text: 'udev recreates the node at boot from the driver; this fixes the running system' },
   ],
@@ -26,6 +26,7 @@ const loadFix = loadModulePlan('tun-module/load', 'tun', 'load the tun driver no
 const check: Check = {
   id: 'tun-module',
   area: 'kernel',
+  order: 10,
   title: () => 'tun driver and /dev/net/tun',
   async run(ctx) {
     const evidence: Evidence[] = [];
@@ -116,7 +117,13 @@ const check: Check = {
             id: 'tun-module/recreate-node',
             title: 'replace it with the right node (10:200), keeping its mode',
             actions: [
-              { kind: 'run', argv: ['mv', TUN_PATH, `${TUN_PATH}.qnet-broken`], inverse: ['mv', `${TUN_PATH}.qnet-broken`, TUN_PATH] },
+              {
+                kind: 'run',
+                argv: ['mv', TUN_PATH, `${TUN_PATH}.qnet-broken`],
+                inverse: ['mv', `${TUN_PATH}.qnet-broken`, TUN_PATH],
+                // Nothing to move back once the kept node is gone (test exits 1).
+                inverseUnless: { argv: ['test', '-e', `${TUN_PATH}.qnet-broken`], holdsOn: [1] },
+              },
               ...mknodFix(st.mode & 0o777).actions.slice(1),
             ],
           },

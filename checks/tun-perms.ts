@@ -2,7 +2,7 @@
 // necessary, not sufficient: creating a tap also needs CAP_NET_ADMIN, so the
 // details name the routes that exist without it.
 import { groupGrantPlan, nodeAccess } from '../src/facts/devnode.js';
-import { tapOwnedBy, tunLinks } from '../src/facts/links.js';
+import { network, tapOwnedBy } from '../src/model/network.js';
 import type { TargetUser } from '../src/facts/users.js';
 import type { Context } from '../src/context.js';
 import type { Check, FixPlan } from '../src/types.js';
@@ -35,6 +35,7 @@ async function fixes(ctx: Context, user: TargetUser): Promise<FixPlan[]> {
 const check: Check = {
   id: 'tun-perms',
   area: 'kernel',
+  order: 20,
   title: () => `${TUN_PATH} is usable by the target user`,
   async run(ctx) {
     const acc = await nodeAccess(ctx, TUN_PATH);
@@ -56,8 +57,7 @@ const check: Check = {
       };
     }
     // Which routes to a working tap exist without CAP_NET_ADMIN? (The detailed listing is only paid for here.)
-    const ls = await tunLinks(ctx);
-    const owned = ls.links.filter((l) => l.kind === 'tun' && l.tunType === 'tap' && tapOwnedBy(l, user)).map((l) => l.name);
+    const owned = (await network(ctx)).taps().filter((l) => tapOwnedBy(l, user)).map((l) => l.name);
     const routes = [
       owned.length
         ? `pre-created taps owned by ${user.name}: ${owned.join(', ')} (use -netdev tap,ifname=${owned[0]},script=no,downscript=no)`

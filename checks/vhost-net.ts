@@ -9,6 +9,7 @@ const VHOST = '/dev/vhost-net';
 const check: Check = {
   id: 'vhost-net',
   area: 'kernel',
+  order: 30,
   title: () => '/dev/vhost-net is usable',
   async run(ctx) {
     const acc = await nodeAccess(ctx, VHOST);

@@ -1,7 +1,9 @@
 // npm run bench: median wall time of `qnet doctor --json` beside `node -e 0`,
 // on this host and in network namespaces (one empty, one with 1,000 taps and
-// 50 bridges), runs interleaved so machine noise hits all alike. Prints ratios;
-// asserts nothing. Namespaces are created here and always removed.
+// 50 bridges), runs interleaved so machine noise hits all alike; and how
+// `qnet lint` scales with the length of the command line (10,000 against
+// 100,000 arguments). Prints ratios; asserts nothing. Namespaces are created
+// here and always removed.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,10 +17,10 @@ const node = process.execPath;
 
 function time(argv) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.error) throw r.error;
-  if (r.status !== 0 && r.status !== 1) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${argv.slice(0, 8).join(' ')}${argv.length > 8 ? ` ... (${argv.length} arguments)` : ''} exited ${r.status}: ${String(r.stderr).slice(0, 500)}`);
   return ms;
 }
 
@@ -87,6 +89,34 @@ if (isRoot && has('ip')) {
   console.log('bench: namespaces skipped: needs root and iproute2');
 }
 
+/**
+ * A QEMU command line of `n` arguments whose network options exercise every per-option
+ * judgement of lint (netdev ids and the NICs naming them, tap scripts, the bridge helper,
+ * hostfwd), in short words so that 100,000 of them fit the kernel's argument limit.
+ */
+function lintArgv(n) {
+  const a = ['qemu-system-x86_64'];
+  for (let i = 0; a.length < n; i++) {
+    const id = i.toString(36);
+    const shapes = [
+      ['-netdev', `user,id=u${id}`, '-device', `e1000,netdev=u${id}`],
+      ['-netdev', `tap,id=t${id},script=no`],
+      ['-netdev', `bridge,id=b${id}`],
+      ['-nic', 'user,hostfwd=::0-:22'],
+    ];
+    const group = shapes[i % shapes.length];
+    // A last group that does not fit is replaced by options without a value.
+    if (a.length + group.length > n) while (a.length < n) a.push('-no-reboot');
+    else a.push(...group);
+  }
+  return a;
+}
+const LINT_RUNS = Number(process.env.QNET_BENCH_LINT_RUNS ?? 5);
+const lintCmds = {
+  'lint, 10,000 arguments': [node, BIN, 'lint', '--json', '--', ...lintArgv(10_000)],
+  'lint, 100,000 arguments': [node, BIN, 'lint', '--json', '--', ...lintArgv(100_000)],
+};
+
 try {
   console.log(`bench: ${RUNS} interleaved runs each, median wall time`);
   const m = measure(cmds);
@@ -102,6 +132,18 @@ try {
   }
   if (m['virt-host-validate qemu'] !== undefined) console.log(`  doctor / virt-host-validate qemu               ${ratio('qnet doctor --json', 'virt-host-validate qemu')}x`);
   else console.log('  virt-host-validate: not installed (Debian: libvirt-clients)');
+
+  // Lint's time against the length of the command line: linear work gives at most 10x for
+  // 10x the arguments (less, as start-up and the host reads are paid once).
+  const lm = (() => {
+    const samples = Object.fromEntries(Object.keys(lintCmds).map((k) => [k, []]));
+    for (const argv of Object.values(lintCmds)) time(argv);
+    for (let i = 0; i < LINT_RUNS; i++) for (const [k, argv] of Object.entries(lintCmds)) samples[k].push(time(argv));
+    return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+  })();
+  console.log(`lint scaling (${LINT_RUNS} interleaved runs each, median):`);
+  for (const [k, v] of Object.entries(lm)) console.log(`  ${k.padEnd(w)}  ${v.toFixed(1).padStart(7)} ms`);
+  console.log(`  lint 100,000 / 10,000 arguments                ${(lm['lint, 100,000 arguments'] / lm['lint, 10,000 arguments']).toFixed(2)}x   (linear: <= 10x)`);
 } finally {
   cleanup();
 }

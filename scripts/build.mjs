@@ -2,6 +2,7 @@
 // through dynamic import() so they land in separate chunks and load lazily.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import './gen-registry.mjs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({

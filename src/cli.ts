@@ -1,15 +1,17 @@
 // qnet's command line. Errors a user can act on are one line on stderr and
 // exit 2; a bug is the only thing that may print a stack trace.
-import { existsSync, readFileSync, renameSync, openSync, closeSync, fsyncSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ALL_CHECKS } from '../checks/index.js';
-import { Context, liveInvoker } from './context.js';
 import { doctor, exitCodeOf, selectChecks, VERSION } from './engine.js';
-import { LiveHost } from './host/live.js';
-import { CachingHost, SnapshotHost } from './host/record.js';
-import { parseSnapshot, SNAPSHOT_SCHEMA, type SnapshotFile } from './host/snapshot-file.js';
-import { redactReads } from './host/redact.js';
-import { UsageError } from './types.js';
+import { SNAPSHOT_SCHEMA, type SnapshotFile } from './host/snapshot-file.js';
+import { redactSnapshot } from './host/redact.js';
+import { identityUses } from './facts/users.js';
+import { writeFileAtomic } from './host/atomic-write.js';
+import { checksFor, openSession } from './session.js';
+import { onSignal } from './signals.js';
+import { UsageError } from './errors.js';
+import { visible } from './output/safe.js';
 
 interface CommonOpts {
   json?: boolean;
@@ -20,46 +22,37 @@ interface CommonOpts {
   verbose?: boolean;
   color?: boolean;
   guest?: boolean;
+  deep?: boolean;
+  format?: string;
 }
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
-function useColor(opts: CommonOpts): boolean {
-  if (opts.color === false || 'NO_COLOR' in process.env) return false;
-  return Boolean(process.stdout.isTTY);
-}
-
-function loadSnapshot(path: string): SnapshotFile {
-  let body: string;
-  try {
-    body = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read snapshot ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+/** --format text|json|prom; --json is --format json. */
+async function doctorFormat(opts: CommonOpts): Promise<string> {
+  if (opts.format === undefined) return opts.json ? 'json' : 'text';
+  const { FORMATS, suggestFormat } = await import('./output/prom.js');
+  const f = opts.format;
+  if (!(FORMATS as readonly string[]).includes(f)) {
+    const hint = suggestFormat(f);
+    throw new UsageError(`unknown --format ${JSON.stringify(f)}${hint ? ` (did you mean ${hint}?)` : ''}; choose ${FORMATS.join(', ')}`);
   }
-  return parseSnapshot(body, path);
-}
-
-function makeContext(opts: CommonOpts): { ctx: Context; caching?: CachingHost } {
-  if (opts.snapshot) {
-    const snap = loadSnapshot(opts.snapshot);
-    // Judge the user the recording judged, unless told otherwise.
-    const user = opts.user ?? snap.options?.user;
-    const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, user, source: 'snapshot', guest: opts.guest || snap.options?.guest });
-    return { ctx };
-  }
-  const caching = new CachingHost(new LiveHost());
-  return { ctx: new Context({ host: caching, invoker: liveInvoker(), user: opts.user, source: 'live', guest: opts.guest }), caching };
+  if (opts.json && f !== 'json') throw new UsageError(`--json and --format ${f} ask for different outputs; give one of them`);
+  return f;
 }
 
 async function runDoctor(opts: CommonOpts): Promise<number> {
-  const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
-  const { ctx } = makeContext(opts);
-  const report = await doctor(ctx, checks);
-  if (opts.json) {
+  const format = await doctorFormat(opts);
+  const started = performance.now();
+  const session = await openSession(opts);
+  const { ctx, color } = session;
+  const report = await doctor(ctx, checksFor(ALL_CHECKS, session, opts));
+  if (format === 'json') {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } else if (format === 'prom') {
+    const { renderProm } = await import('./output/prom.js');
+    process.stdout.write(renderProm(report, { durationMs: performance.now() - started, finishedAt: Date.now() }));
   } else {
-    const color = useColor(opts);
-    if (!color) process.env.FORCE_COLOR = '0';
     const { renderText } = await import('./output/text.js');
     process.stdout.write(await renderText(report, { color, verbose: Boolean(opts.verbose) }));
   }
@@ -68,7 +61,7 @@ async function runDoctor(opts: CommonOpts): Promise<number> {
 }
 
 async function runLint(cmd: string[], opts: CommonOpts & { pid?: string }): Promise<number> {
-  const { ctx } = makeContext(opts);
+  const { ctx, c: pc } = await openSession(opts);
   let argv = cmd;
   if (opts.pid !== undefined) {
     if (cmd.length) throw new UsageError('give either --pid or a command line after --, not both');
@@ -83,64 +76,53 @@ async function runLint(cmd: string[], opts: CommonOpts & { pid?: string }): Prom
   if (opts.json) {
     process.stdout.write(JSON.stringify({ schema: 'qnet.lint/v1', qnet: VERSION, kind: report.kind, argv, summary: summarize(report.results), results: report.results }, null, 2) + '\n');
   } else {
-    const color = useColor(opts);
-    const pc = (await import('picocolors')).default.createColors(color);
     const { renderResult } = await import('./output/text.js');
-    const lines = [pc.bold(`qnet lint · ${report.kind === 'qemu' ? 'QEMU' : 'UML'} · ${argv[0]}`)];
+    const lines = [pc.bold(`qnet lint · ${report.kind === 'qemu' ? 'QEMU' : 'UML'} · ${visible(argv[0] ?? '')}`)];
     for (const r of report.results) lines.push(...renderResult(r, pc, Boolean(opts.verbose)));
     process.stdout.write(lines.join('\n') + '\n');
   }
   return exitCodeOf(report.results);
 }
 
-/** The doctor changes nothing, but it says when an earlier fix was left half-applied. */
+/** The doctor changes nothing, but it says when an earlier fix was left half-applied or its journal is damaged. */
 async function warnInterrupted(): Promise<void> {
   const { stateDir } = await import('./fixes/executor.js');
   if (!existsSync(`${stateDir()}/sets`)) return;
   try {
     const { Journal } = await import('./fixes/executor.js');
-    const stuck = (await new Journal().list()).filter((s) => s.state === 'interrupted');
-    for (const s of stuck) {
-      process.stderr.write(`qnet: fix set ${s.record.id} was interrupted half-way; \`sudo qnet undo\` (or the next \`qnet fix\`) rolls it back\n`);
+    for (const s of await new Journal().list()) {
+      const id = s.record.id;
+      if (s.state === 'interrupted') process.stderr.write(`qnet: fix set ${id} was interrupted half-way; \`sudo qnet undo\` (or the next \`sudo qnet fix\`) rolls it back\n`);
+      if (s.state === 'partly-undone') process.stderr.write(`qnet: fix set ${id} is partly undone; \`sudo qnet undo ${id}\` continues\n`);
+      if (s.state === 'unreadable') process.stderr.write(`qnet: fix set ${id} cannot be read (${s.problem}); see qnet undo --list\n`);
     }
   } catch {
     /* not readable as this user */
   }
 }
 
-/** Writes a file atomically: temp file, fsync, rename. Mode 0600: a snapshot describes the host. */
-function writeAtomic(path: string, body: string): void {
-  const tmp = `${path}.qnet-${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, body);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
 async function runSnapshot(opts: CommonOpts & { output: string }): Promise<number> {
   if (opts.snapshot) throw new UsageError('snapshot records a live host; it cannot read from --snapshot');
   const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
-  const { ctx, caching } = makeContext(opts);
+  const { ctx, recorder } = await openSession(opts);
   const report = await doctor(ctx, checks);
-  const snap: SnapshotFile = {
+  const snap: SnapshotFile = redactSnapshot({
     schema: SNAPSHOT_SCHEMA,
     qnet: VERSION,
     createdAt: new Date().toISOString(),
     invoker: ctx.invoker,
     host: { ...report.host },
-    ...(opts.user || opts.guest ? { options: { ...(opts.user ? { user: opts.user } : {}), ...(opts.guest ? { guest: true } : {}) } } : {}),
+    ...(opts.user || opts.guest || opts.only?.length
+      ? { options: { ...(opts.user ? { user: opts.user } : {}), ...(opts.guest ? { guest: true } : {}), ...(opts.only?.length ? { only: checks.map((c) => c.id) } : {}) } }
+      : {}),
     results: report.results,
-    reads: redactReads(await caching!.records()),
-  };
+    reads: await recorder!.records(),
+  }, identityUses(ctx));
   const body = JSON.stringify(snap, null, 1) + '\n';
   if (opts.output === '-') process.stdout.write(body);
   else {
     try {
-      writeAtomic(opts.output, body);
+      writeFileAtomic(opts.output, body, { mode: 0o600 });
     } catch (err) {
       throw new UsageError(`cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
@@ -157,7 +139,8 @@ function addCommon(cmd: Command, withSnapshot = true): Command {
     .option('--skip <ids>', 'skip these check IDs (comma-separated)', list)
     .option('-v, --verbose', 'show the evidence of passing checks too')
     .option('--no-color', 'no colour (also: NO_COLOR)')
-    .option('--guest', 'run the guest-side checks even if no hypervisor is detected');
+    .option('--guest', 'run the guest-side checks even if no hypervisor is detected')
+    .option('--deep', 'also run QEMU to list its network backends (one QEMU start-up)');
   if (withSnapshot) cmd.option('--snapshot <file>', 'read the host from a qnet snapshot instead of this system');
   return cmd;
 }
@@ -170,7 +153,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
 
-  addCommon(program.command('doctor').description('run every check and print findings (reads only, changes nothing)')).action(
+  addCommon(program.command('doctor').description('run every check and print findings (reads only, changes nothing)'))
+    .option('--format <format>', 'text (default), json (same as --json) or prom (Prometheus text for node_exporter\'s textfile collector)')
+    .addHelpText('after', '\nExamples:\n  qnet doctor\n  qnet doctor --json --only tun-perms,kvm\n  qnet doctor --format prom     # Prometheus text, for node_exporter\'s textfile collector\n')
+    .action(
     async (opts: CommonOpts) => setExit(await runDoctor(opts)),
   );
 
@@ -192,18 +178,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-o, --output <file>', 'write the report to a file (default: stdout)')
     .option('--no-redact', 'keep real addresses, MACs, host and user names')
     .action(async (opts: CommonOpts & { output?: string; redact: boolean }) => {
-      const checks = selectChecks(ALL_CHECKS, { only: opts.only, skip: opts.skip });
-      const { ctx } = makeContext(opts);
+      const session = await openSession(opts);
+      const { ctx, recorder, snapshot } = session;
+      const checks = checksFor(ALL_CHECKS, session, opts);
       const report = await doctor(ctx, checks);
-      const passwd = (await ctx.host.readFile('/etc/passwd'));
-      const users = passwd.ok
-        ? passwd.value.toString('utf8').split('\n').map((l) => l.split(':')).filter((f) => Number(f[2]) >= 1000 && Number(f[2]) < 65534).map((f) => f[0]!)
-        : [];
-      const { reportMarkdown } = await import('./commands/report.js');
-      const md = reportMarkdown(report, { redact: opts.redact, users });
+      const { buildReport } = await import('./commands/report.js');
+      const md = await buildReport({ ctx, checks, report, reads: recorder ? await recorder.records() : snapshot!.reads }, { redact: opts.redact });
       if (opts.output) {
         try {
-          writeAtomic(opts.output, md);
+          writeFileAtomic(opts.output, md, { mode: 0o600 });
         } catch (err) {
           throw new UsageError(`cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         }
@@ -235,12 +218,30 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('fix')
     .description('propose fixes for failing checks, preview them, apply the chosen ones, and verify')
-    .argument('[ids...]', 'check IDs to fix (default: every failing check)')
+    .argument('[ids...]', 'check IDs to fix (default: every failing check; named checks include warnings)')
     .option('--user <name>', 'the user the fixes are for (default: SUDO_USER under sudo, else you)')
     .option('-y, --yes', 'apply the recommended fix of each selected check without questions')
-    .option('--dry-run', 'print the plan; change nothing')
-    .option('--plan <ids>', 'apply these fix IDs (e.g. tun-perms/mode-0666), as chosen earlier', list)
+    .option('--dry-run', 'print the plans; change nothing (takes no lock, rolls nothing back)')
+    .option('--plan <id>', 'apply this fix ID (e.g. tun-perms/mode-0666), as chosen earlier; repeat for several', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--keep', 'keep a fix that does not verify (default: roll it back)')
+    .option('--allow-irreversible', 'with --yes: also apply plans that qnet undo cannot revert')
+    .option('--apply-plan <file>', 'the root side of the sudo hand-off: apply the plans in FILE if this host, read as root, gives exactly the same plans')
     .option('--no-color', 'no colour (also: NO_COLOR)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  qnet fix --dry-run                        show every proposed fix: commands, file diffs, whether it can be undone
+  sudo qnet fix                             choose, apply, verify (a fix that does not verify is rolled back)
+  sudo qnet fix --yes tun-perms             apply the recommended fix for tun-perms without questions
+  sudo qnet fix --plan tun-perms/mode-0666  apply that alternative instead
+  sudo qnet fix --yes --allow-irreversible helper-setuid   also when it cannot be undone (a package install)
+  qnet fix tun-perms                        as a normal user: choose, then qnet offers the apply step through sudo
+
+Only one qnet changes a host at a time: a second apply or undo refuses and names the one
+that runs. Every step is journaled under /var/lib/qnet (QNET_STATE_DIR) first; an apply that
+was interrupted is rolled back by the next qnet fix or qnet undo.`,
+    )
     .action(async (ids: string[], opts) => {
       const { runFix } = await import('./commands/fix.js');
       setExit(await runFix(ids, opts));
@@ -294,8 +295,21 @@ Examples:
     .command('undo')
     .description('revert the last (or the named) applied fix set')
     .argument('[id]', 'a fix set ID from --list')
-    .option('--list', 'list journaled fix sets')
-    .option('-y, --yes', 'undo even files changed since the fix')
+    .option('--list', 'list journaled fix sets and their state (reads only)')
+    .option('-y, --yes', 'undo even files changed since the fix; with --forget, do not ask')
+    .option('--forget <id>', 'drop a fix set from the journal (one that cannot be read or undone), after showing what it held')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  qnet undo --list                  every fix set: applied, undone, rolled back, interrupted, unreadable
+  sudo qnet undo                    revert the newest applied fix set
+  sudo qnet undo 20260101T101500-1a2b3c
+  sudo qnet undo --forget 20260101T101500-1a2b3c
+
+A step whose work is already undone (the user was removed from the group by hand) counts as
+done; an undo that stops half-way keeps its progress, and running it again continues.`,
+    )
     .action(async (id: string | undefined, opts) => {
       const { runUndo } = await import('./commands/undo.js');
       setExit(await runUndo(id, opts));
@@ -320,18 +334,30 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      process.stderr.write(`qnet: ${err.message.replace(/^error: /, '')}\n`);
+      process.stderr.write(`qnet: ${visible(err.message.replace(/^error: /, ''))}\n`);
       return 2;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`qnet: ${err.message}\n`);
+      // The reason may quote the input (a malformed snapshot's bytes, a hostile argument).
+      process.stderr.write(`qnet: ${visible(err.message)}\n`);
       return 2;
+    }
+    // A fix or undo step that failed and was reported as such: one line, exit 1.
+    if (err instanceof Error && ['ExecError', 'StaleError', 'CommandError'].includes(err.name)) {
+      process.stderr.write(`qnet: ${err.message}\n`);
+      return 1;
+    }
+    // Ctrl-C at a prompt (@inquirer/prompts): nothing was applied yet.
+    if (err instanceof Error && err.name === 'ExitPromptError') {
+      process.stderr.write('qnet: interrupted; nothing was changed\n');
+      return 130;
     }
     throw err;
   }
 }
 
-process.on('SIGINT', () => process.exit(130));
+process.on('SIGINT', () => onSignal('SIGINT'));
+process.on('SIGTERM', () => onSignal('SIGTERM'));
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

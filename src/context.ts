@@ -1,5 +1,7 @@
 // What every check receives: the host to read, who runs qnet, whom to judge
-// for, and a memo so shared facts (links, users, sysctls) are computed once.
+// for (resolved once, when the context is made), and a memo so shared facts
+// (the network model, users, sysctls) are computed once per run.
+import type { TargetUser } from './facts/users.js';
 import type { Host } from './host/host.js';
 import type { Invoker } from './host/snapshot-file.js';
 
@@ -11,6 +13,8 @@ export interface ContextOptions {
   source: 'live' | 'snapshot';
   /** --guest: run the guest-side checks even when no hypervisor is detected. */
   guest?: boolean;
+  /** --deep: checks may run programs they otherwise only read about (QEMU's own backend list). */
+  deep?: boolean;
 }
 
 export class Context {
@@ -19,14 +23,29 @@ export class Context {
   readonly userOption: string | undefined;
   readonly source: 'live' | 'snapshot';
   readonly forceGuest: boolean;
+  readonly deep: boolean;
   private readonly memos = new Map<string, Promise<unknown>>();
+  private target: TargetUser | undefined;
 
+  /** Use createContext() (src/session.ts), which resolves the target user. */
   constructor(opts: ContextOptions) {
     this.host = opts.host;
     this.invoker = opts.invoker;
     this.userOption = opts.user;
     this.source = opts.source;
     this.forceGuest = Boolean(opts.guest);
+    this.deep = Boolean(opts.deep);
+  }
+
+  /** The user whose access the checks judge. */
+  get user(): TargetUser {
+    if (!this.target) throw new Error('internal: the context was used before its target user was resolved');
+    return this.target;
+  }
+
+  /** Called once by createContext(). */
+  resolveUser(user: TargetUser): void {
+    this.target = user;
   }
 
   /** Computes `fn` once per key for the whole run; concurrent callers share the promise. */

@@ -3,7 +3,7 @@
 import type { Context } from './context.js';
 import { previewPlan } from './fixes/preview.js';
 import type { Check, CheckId, DoctorReport, FixPlan, Result, Status } from './types.js';
-import { UsageError } from './types.js';
+import { NotCaptured, UsageError } from './errors.js';
 import { hostInfo } from './facts/system.js';
 
 export const VERSION = '0.1.0';
@@ -64,13 +64,16 @@ async function runOne(ctx: Context, check: Check, timeoutMs: number): Promise<Ou
   } catch (err) {
     // A UsageError (unknown --user) is the caller's mistake, not the check's.
     if (err instanceof UsageError) throw err;
+    // A snapshot without a read the check needs: it cannot judge, which is a skip, not a failure.
+    const status = err instanceof NotCaptured ? 'skip' : 'error';
+    const summary = err instanceof NotCaptured ? err.message : `the check itself failed: ${err instanceof Error ? err.message : String(err)}`;
     return {
       result: {
         id: check.id,
         area: check.area,
         title,
-        status: 'error',
-        summary: `the check itself failed: ${err instanceof Error ? err.message : String(err)}`,
+        status,
+        summary,
         evidence: [],
         fixes: [],
         durationMs: round(performance.now() - started),
@@ -103,9 +106,9 @@ export async function doctor(ctx: Context, checks: readonly Check[]): Promise<Do
   return { schema: 'qnet.doctor/v1', qnet: VERSION, host, summary: summarize(results), results };
 }
 
-/** Exit code of a doctor-like run: 1 when anything failed. */
+/** Exit code of a doctor-like run: 1 when a check failed or broke (a broken check must not look healthy to scripts). */
 export function exitCodeOf(results: readonly Result[]): number {
-  return results.some((r) => r.status === 'fail') ? 1 : 0;
+  return results.some((r) => r.status === 'fail' || r.status === 'error') ? 1 : 0;
 }
 
 export type { CheckId };

@@ -1,16 +1,13 @@
 // The one home of qnet's shared types: results, evidence, fix plans, checks.
+import type { CHECK_IDS } from '../checks/ids.js';
 import type { Context } from './context.js';
 
 export type Status = 'pass' | 'warn' | 'fail' | 'skip' | 'error';
 
-export const CHECK_IDS = [
-  'tun-module', 'tun-perms', 'vhost-net', 'kvm', 'br-netfilter', 'ip-forward',
-  'nat-masquerade', 'forward-policy', 'bridge-state', 'tap-state', 'ifname-mismatch',
-  'qemu-ifup', 'helper-setuid', 'helper-acl', 'qemu-netdev', 'mac-duplicate',
-  'nm-conflict', 'netplan-duplicates', 'hostfwd-port', 'qemu-cmdline',
-  'guest-ifname', 'guest-dhcp', 'guest-route',
-] as const;
-export type CheckId = (typeof CHECK_IDS)[number];
+/** IDs of the results lint adds beside the host checks. */
+export const LINT_IDS = ['hostfwd-port', 'qemu-cmdline'] as const;
+/** Check IDs come from the files in checks/ (scripts/gen-registry.mjs); lint adds its own. */
+export type CheckId = (typeof CHECK_IDS)[number] | (typeof LINT_IDS)[number];
 
 export type Area =
   | 'kernel' | 'routing' | 'firewall' | 'bridge' | 'tap' | 'config' | 'qemu'
@@ -25,23 +22,59 @@ export interface Evidence {
 export type Risk = 'low' | 'medium' | 'high';
 
 /**
+ * A read-only command whose exit code answers a yes/no question about the host
+ * (is this rule there, is this user in that group). It "holds" when the command
+ * exits with one of `holdsOn` (default: 0); any other outcome, a missing program
+ * included, means "does not hold". A bare argv is `{ argv }`.
+ */
+export interface Probe {
+  argv: string[];
+  holdsOn?: number[];
+}
+
+/**
  * A fix is a plan of typed actions. Checks produce plans as data; they never
- * change the system. The executor (issue 3) previews, applies and undoes them.
+ * change the system. The executor (src/fixes/executor.ts) previews, applies,
+ * journals and undoes them.
  */
 export type Action =
-  | { kind: 'write-file'; path: string; content: string; mode: number; uid?: number; gid?: number }
+  | {
+      kind: 'write-file';
+      path: string;
+      content: string;
+      mode: number;
+      uid?: number;
+      gid?: number;
+      /**
+       * What the file held when the plan was computed: its sha256 (hex), 'absent', or
+       * 'unreadable'. Set by the fix command from the same read the preview's diff shows;
+       * the executor refuses the step when the file has changed since.
+       */
+      base?: string;
+    }
+  /** Creates a directory and any missing parents; undo removes the ones it created, each only if empty. */
+  | { kind: 'mkdir'; path: string; mode: number; uid?: number; gid?: number }
+  /** Removes a file, keeping its bytes, mode and owner in the journal; undo puts it back. `base` as for write-file. */
+  | { kind: 'remove-file'; path: string; base?: string }
   | { kind: 'chmod'; path: string; mode: number }
   | { kind: 'chown'; path: string; uid: number; gid: number }
   /** Group by name, resolved when applied (the group may be created by an earlier step). */
   | { kind: 'chgrp'; path: string; group: string }
   | { kind: 'mknod-char'; path: string; major: number; minor: number; mode: number }
   | { kind: 'sysctl'; key: string; value: string }
-  /** `unless`: a read-only probe; when it exits 0 the step is already done and is skipped. */
   | {
       kind: 'run';
       argv: string[];
+      /** The command that reverts this one; without it (and without `onlyTouches`/`refresh`) the plan cannot be undone. */
       inverse?: string[];
-      unless?: string[];
+      /** When this probe holds, the step is already done: it is skipped ("unchanged") and never undone. */
+      unless?: string[] | Probe;
+      /**
+       * When this probe holds, the inverse's work is already done (the user was removed from
+       * the group by hand, the rule deleted): undo counts the step "unchanged" instead of
+       * running an inverse that would fail.
+       */
+      inverseUnless?: Probe;
       why?: string;
       /**
        * Files the command rewrites besides what its inverse puts back (the tool's own
@@ -49,6 +82,15 @@ export type Action =
        * after the inverse, unless something else changed it since the fix.
        */
       touches?: string[];
+      /** The command changes nothing but the files in `touches` (update-grub): restoring them undoes it. */
+      onlyTouches?: boolean;
+      /**
+       * The command only makes a service re-read its files (nmcli connection reload): it is
+       * run again at the end of an undo, after the files are restored.
+       */
+      refresh?: boolean;
+      /** Time limit (default 120 s). */
+      timeoutMs?: number;
     }
   | { kind: 'note'; text: string };
 
@@ -61,6 +103,13 @@ export interface FixPlan {
   explain?: string;
   /** Touches an interface that carries traffic: confirmation defaults to No. */
   disruptive?: boolean;
+  /**
+   * Whether `qnet undo` can revert the plan. Derived from the actions when absent
+   * (see planUndoability in src/fixes/undoable.ts): a `run` without an inverse makes
+   * a plan irreversible. Set it to false for a plan whose steps look reversible but
+   * whose effect is not (and say why in `explain`).
+   */
+  reversible?: boolean;
   actions: Action[];
 }
 
@@ -100,6 +149,8 @@ export interface Result {
 export interface Check {
   id: CheckId;
   area: Area;
+  /** Place within its area in the registry (lower first; default 50). */
+  order?: number;
   /** Default title; may mention the target user through ctx. */
   title: (ctx: Context) => string;
   run: (ctx: Context) => Promise<Finding>;
@@ -125,7 +176,4 @@ export interface DoctorReport {
   results: Result[];
 }
 
-/** A user error: printed as one line on stderr, exit 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError } from './errors.js';

@@ -7,11 +7,11 @@
 // (`./linux eth0=tuntap,tap0 ubda=...`) is kept; ubda= is dropped (no root_fs image).
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LintNs, whyNotQemu } from './helpers/lint-ns.js';
+import { LintNs, whyNotNs } from './helpers/lint-ns.js';
 
 const why = (() => {
-  const w = whyNotQemu();
-  if (w && w !== 'qemu-system-x86_64 is not installed') return w;
+  const w = whyNotNs();
+  if (w) return w;
   if (spawnSync('linux.uml', ['--version']).status !== 0) return 'linux.uml is not installed (apt-get install user-mode-linux)';
   if (spawnSync('setpriv', ['--version']).status !== 0) return 'setpriv is missing';
   return '';

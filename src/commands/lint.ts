@@ -4,18 +4,18 @@
 import { ALL_CHECKS } from '../../checks/index.js';
 import type { Context } from '../context.js';
 import { runChecks, selectChecks, summarize } from '../engine.js';
-import { bridgeHelpers } from '../facts/bridge-helper.js';
-import { basicLinks, tapOwnedBy, tunLinks, validIfname } from '../facts/links.js';
-import { inOurNetns, processes, tapHolders } from '../facts/procs.js';
-import { which } from '../facts/system.js';
+import { bridgeHelpers, fileCaps } from '../facts/bridge-helper.js';
+import { network, processes, tapOwnedBy, validIfname, vms } from '../model/network.js';
+import { sysctl, which } from '../facts/system.js';
 import { modeAllows, targetUser } from '../facts/users.js';
 import { describeError, isFile, modeString, NOT_CAPTURED, text } from '../host/host.js';
 import { aclAllows, readBridgeAcl } from '../parse/bridge-conf.js';
-import { decodeVfsCap, grantsNetAdmin, parseGetfattr } from '../parse/vfs-cap.js';
+import { grantsNetAdmin } from '../parse/vfs-cap.js';
 import { isQemuBinary, nicMacs, parseOpts, parseQemuCmdline, type QemuCmdline } from '../parse/qemu-cmdline.js';
 import type { Check, CheckId, Evidence, Finding, Result } from '../types.js';
 import { UsageError } from '../types.js';
 import { showArgv } from '../fixes/preview.js';
+import { scriptFacts } from '../parse/ifup-script.js';
 
 const VALUE_OPTS = new Set(['-netdev', '-nic', '-net', '-device', '-M', '-machine', '-m', '-smp', '-drive', '-kernel', '-append', '-name', '-qmp', '-monitor', '-serial', '-display', '-cpu', '-accel', '-hda', '-cdrom', '-boot']);
 
@@ -39,8 +39,51 @@ export function umlTaps(argv: readonly string[]): { dev: string; tap: string; ma
   return out;
 }
 
+/** Splits a command line into words as sh would (quotes, backslashes, whitespace); no expansions. */
+function splitWords(line: string): string[] {
+  const words: string[] = [];
+  let cur: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (/\s/.test(c)) {
+      if (cur !== undefined) words.push(cur);
+      cur = undefined;
+    } else if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      const stop = end < 0 ? line.length : end;
+      cur = (cur ?? '') + line.slice(i + 1, stop);
+      i = stop;
+    } else if (c === '"') {
+      cur ??= '';
+      for (i++; i < line.length && line[i] !== '"'; i++) cur += line[i] === '\\' && '"\\$`'.includes(line[i + 1] ?? '') ? line[++i] : line[i];
+    } else if (c === '\\') cur = (cur ?? '') + (line[++i] ?? '');
+    else cur = (cur ?? '') + c;
+  }
+  if (cur !== undefined) words.push(cur);
+  return words;
+}
+
+/**
+ * A whole command line passed as one quoted argument (`qnet lint -- "qemu-system-x86_64 -m 1G"`),
+ * recognised by its first word naming QEMU or UML: the words it should have been.
+ */
+export function quotedWhole(argv: readonly string[]): string[] | undefined {
+  const first = argv[0] ?? '';
+  if (!/\s/.test(first.trim())) return undefined;
+  const words = splitWords(first);
+  const bin = words[0] ?? '';
+  return isQemuBinary(bin) || /(^|\/)(linux|vmlinux)(-[\w.]+)?$/.test(bin) ? [...words, ...argv.slice(1)] : undefined;
+}
+
 function checkShape(argv: readonly string[]): 'qemu' | 'uml' {
   if (!argv.length || !argv[0]) throw new UsageError('lint needs a command line: qnet lint -- qemu-system-x86_64 ...');
+  const words = quotedWhole(argv);
+  if (words) {
+    // Shown split only when it holds no control character (the quoted form escapes them).
+    const shown = /[\u0000-\u001f\u007f]/.test(words.join('')) ? undefined : showArgv(words);
+    const example = shown === undefined ? '' : `: qnet lint -- ${shown.length > 300 ? `${shown.slice(0, 300)}…` : shown}`;
+    throw new UsageError(`the command line came as one argument ${JSON.stringify(argv[0]!.length > 300 ? `${argv[0]!.slice(0, 300)}…` : argv[0])}; pass its words as separate arguments, without quotes around the whole${example}`);
+  }
   if (isQemuBinary(argv[0])) {
     for (let i = 1; i < argv.length; i++) {
       if (VALUE_OPTS.has(argv[i]!) && (argv[i + 1] === undefined || (argv[i + 1]!.startsWith('-') && argv[i] !== '-append'))) {
@@ -94,16 +137,19 @@ async function listeners(ctx: Context): Promise<Listener[]> {
   return out;
 }
 
-async function socketOwner(ctx: Context, inode: string): Promise<string | undefined> {
+/** Which process holds each socket inode (one pass over every process's descriptors). */
+async function socketOwners(ctx: Context): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
   for (const p of await processes(ctx)) {
     const fds = await ctx.host.readdir(`/proc/${p.pid}/fd`);
     if (!fds.ok) continue;
     for (const fd of fds.value) {
       const l = await ctx.host.readlink(`/proc/${p.pid}/fd/${fd}`);
-      if (l.ok && l.value === `socket:[${inode}]`) return `pid ${p.pid} (${(p.argv[0] ?? '?').split('/').pop()})`;
+      const m = l.ok ? /^socket:\[(\d+)\]$/.exec(l.value) : null;
+      if (m && !out.has(m[1]!)) out.set(m[1]!, `pid ${p.pid} (${(p.argv[0] ?? '?').split('/').pop()})`);
     }
   }
-  return undefined;
+  return out;
 }
 
 async function netdevBackends(ctx: Context, binary: string): Promise<string[] | undefined> {
@@ -118,25 +164,30 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
   const cmd = parseQemuCmdline(argv);
   const problems: Problem[] = [];
   const evidence: Evidence[] = [{ source: 'command line', observed: `${cmd.netdevs.length} backend(s), ${cmd.nics.length} NIC(s)` }];
-  const [ls, user] = await Promise.all([basicLinks(ctx), targetUser(ctx)]);
-  const exists = (n: string) => ls.links.some((l) => l.name === n);
+  const [ls, user] = await Promise.all([network(ctx), targetUser(ctx)]);
+  // Everything below is linear in the command line: lookups go through sets and maps built once.
+  const linkNames = new Set(ls.links.map((l) => l.name));
+  const exists = (n: string) => linkNames.has(n);
   // Linting a running VM (--pid): the same argv is a live process, so its fd= were open.
-  const runningSelf = (await processes(ctx)).some((p) => p.argv.join('\0') === argv.join('\0'));
+  const argvKey = argv.join('\0');
+  const sameArgv = (other: readonly string[]) => other.length === argv.length && other.join('\0') === argvKey;
+  const runningSelf = (await processes(ctx)).some((p) => sameArgv(p.argv));
 
   const vlans = cmd.legacyNet.filter((o) => o.props.has('vlan'));
   if (vlans.length) {
     problems.push({ level: 'fail', text: `-net ...,vlan= was removed in QEMU 3.0 (hubs replaced vlans); write instead: ${modernise(cmd).join(' ')}` });
   }
-  const ids = cmd.netdevs.filter((n) => n.via === '-netdev').map((n) => n.id ?? '');
-  for (const id of new Set(ids)) {
+  const idCount = new Map<string, number>();
+  for (const n of cmd.netdevs) if (n.via === '-netdev') idCount.set(n.id ?? '', (idCount.get(n.id ?? '') ?? 0) + 1);
+  for (const [id, count] of idCount) {
     if (!id) problems.push({ level: 'fail', text: '-netdev without id=: a NIC cannot refer to it' });
     else if (!/^[A-Za-z][A-Za-z0-9._-]*$/.test(id)) problems.push({ level: 'fail', text: `netdev id "${id}" is not an identifier (QEMU: "Parameter 'id' expects an identifier": letters, digits, '-', '.', '_', starting with a letter)` });
-    else if (ids.filter((x) => x === id).length > 1) problems.push({ level: 'fail', text: `netdev id "${id}" is used twice ("Duplicate ID '${id}' for netdev")` });
+    else if (count > 1) problems.push({ level: 'fail', text: `netdev id "${id}" is used twice ("Duplicate ID '${id}' for netdev")` });
   }
   for (const nic of cmd.nics) {
     // macaddr= is -net nic's spelling; a -device NIC has mac= (QEMU 7.2: "Property 'e1000.macaddr' not found").
     if (nic.via === '-device' && parseOpts(nic.raw).props.has('macaddr')) problems.push({ level: 'fail', text: `-device ${nic.model} has no macaddr= property (that is -net nic's spelling): write mac= (QEMU: "Property '${nic.model}.macaddr' not found")` });
-    if (nic.netdev && !ids.includes(nic.netdev)) problems.push({ level: 'fail', text: `${nic.model} refers to netdev "${nic.netdev}", which no -netdev defines` });
+    if (nic.netdev && !idCount.has(nic.netdev)) problems.push({ level: 'fail', text: `${nic.model} refers to netdev "${nic.netdev}", which no -netdev defines` });
   }
   const backends = await netdevBackends(ctx, cmd.binary);
   if (backends) evidence.push({ source: `${cmd.binary} -netdev help`, observed: backends.join(' ') });
@@ -184,6 +235,19 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
         const when = key === 'script' ? '' : ' when the VM stops (QEMU still starts, but the tap is not taken down or out of its bridge)';
         if (!st.ok) problems.push({ level, text: `${key} ${path}: ${describeError(st)} (QEMU: "network script ${path} failed with status 256"${when}); pass ${key}=no if the tap is set up by hand` });
         else if (!isFile(st.value) || (st.value.mode & 0o111) === 0) problems.push({ level, text: `${key} ${path} is not an executable file${when}` });
+        else if (user.uid !== 0) {
+          // QEMU runs the script with its user's rights: a command that changes the network fails
+          // there (QEMU 7.2 as uid 4242: "RTNETLINK answers: Operation not permitted", then
+          // "network script /etc/qemu-ifup failed with status 512").
+          const body = await ctx.host.readFile(path);
+          const first = body.ok ? scriptFacts(body.value.toString('utf8')).privileged[0] : undefined;
+          if (first) {
+            problems.push({
+              level,
+              text: `${key} ${path} runs with ${user.name}'s rights, and its \`${first.cmd}\` (line ${first.line}) needs CAP_NET_ADMIN (QEMU: "RTNETLINK answers: Operation not permitted", then "network script ${path} failed with status 512"${when}); for ${user.name} use -netdev bridge,br=BRIDGE (the bridge helper), or a tap owned by ${user.name} put on the bridge beforehand, with script=no,downscript=no`,
+            });
+          }
+        }
       }
       if (ifname && validIfname(ifname)) {
         if (!exists(ifname) && user.uid !== 0) {
@@ -192,8 +256,8 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
         if (exists(ifname)) {
           triggered.add('tap-state');
           // A tap another process has open: QEMU 7.2 "could not configure /dev/net/tun (tap0): Device or resource busy".
-          for (const h of await tapHolders(ctx)) {
-            if (h.iface === ifname && !runningSelf && (await inOurNetns(ctx, h.pid))) {
+          for (const h of await vms(ctx)) {
+            if (h.taps.includes(ifname) && !runningSelf) {
               problems.push({ level: 'fail', text: `tap ${ifname} is held by running pid ${h.pid} (${(h.argv[0] ?? '?').split('/').pop()}): a second QEMU fails with "could not configure /dev/net/tun (${ifname}): Device or resource busy"` });
               break;
             }
@@ -226,14 +290,15 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
           helperOk = false;
           problems.push({ level: 'fail', text: `helper ${path} is not an executable file (QEMU: "bridge helper failed")` });
         } else if (user.uid !== 0 && (st.value.uid !== 0 || (st.value.mode & 0o4000) === 0)) {
-          // Without setuid root (or file capabilities, which helper-setuid judges) the helper cannot open /dev/net/tun or enslave the tap.
-          // The same read helper-setuid makes (one cached exec), decoded the same way.
+          // Without setuid root or a cap_net_admin+ep file capability the helper cannot open /dev/net/tun
+          // or enslave the tap. The same read and decoding helper-setuid uses (getfattr, or getcap).
           // (Only for an absolute path: a relative one could read as an option.)
-          const caps = path.startsWith('/') ? await ctx.host.exec(['getfattr', '--absolute-names', '-n', 'security.capability', '-e', 'hex', path]) : undefined;
-          const bytes = caps?.ok && caps.value.exitCode === 0 ? parseGetfattr(caps.value.stdout) : undefined;
-          const cap = bytes ? decodeVfsCap(bytes) : undefined;
-          const hasCaps = cap !== undefined && typeof cap !== 'string' && grantsNetAdmin(cap).ok;
-          if (!hasCaps) problems.push({ level: 'fail', text: `helper ${path} is neither setuid root nor given cap_net_admin, so it fails for ${user.name} (QEMU: "bridge helper failed")` });
+          const fc = path.startsWith('/') ? await fileCaps(ctx, path) : undefined;
+          if (fc?.kind === 'unknown') {
+            problems.push({ level: 'warn', text: `helper ${path} is not setuid root, and whether it has cap_net_admin is not known (${fc.why}); without it the helper fails for ${user.name} (QEMU: "bridge helper failed")` });
+          } else if (!(fc?.kind === 'caps' && grantsNetAdmin(fc.cap).ok)) {
+            problems.push({ level: 'fail', text: `helper ${path} is neither setuid root nor given cap_net_admin, so it fails for ${user.name} (QEMU: "bridge helper failed")` });
+          }
         }
       }
       const acl = await readBridgeAcl(ctx);
@@ -275,9 +340,8 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
   const seen = new Map<string, number>();
   for (const m of macs) seen.set(m.mac, (seen.get(m.mac) ?? 0) + 1);
   for (const [mac, n] of seen) if (n > 1) problems.push({ level: 'fail', text: `MAC ${mac} is given to ${n} NICs of this VM` });
-  const running = (await processes(ctx)).filter((p) => isQemuBinary(p.argv[0] ?? '') && p.argv.join('\0') !== argv.join('\0'));
+  const running = (await vms(ctx)).filter((p) => p.kind === 'qemu' && !sameArgv(p.argv));
   for (const p of running) {
-    if (!(await inOurNetns(ctx, p.pid))) continue;
     const theirs = new Set(nicMacs(parseQemuCmdline(p.argv)).map((m) => m.mac));
     for (const m of macs) {
       if (theirs.has(m.mac)) {
@@ -291,26 +355,7 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
   const fwds = cmd.netdevs.filter((n) => n.type === 'user').flatMap((n) => n.pairs.filter(([k]) => k === 'hostfwd').map(([, v]) => v));
   let hostfwd: Finding;
   if (!fwds.length) hostfwd = { status: 'skip', summary: 'no hostfwd= on this command line' };
-  else {
-    const socks = await listeners(ctx);
-    const taken: string[] = [];
-    const bad: string[] = [];
-    for (const f of fwds) {
-      const m = /^(tcp|udp)?:([^:]*):(\d+)-([^:]*):(\d+)$/.exec(f);
-      if (!m) {
-        bad.push(`hostfwd=${f} is not [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport`);
-        continue;
-      }
-      const proto = (m[1] ?? 'tcp') as 'tcp' | 'udp';
-      const port = Number(m[3]);
-      const hit = socks.find((s) => s.proto === proto && s.port === port);
-      if (hit) taken.push(`${proto} port ${port} is taken by ${(await socketOwner(ctx, hit.inode)) ?? 'another process'}`);
-    }
-    hostfwd =
-      bad.length || taken.length
-        ? { status: 'fail', summary: [...bad, ...taken].join('; '), details: ['QEMU then fails with: Could not set up host forwarding rule'] }
-        : { status: 'pass', summary: `hostfwd ports free: ${fwds.join(', ')}` };
-  }
+  else hostfwd = await hostfwdPorts(ctx, fwds, user);
   const fails = problems.filter((p) => p.level === 'fail');
   const warns = problems.filter((p) => p.level === 'warn');
   const cmdline: Finding = fails.length
@@ -319,6 +364,63 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
       ? { status: 'warn', summary: warns[0]!.text, evidence, details: warns.slice(1).map((p) => p.text) }
       : { status: 'pass', summary: 'the network options are valid for this host', evidence };
   return { cmdline, hostfwd };
+}
+
+/** net.ipv4.ip_unprivileged_port_start of this network namespace: ports below it need root or CAP_NET_BIND_SERVICE. */
+async function unprivilegedPortStart(ctx: Context): Promise<{ start: number; evidence: Evidence }> {
+  const key = 'net.ipv4.ip_unprivileged_port_start';
+  const r = await sysctl(ctx, key);
+  const n = Number(r.value);
+  // Kernels before 4.11 have no such sysctl: the limit is the old fixed 1024 (PROT_SOCK).
+  if (r.value !== undefined && Number.isInteger(n) && n >= 0) return { start: n, evidence: { source: `read /proc/sys/${key.replace(/\./g, '/')}`, observed: String(n) } };
+  return { start: 1024, evidence: { source: `read /proc/sys/${key.replace(/\./g, '/')}`, observed: `${r.error ?? 'unreadable'}; the kernel's fixed limit 1024 applies` } };
+}
+
+/**
+ * hostfwd=[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport: QEMU binds the host port as
+ * the user who runs it, so a port another socket listens on, or one below
+ * ip_unprivileged_port_start for a non-root user, ends in "Could not set up host forwarding
+ * rule" (QEMU 7.2). Port 0 lets the kernel pick a free one.
+ */
+async function hostfwdPorts(ctx: Context, fwds: string[], user: { name: string; uid: number }): Promise<Finding> {
+  const socks = await listeners(ctx);
+  const byPort = new Map<string, Listener>();
+  for (const l of socks) if (!byPort.has(`${l.proto}:${l.port}`)) byPort.set(`${l.proto}:${l.port}`, l);
+  const bad: string[] = [];
+  const taken: string[] = [];
+  const privileged: string[] = [];
+  const evidence: Evidence[] = [];
+  const limit = user.uid !== 0 ? await unprivilegedPortStart(ctx) : undefined;
+  if (limit) evidence.push(limit.evidence);
+  let owners: Promise<Map<string, string>> | undefined;
+  for (const f of fwds) {
+    const m = /^(tcp|udp)?:([^:]*):(\d+)-([^:]*):(\d+)$/.exec(f);
+    if (!m) {
+      bad.push(`hostfwd=${f} is not [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport`);
+      continue;
+    }
+    const proto = (m[1] ?? 'tcp') as 'tcp' | 'udp';
+    const port = Number(m[3]);
+    if (port > 65535) {
+      bad.push(`hostfwd=${f}: port ${port} is above 65535`);
+      continue;
+    }
+    const hit = byPort.get(`${proto}:${port}`);
+    if (hit && port !== 0) {
+      owners ??= socketOwners(ctx);
+      taken.push(`${proto} port ${port} is taken by ${(await owners).get(hit.inode) ?? 'another process'}`);
+    } else if (limit && port !== 0 && port < limit.start) {
+      privileged.push(`${proto} port ${port}`);
+    }
+  }
+  const priv = privileged.length
+    ? [
+        `${privileged.join(', ')} ${privileged.length > 1 ? 'are' : 'is'} below net.ipv4.ip_unprivileged_port_start (${limit!.start}): only root or a process with CAP_NET_BIND_SERVICE may bind ${privileged.length > 1 ? 'them' : 'it'}, and QEMU runs as ${user.name}; pick a host port of ${limit!.start} or more (hostfwd=tcp::${Math.max(limit!.start, 2222)}-:22)`,
+      ]
+    : [];
+  const problems = [...bad, ...taken, ...priv];
+  if (!problems.length) return { status: 'pass', summary: `hostfwd ports free: ${fwds.join(', ')}`, evidence };
+  return { status: 'fail', summary: problems.join('; '), evidence, details: ['QEMU then fails with: Could not set up host forwarding rule'] };
 }
 
 /**
@@ -332,8 +434,7 @@ async function lintQemu(ctx: Context, argv: readonly string[], triggered: Set<Ch
 async function lintUml(ctx: Context, argv: readonly string[], triggered: Set<CheckId>): Promise<Finding> {
   const opts = argv.slice(1).map((a) => /^(eth\d+|vec\d+)[=:](.*)$/.exec(a)).filter((m): m is RegExpExecArray => !!m);
   if (!opts.length) return { status: 'skip', summary: 'no ethN= / vecN= network option' };
-  const [user, tuns] = await Promise.all([targetUser(ctx), tunLinks(ctx)]);
-  const ls = await basicLinks(ctx);
+  const [user, ls] = await Promise.all([targetUser(ctx), network(ctx)]);
   const fails: string[] = [];
   const warns: string[] = [];
   const notes: string[] = [];
@@ -371,7 +472,7 @@ async function lintUml(ctx: Context, argv: readonly string[], triggered: Set<Che
       continue;
     }
     needTun = true;
-    const link = tuns.links.find((l) => l.name === tap) ?? ls.links.find((l) => l.name === tap);
+    const link = ls.link(tap);
     if (!link && user.uid === 0) {
       // Root's TUNSETIFF creates the tap; nothing then puts it on a bridge or gives it an address.
       warns.push(`${dev}: tap ${tap} does not exist: UML run as root creates it, but on no bridge and without an address, so the guest reaches nothing until you add it (${showArgv(['ip', 'link', 'set', tap, 'master'])} BRIDGE, or an address and routes)`);
@@ -382,17 +483,17 @@ async function lintUml(ctx: Context, argv: readonly string[], triggered: Set<Che
       continue;
     }
     triggered.add('tap-state');
-    if (link.kind !== 'unknown' && link.kind !== 'tun') {
-      fails.push(`${dev}: ${tap} is a ${link.kind || 'network interface'}, not a tap`);
+    if (link.kind !== 'tap') {
+      fails.push(`${dev}: ${tap} is a ${link.kind === 'nic' ? 'network interface' : link.kind}, not a tap`);
       continue;
     }
-    const ownerKnown = link.tunOwner !== undefined || link.tunOwnerName !== undefined;
+    const ownerKnown = link.tun?.owner !== undefined || link.tun?.ownerName !== undefined;
     if (user.uid !== 0 && ownerKnown && !tapOwnedBy(link, user)) {
-      fails.push(`${dev}: tap ${tap} belongs to ${link.tunOwnerName ?? `uid ${link.tunOwner}`}, not ${user.name}, so UML cannot attach it (UML: "TUNSETIFF failed, errno = 1"); recreate it: ${showArgv(['ip', 'tuntap', 'del', 'dev', tap, 'mode', 'tap'])}; ${showArgv(['ip', 'tuntap', 'add', 'dev', tap, 'mode', 'tap', 'user', user.name])}`);
-    } else if (user.uid !== 0 && !ownerKnown && link.tunType) {
+      fails.push(`${dev}: tap ${tap} belongs to ${link.tun?.ownerName ?? `uid ${link.tun?.owner}`}, not ${user.name}, so UML cannot attach it (UML: "TUNSETIFF failed, errno = 1"); recreate it: ${showArgv(['ip', 'tuntap', 'del', 'dev', tap, 'mode', 'tap'])}; ${showArgv(['ip', 'tuntap', 'add', 'dev', tap, 'mode', 'tap', 'user', user.name])}`);
+    } else if (user.uid !== 0 && !ownerKnown) {
       fails.push(`${dev}: tap ${tap} has no owner, so only root (CAP_NET_ADMIN) can attach it (UML: "TUNSETIFF failed, errno = 1")`);
     }
-    evidence.push({ source: tuns.source, observed: `${tap}${ownerKnown ? ` owner ${link.tunOwnerName ?? link.tunOwner}` : ''}` });
+    evidence.push({ source: ls.source, observed: `${tap}${ownerKnown ? ` owner ${link.tun?.ownerName ?? link.tun?.owner}` : ''}` });
   }
   if (needTun) {
     triggered.add('tun-perms');

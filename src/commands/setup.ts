@@ -5,12 +5,13 @@
 // the options to use.
 import pc from 'picocolors';
 import { ALL_CHECKS } from '../../checks/index.js';
-import { Context, liveInvoker } from '../context.js';
+import { liveInvoker, type Context } from '../context.js';
+import { colorFor, openSession } from '../session.js';
 import { runChecksWithPlans } from '../engine.js';
-import { ExecError, Journal, type SetInfo } from '../fixes/executor.js';
+import { baseOf, ExecError, Journal, type SetInfo } from '../fixes/executor.js';
+import { planUndoability } from '../fixes/undoable.js';
 import { previewAction, showArgv } from '../fixes/preview.js';
-import { runArgv, LiveHost } from '../host/live.js';
-import { CachingHost } from '../host/record.js';
+import { probeHolds } from '../fixes/run.js';
 import { renderBackend } from '../setup/backends/index.js';
 import { preProbe, tryApply, waitForWatchdog, type TryOutcome } from '../setup/confirm.js';
 import { defaultRoute4, observe, type Observation } from '../setup/observe.js';
@@ -138,17 +139,17 @@ async function pending(plan: SetupPlan): Promise<SetupPlan> {
   const { promises: fs } = await import('node:fs');
   const done = async (a: Action): Promise<boolean> => {
     switch (a.kind) {
-      case 'run': {
-        if (!a.unless) return false;
-        const r = await runArgv(a.unless, 10_000);
-        return r.ok && r.value.exitCode === 0;
-      }
+      case 'run':
+        return a.unless ? probeHolds(a.unless) : false;
       case 'sysctl':
         return (await fs.readFile(`/proc/sys/${a.key.replace(/\./g, '/')}`, 'utf8').catch(() => '')).trim() === a.value;
       case 'write-file': {
         const cur = await fs.readFile(a.path).catch(() => undefined);
         const st = await fs.stat(a.path).catch(() => undefined);
-        return Boolean(cur?.equals(Buffer.from(a.content)) && st && (st.mode & 0o7777) === a.mode);
+        if (cur?.equals(Buffer.from(a.content)) && st && (st.mode & 0o7777) === a.mode) return true;
+        // The executor refuses the write if the file changes between this plan and its apply.
+        a.base = await baseOf(a.path);
+        return false;
       }
       case 'note':
         return true;
@@ -251,7 +252,7 @@ async function setOf(journal: Journal, plan: SetupPlan): Promise<string | null> 
 }
 
 export async function runSetup(o: SetupOptions): Promise<number> {
-  const color = o.color !== false && !('NO_COLOR' in process.env) && Boolean(process.stdout.isTTY) && !o.json;
+  const color = colorFor(o);
   const c = pc.createColors(color);
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const interactive = tty && !o.yes && !o.json;
@@ -282,7 +283,7 @@ export async function runSetup(o: SetupOptions): Promise<number> {
     for (const id of await journal.recover()) log(c.yellow(`qnet: rolled back fix set ${id}, which an earlier run left half-applied`));
   }
 
-  const ctx = new Context({ host: new CachingHost(new LiveHost()), invoker: inv, user: o.user, source: 'live' });
+  const { ctx } = await openSession({ user: o.user, json: o.json, color: o.color });
   const obs = await observe(ctx);
 
   let answers: Partial<Answers> = { ...partial, ...(vmKind ? { vmKind } : {}), ...(access ? { access } : {}), ...(vms ? { vms } : {}) };
@@ -342,6 +343,9 @@ export async function runSetup(o: SetupOptions): Promise<number> {
     const pre = await prereqs(ctx, a);
     plan = makePlan({ answers: a, obs, backend: be, prereqs: pre, render: renderBackend(be) });
     plan = await pending(plan);
+    // What cannot be rolled back is refused, with the reason: setup is one set that undo removes.
+    const u = planUndoability({ id: 'setup', title: 'setup', risk: 'medium', root: true, actions: plan.steps.flatMap((x) => x.actions) });
+    if (!u.reversible) throw new Refusal(`part of this plan could not be undone (${u.why.join('; ')}); qnet setup only makes changes it can take back`);
   } catch (err) {
     if (err instanceof Refusal) {
       process.stderr.write(`qnet: refused: ${err.message}\n`);

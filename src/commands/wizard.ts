@@ -1,8 +1,9 @@
 // `qnet` in a terminal: the doctor behind a spinner, the summary box, then a
 // choice of what to do next.
 import { ALL_CHECKS } from '../../checks/index.js';
-import { Context, liveInvoker } from '../context.js';
-import { doctor } from '../engine.js';
+import { liveInvoker } from '../context.js';
+import { createContext } from '../session.js';
+import { doctor, exitCodeOf } from '../engine.js';
 import { LiveHost } from '../host/live.js';
 import { CachingHost } from '../host/record.js';
 import { renderText } from '../output/text.js';
@@ -11,7 +12,8 @@ export async function runWizard(): Promise<number> {
   const color = !('NO_COLOR' in process.env);
   const { select, spinner } = await import('../ui/interactive.js');
   const spin = spinner('Checking this host…', color).start();
-  const ctx = new Context({ host: new CachingHost(new LiveHost()), invoker: liveInvoker(), source: 'live' });
+  const caching = new CachingHost(new LiveHost());
+  const ctx = await createContext({ host: caching, invoker: liveInvoker(), source: 'live' });
   const report = await doctor(ctx, ALL_CHECKS);
   spin.stop(); // never leave a spinner running under a prompt
   process.stdout.write(await renderText(report, { color, verbose: false }));
@@ -25,7 +27,7 @@ export async function runWizard(): Promise<number> {
       ...(noVmNet ? [setup] : []),
       ...(failing.length ? [{ name: `Fix problems (${failing.map((r) => r.id).join(', ')})`, value: 'fix' }] : []),
       ...(noVmNet ? [] : [setup]),
-      { name: 'Explain an error message (paste it)', value: 'explain' },
+      { name: 'Explain an error message (paste it, or a log, or describe the problem)', value: 'explain' },
       { name: 'Write a report for a bug tracker (qnet-report.md, redacted)', value: 'report' },
       { name: 'Quit', value: 'quit' },
     ],
@@ -39,18 +41,19 @@ export async function runWizard(): Promise<number> {
     return runSetup({ color });
   }
   if (choice === 'explain') {
-    const { input } = await import('../ui/interactive.js');
-    const text = await input({ message: 'Paste the error (one line is enough):' });
+    const { readPaste } = await import('../explain/paste.js');
+    const text = await readPaste(process.stdin, process.stdout);
     if (text.trim()) {
       const { runExplain } = await import('./explain.js');
       return runExplain(text, { color });
     }
   }
   if (choice === 'report') {
-    const { reportMarkdown } = await import('./report.js');
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync('qnet-report.md', reportMarkdown(report, { redact: true, users: [] }), { mode: 0o600 });
+    const { buildReport } = await import('./report.js');
+    const { writeFileAtomic } = await import('../host/atomic-write.js');
+    const md = await buildReport({ ctx, checks: ALL_CHECKS, report, reads: await caching.records() }, { redact: true });
+    writeFileAtomic('qnet-report.md', md, { mode: 0o600 });
     console.log('Wrote qnet-report.md (addresses, MACs, host and user names replaced). Read it before you post it.');
   }
-  return report.results.some((r) => r.status === 'fail') ? 1 : 0;
+  return exitCodeOf(report.results);
 }

@@ -2,7 +2,7 @@
 // libvirt, iproute2/tunctl, kernel and guest-side texts, each with where it
 // comes from, the checks that tell which cause applies here, and the fix.
 //
-// Sources: "captured 7.2" means printed by Debian 12's qemu-system-x86_64
+// Sources: "seen with QEMU 7.2" means printed by Debian 12's qemu-system-x86_64
 // 7.2.22 (and its qemu-bridge-helper) started as uid 4242 inside
 // `unshare -m -n` with the condition named; other sources name the file and
 // function, or the public write-up a paste comes from.
@@ -13,6 +13,8 @@
 // fallback that survives words broken by a hard wrap). Every repetition is
 // bounded ({1,64}, {0,400}?) so a 1 MiB paste cannot make matching quadratic.
 import type { CheckId } from '../types.js';
+import type { CauseId } from './causes.js';
+import { ERRNO_TEXTS } from './l10n-data.js';
 
 export interface Entry {
   /** Stable slug, for tests and debugging. */
@@ -29,21 +31,46 @@ export interface Entry {
   fix: string;
   /** Confidence when it matches: specific messages high, generic wrappers low. */
   weight: number;
+  /** The cause this message names (see causes.ts). */
+  causeId: CauseId;
+  /** With an {ERR} placeholder: the errno decides the cause (names as in ERRNO; '*' for any other). */
+  errnoCauses?: Partial<Record<string, CauseId>>;
+  /** Literal lower-case texts one of which every match contains (found from the pattern when left out). */
+  anchors?: string[];
 }
 
 /**
- * strerror() texts as glibc 2.36 prints them in English and in the translations
- * Debian 12 ships (/usr/share/locale/{de,fr,es,it,pt_BR,ru,ja,zh_CN}/LC_MESSAGES/libc.mo).
- * libvirt calls setlocale(), so its messages end in the localised text.
+ * strerror() texts as glibc 2.36 prints them in English and in every translation
+ * Debian 12 ships (generated into l10n-data.ts from libc-l10n/locales). libvirt
+ * and most tools call setlocale(), so their messages end in the localised text.
  */
-export const ERRNO: Record<string, string[]> = {
-  EACCES: ['permission denied', 'keine berechtigung', 'permission non accordée', 'permiso denegado', 'permesso negato', 'permissão negada', 'отказано в доступе', '許可がありません', '权限不够'],
-  EPERM: ['operation not permitted', 'die operation ist nicht erlaubt', 'opération non permise', 'operación no permitida', 'operazione non permessa', 'operação não permitida', 'операция не позволена', '許可されていない操作です', '不允许的操作'],
-  ENOENT: ['no such file or directory', 'datei oder verzeichnis nicht gefunden', 'aucun fichier ou dossier de ce type', 'no existe el fichero o el directorio', 'file o directory non esistente', 'arquivo ou diretório inexistente', 'нет такого файла или каталога', 'そのようなファイルやディレクトリはありません', '没有那个文件或目录'],
-  ENODEV: ['no such device', 'kein passendes gerät gefunden', 'aucun périphérique de ce type', 'no existe el dispositivo', 'nessun device corrisponde', 'dispositivo inexistente', 'нет такого устройства', 'そのようなデバイスはありません', '没有那个设备'],
-  EBUSY: ['device or resource busy', 'das gerät oder die ressource ist belegt', 'périphérique ou ressource occupé', 'dispositivo o recurso ocupado', 'dispositivo o risorsa occupata', 'dispositivo ou recurso está ocupado', 'устройство или ресурс занято', 'デバイスもしくはリソースがビジー状態です', '设备或资源忙'],
-  EINVAL: ['invalid argument', 'das argument ist ungültig', 'argument invalide', 'argumento inválido', 'argomento non valido', 'недопустимый аргумент', '無効な引数です', '无效的参数'],
+export const ERRNO: Record<string, string[]> = ERRNO_TEXTS;
+
+/** Linux errno numbers for the names above, for `errno = 13`, `err = 2`, `[Errno 1]`, `os error 19`. */
+export const ERRNO_NUMBERS: Record<string, number> = {
+  EPERM: 1, ENOENT: 2, ENXIO: 6, EACCES: 13, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22,
+  EROFS: 30, ENOEXEC: 8, ENOTSUP: 95, EAFNOSUPPORT: 97, EADDRINUSE: 98, EADDRNOTAVAIL: 99,
+  ENETUNREACH: 101, ENOTCONN: 107, ETIMEDOUT: 110, ECONNREFUSED: 111,
 };
+
+/** Every spelling of an errno text, longest first, lower case -> errno name. */
+const ERRNO_BY_TEXT: Map<string, string> = (() => {
+  const m = new Map<string, string>();
+  for (const [name, texts] of Object.entries(ERRNO)) for (const t of texts) if (!m.has(t)) m.set(t, name);
+  return m;
+})();
+const NAME_BY_NUMBER = new Map(Object.entries(ERRNO_NUMBERS).map(([k, v]) => [v, k]));
+
+/** The errno name a matched errno spelling stands for (text in any language, or a number form). */
+export function errnoName(spelling: string): string | undefined {
+  const t = spelling.trim().toLowerCase();
+  const byText = ERRNO_BY_TEXT.get(t);
+  if (byText) return byText;
+  const num = /(?:errno|err|error|os error)\s?[=:]?\s?-?(\d{1,3})|^-(\d{1,3})$/.exec(t);
+  if (num) return NAME_BY_NUMBER.get(Number(num[1] ?? num[2]));
+  if (/^e[a-z]{3,14}$/.test(t)) return t.toUpperCase();
+  return undefined;
+}
 
 const TAP_ROUTES =
   'Without CAP_NET_ADMIN QEMU cannot create a tap. Either let root pre-create one for you (sudo ip tuntap add dev tap0 mode tap user $USER; then -netdev tap,id=n0,ifname=tap0,script=no,downscript=no), ' +
@@ -65,8 +92,9 @@ export const CATALOGUE: readonly Entry[] = [
   // ---------------------------------------------------------------- QEMU: tap
   {
     id: 'qemu-tun-open-eacces',
+    causeId: 'tun-perms',
     message: 'could not open /dev/net/tun: Permission denied',
-    source: 'qemu net/tap-linux.c tap_open() error_report("could not open %s: %m"); captured 7.2 with /dev/net/tun mode 0600',
+    source: 'qemu net/tap-linux.c tap_open() error_report("could not open %s: %m"); seen with QEMU 7.2 with /dev/net/tun mode 0600',
     pattern: 'could not open /dev/net/tun: {EACCES}',
     checkIds: ['tun-perms'],
     cause: 'the user running QEMU cannot open /dev/net/tun read-write (its mode or group keeps them out)',
@@ -75,8 +103,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'qemu-tun-open-enoent',
+    causeId: 'tun-missing',
     message: 'could not open /dev/net/tun: No such file or directory',
-    source: 'qemu net/tap-linux.c tap_open(); captured 7.2 with an empty /dev/net',
+    source: 'qemu net/tap-linux.c tap_open(); seen with QEMU 7.2 with an empty /dev/net',
     pattern: 'could not open /dev/net/tun: {ENOENT}',
     checkIds: ['tun-module'],
     cause: '/dev/net/tun does not exist: the tun driver is not loaded, or the device node was never created (containers, minimal /dev)',
@@ -85,8 +114,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'qemu-tun-open-enodev',
+    causeId: 'tun-missing',
     message: 'could not open /dev/net/tun: No such device',
-    source: 'qemu net/tap-linux.c tap_open(); captured 7.2 with /dev/net/tun made as char 10:201 (wrong minor)',
+    source: 'qemu net/tap-linux.c tap_open(); seen with QEMU 7.2 with /dev/net/tun made as char 10:201 (wrong minor)',
     pattern: 'could not open /dev/net/tun: {ENODEV}',
     checkIds: ['tun-module'],
     cause: '/dev/net/tun exists but no driver answers it: the tun module is not loaded, or the node has the wrong device numbers (it must be char 10:200)',
@@ -95,8 +125,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'qemu-tun-configure-eperm',
+    causeId: 'tap-privilege',
     message: 'could not configure /dev/net/tun (tap0): Operation not permitted',
-    source: 'qemu net/tap-linux.c tap_open() TUNSETIFF failure; captured 7.2 as an unprivileged user, with and without ifname=',
+    source: 'qemu net/tap-linux.c tap_open() TUNSETIFF failure; seen with QEMU 7.2 as an unprivileged user, with and without ifname=',
     pattern: 'could not configure /dev/net/tun(?: \\([^)]{0,64}\\))?: {EPERM}',
     checkIds: ['tap-state', 'tun-perms', 'helper-setuid', 'helper-acl'],
     cause: 'QEMU may open /dev/net/tun but may not create the tap: it lacks CAP_NET_ADMIN, or the named tap exists and belongs to another user',
@@ -105,8 +136,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'qemu-tun-configure-ebusy',
+    causeId: 'tap-conflict',
     message: 'could not configure /dev/net/tun (tap0): Device or resource busy',
-    source: 'qemu net/tap-linux.c tap_open(); captured 7.2 with a second QEMU on a tap another QEMU holds',
+    source: 'qemu net/tap-linux.c tap_open(); seen with QEMU 7.2 with a second QEMU on a tap another QEMU holds',
     pattern: 'could not configure /dev/net/tun(?: \\([^)]{0,64}\\))?: {EBUSY}',
     checkIds: ['tap-state'],
     cause: 'the tap named in ifname= is already in use by another process (another VM still running, or a stale one)',
@@ -115,8 +147,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'qemu-tun-configure-einval',
+    causeId: 'tap-conflict',
     message: 'could not configure /dev/net/tun (tun3): Invalid argument',
-    source: 'qemu net/tap-linux.c tap_open(); captured 7.2 with ifname= naming a tun-mode device and with ifname=a/b',
+    source: 'qemu net/tap-linux.c tap_open(); seen with QEMU 7.2 with ifname= naming a tun-mode device and with ifname=a/b',
     pattern: 'could not configure /dev/net/tun(?: \\([^)]{0,64}\\))?: {EINVAL}',
     checkIds: ['tap-state', 'qemu-cmdline'],
     cause: 'ifname= names an interface that cannot be a tap: a tun-mode device (ip tuntap … mode tun), one created with other flags (multi_queue), or a name the kernel rejects',
@@ -125,8 +158,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'qemu-ifup-status',
+    causeId: 'qemu-ifup',
     message: 'network script /etc/qemu-ifup failed with status 256',
-    source: 'qemu net/tap.c launch_script() error_setg("network script %s failed with status %d"); captured 7.2 with /etc/qemu-ifup missing, not executable, without #! and with CRLF line ends',
+    source: 'qemu net/tap.c launch_script() error_setg("network script %s failed with status %d"); seen with QEMU 7.2 with /etc/qemu-ifup missing, not executable, without #! and with CRLF line ends',
     pattern: 'network script \\S{1,256} failed with status \\d{1,10}',
     checkIds: ['qemu-ifup'],
     cause: 'the tap was created but its up-script failed: /etc/qemu-ifup (or script=) is missing, not executable by the user, has no valid #! line (or CRLF ends), or a command in it failed',
@@ -135,8 +169,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'qemu-ifup-command-missing',
+    causeId: 'qemu-ifup',
     message: 'network script /etc/qemu-ifup failed with status 32512 (after "/etc/qemu-ifup: 2: brctl: not found")',
-    source: 'qemu net/tap.c launch_script(); status 32512 is exit 127 from /bin/sh; captured 7.2 with a brctl script and no bridge-utils',
+    source: 'qemu net/tap.c launch_script(); status 32512 is exit 127 from /bin/sh; seen with QEMU 7.2 with a brctl script and no bridge-utils',
     pattern: '(?:network script \\S{1,256} failed with status 32512|qemu-ifup: (?:line )?\\d{1,10}: (?:brctl|ip|ifconfig|tunctl): (?:command )?not found|qemu-ifup: \\d{1,10}: brctl: {EACCES})',
     checkIds: ['qemu-ifup'],
     cause: 'a command the up-script runs is not installed or not in PATH for the user running QEMU (typically brctl from bridge-utils, or /sbin tools outside a user\'s PATH)',
@@ -145,18 +180,20 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'qemu-ifup-bridge-missing',
+    causeId: 'bridge-missing',
     message: 'Error: argument "br0" is wrong: Device does not exist (then: network script /etc/qemu-ifup failed with status 65280)',
-    source: 'iproute2 ip link set … master br0 inside /etc/qemu-ifup; captured 7.2 (ip from iproute2 6.1) in a namespace without br0',
+    source: 'iproute2 ip link set … master br0 inside /etc/qemu-ifup; seen with QEMU 7.2 (ip from iproute2 6.1) without br0',
     pattern: 'argument "?[^\\s"]{1,64}"? is wrong: device does not exist',
     checkIds: ['qemu-ifup', 'bridge-state', 'ifname-mismatch'],
     cause: 'the script attaches the tap to a bridge that does not exist on this host (never created, not up yet, or named differently)',
-    fix: 'Create the bridge (see qnet setup), or change the bridge name in /etc/qemu-ifup to one that exists (ip -br link show type bridge).',
+    fix: 'Create the bridge (nmcli, or a bridge stanza in /etc/network/interfaces.d), or change the bridge name in /etc/qemu-ifup to one that exists (ip -br link show type bridge).',
     weight: 0.93,
   },
   {
     id: 'qemu-ifup-launch-old',
+    causeId: 'qemu-ifup',
     message: '/etc/qemu-ifup: could not launch network script',
-    source: 'qemu ≤ 2.0 net/tap.c launch_script() fprintf("%s: could not launch network script"); seed ../shared/seeds/001 (qemu-kvm on RHEL)',
+    source: 'qemu ≤ 2.0 net/tap.c launch_script() fprintf("%s: could not launch network script"); reported: qemu-kvm on RHEL',
     pattern: 'could not launch network script',
     checkIds: ['qemu-ifup'],
     cause: 'older QEMU could not run the tap up-script or it exited non-zero: /etc/qemu-ifup missing, not executable, no #! line, or a command in it failed',
@@ -165,8 +202,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'qemu-device-init-old',
+    causeId: 'qemu-ifup',
     message: "Device 'tap' could not be initialized",
-    source: "qemu-kvm (QEMU ≤ 1.x) net.c QERR_DEVICE_INIT_FAILED \"Device '%s' could not be initialized\"; seed ../shared/seeds/001",
+    source: "qemu-kvm (QEMU ≤ 1.x) net.c QERR_DEVICE_INIT_FAILED \"Device '%s' could not be initialized\"",
     pattern: "device '?(?:tap|bridge|user)'? could not be initiali[sz]ed",
     checkIds: ['qemu-ifup', 'tun-perms', 'tun-module'],
     cause: 'older QEMU gave up on the network backend; the real reason is the line printed just before it (often the up-script, or /dev/net/tun)',
@@ -176,8 +214,9 @@ export const CATALOGUE: readonly Entry[] = [
   // ----------------------------------------------------- QEMU: bridge helper
   {
     id: 'qemu-bridge-helper-failed',
+    causeId: 'helper-acl',
     message: 'bridge helper failed',
-    source: 'qemu 7.2 net/tap.c net_bridge_run_helper() error_setg("bridge helper failed"); captured 7.2 (also when helper= names a missing program)',
+    source: 'qemu 7.2 net/tap.c net_bridge_run_helper() error_setg("bridge helper failed"); seen with QEMU 7.2 (also when helper= names a missing program)',
     pattern: 'bridge helper failed',
     checkIds: ['helper-setuid', 'helper-acl'],
     cause: 'qemu-bridge-helper did not hand back a tap; its own reason is on the line before (ACL, setuid, missing bridge or /dev/net/tun)',
@@ -186,6 +225,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'qemu-bridge-helper-launch-old',
+    causeId: 'helper-acl',
     message: 'failed to launch bridge helper',
     source: 'qemu ≤ 2.x net/tap.c net_bridge_run_helper() fprintf("failed to launch bridge helper")',
     pattern: 'failed to launch bridge helper',
@@ -196,6 +236,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'qemu-bridge-recv-fd-old',
+    causeId: 'helper-acl',
     message: 'failed to recv file descriptor',
     source: 'qemu ≤ 2.x net/tap.c net_bridge_run_helper() after recv_fd() from the helper',
     pattern: 'failed to recv file descriptor',
@@ -206,8 +247,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'helper-acl-parse',
+    causeId: 'helper-acl',
     message: "failed to parse default acl file `/etc/qemu/bridge.conf'",
-    source: 'qemu qemu-bridge-helper.c main(); captured 7.2 without /etc/qemu/bridge.conf, and after "Invalid config line" / "Unknown command"',
+    source: 'qemu qemu-bridge-helper.c main(); seen with QEMU 7.2 without /etc/qemu/bridge.conf, and after "Invalid config line" / "Unknown command"',
     pattern: "failed to parse default acl file",
     checkIds: ['helper-acl'],
     cause: '/etc/qemu/bridge.conf is missing, unreadable, or has a line the helper rejects (the helper denies everything then)',
@@ -216,8 +258,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'helper-acl-denied',
+    causeId: 'helper-acl',
     message: 'access denied by acl file',
-    source: 'qemu qemu-bridge-helper.c main(); captured 7.2 with "allow br0" and br=nosuch',
+    source: 'qemu qemu-bridge-helper.c main(); seen with QEMU 7.2 with "allow br0" and br=nosuch',
     pattern: 'access denied by acl file',
     checkIds: ['helper-acl'],
     cause: '/etc/qemu/bridge.conf (or a file it includes) does not allow this bridge, or a deny rule wins',
@@ -226,8 +269,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'helper-acl-invalid-line',
+    causeId: 'helper-acl',
     message: 'Invalid config line:',
-    source: 'qemu qemu-bridge-helper.c parse_acl_file(); captured 7.2 with the line "allowbr0"',
+    source: 'qemu qemu-bridge-helper.c parse_acl_file(); seen with QEMU 7.2 with the line "allowbr0"',
     pattern: 'invalid config line:',
     checkIds: ['helper-acl'],
     cause: 'a line in /etc/qemu/bridge.conf (or an included file) has no space between command and argument, so the helper rejects the whole file',
@@ -236,8 +280,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'helper-acl-unknown-command',
+    causeId: 'helper-acl',
     message: "Unknown command `permit'",
-    source: 'qemu qemu-bridge-helper.c parse_acl_file(); captured 7.2 with the line "permit br0"',
+    source: 'qemu qemu-bridge-helper.c parse_acl_file(); seen with QEMU 7.2 with the line "permit br0"',
     pattern: "unknown command '[^'\\s]{1,64}'",
     checkIds: ['helper-acl'],
     cause: 'a line in /etc/qemu/bridge.conf uses a command other than allow, deny or include, so the helper rejects the whole file',
@@ -246,8 +291,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'helper-bridge-missing',
+    causeId: 'bridge-missing',
     message: "failed to get mtu of bridge `nosuch': No such device",
-    source: 'qemu qemu-bridge-helper.c main() SIOCGIFMTU; captured 7.2 with br=nosuch allowed by the ACL; vagrant-libvirt notes ("stderr=failed to get mtu of bridge `virbr0\'")',
+    source: 'qemu qemu-bridge-helper.c main() SIOCGIFMTU; seen with QEMU 7.2 with br=nosuch allowed by the ACL; vagrant-libvirt notes ("stderr=failed to get mtu of bridge `virbr0\'")',
     pattern: 'failed to get mtu of bridge [\'"]?[^\\s\'"]{1,64}[\'"]?: {ENODEV}',
     checkIds: ['bridge-state', 'ifname-mismatch', 'helper-acl'],
     cause: 'the bridge named in br= does not exist on this host (virbr0 appears only while libvirt\'s default network is active)',
@@ -256,8 +302,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'helper-create-tun-eperm',
+    causeId: 'helper-setuid',
     message: 'failed to create tun device: Operation not permitted',
-    source: 'qemu qemu-bridge-helper.c main() TUNSETIFF; captured 7.2 with a helper that is not setuid; public note "qemu kvm: operation not permitted fix"',
+    source: 'qemu qemu-bridge-helper.c main() TUNSETIFF; seen with QEMU 7.2 with a helper that is not setuid; public note "qemu kvm: operation not permitted fix"',
     pattern: 'failed to create tun device: {EPERM}',
     checkIds: ['helper-setuid'],
     cause: 'qemu-bridge-helper runs without root rights (not setuid root, no cap_net_admin, or on a nosuid mount), so it cannot create the tap',
@@ -266,8 +313,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'helper-open-tun-eacces',
+    causeId: 'tun-perms',
     message: 'failed to open /dev/net/tun: Permission denied',
-    source: 'qemu qemu-bridge-helper.c main() open("/dev/net/tun"); captured 7.2 with /dev/net/tun 0600 (the libcap-ng helper drops to the caller\'s uid first)',
+    source: 'qemu qemu-bridge-helper.c main() open("/dev/net/tun"); seen with QEMU 7.2 with /dev/net/tun 0600 (the libcap-ng helper drops to the caller\'s uid first)',
     pattern: 'failed to open /dev/net/tun: {EACCES}',
     checkIds: ['tun-perms', 'helper-setuid'],
     cause: 'Debian\'s helper drops to the calling user (keeping only CAP_NET_ADMIN) before opening /dev/net/tun, and that user cannot open it',
@@ -276,8 +324,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'helper-name-too-long',
+    causeId: 'qemu-cmdline',
     message: "name `averyveryverylongbridgename' too long: 27",
-    source: 'qemu qemu-bridge-helper.c main() bridge name check; captured 7.2 with br= over 15 bytes',
+    source: 'qemu qemu-bridge-helper.c main() bridge name check; seen with QEMU 7.2 with br= over 15 bytes',
     pattern: "name '[^'\\s]{1,64}' too long: \\d{1,10}",
     checkIds: ['qemu-cmdline', 'ifname-mismatch'],
     cause: 'br= names a bridge longer than 15 bytes; no Linux interface can have that name',
@@ -286,6 +335,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'helper-drop-privileges',
+    causeId: 'helper-setuid',
     message: 'failed to drop privileges',
     source: 'qemu qemu-bridge-helper.c main() drop_privileges() (libcap-ng builds)',
     pattern: 'failed to drop privileges',
@@ -297,8 +347,9 @@ export const CATALOGUE: readonly Entry[] = [
   // --------------------------------------------------------------- QEMU: kvm
   {
     id: 'kvm-access-eacces',
+    causeId: 'kvm',
     message: 'Could not access KVM kernel module: Permission denied',
-    source: 'qemu accel/kvm/kvm-all.c kvm_init(); captured 7.2 with -accel kvm and /dev/kvm mode 0600',
+    source: 'qemu accel/kvm/kvm-all.c kvm_init(); seen with QEMU 7.2 with -accel kvm and /dev/kvm mode 0600',
     pattern: 'could not access kvm kernel module: {EACCES}',
     checkIds: ['kvm'],
     cause: 'the user running QEMU cannot open /dev/kvm (not in group kvm, or the node is 0600)',
@@ -307,6 +358,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'kvm-access-enoent',
+    causeId: 'kvm',
     message: 'Could not access KVM kernel module: No such file or directory',
     source: 'qemu accel/kvm/kvm-all.c kvm_init(); public pastes (qemu-devel, NixOS notes: "kvm module is not loaded, e.g. in a virtual machine")',
     pattern: 'could not access kvm kernel module: {ENOENT}',
@@ -317,8 +369,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'kvm-init-failed',
+    causeId: 'kvm',
     message: 'failed to initialize kvm: Permission denied',
-    source: 'qemu accel/kvm/kvm-all.c / vl.c accelerator setup; captured 7.2 ("-accel kvm: failed to initialize kvm: Permission denied"); older "failed to initialize KVM"',
+    source: 'qemu accel/kvm/kvm-all.c / vl.c accelerator setup; seen with QEMU 7.2 ("-accel kvm: failed to initialize kvm: Permission denied"); older "failed to initialize KVM"',
     pattern: 'failed to initiali[sz]e kvm',
     checkIds: ['kvm'],
     cause: 'QEMU could not use KVM: /dev/kvm is missing or not usable by this user',
@@ -327,6 +380,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'libvirt-kvm-caps',
+    causeId: 'kvm',
     message: 'invalid argument: could not find capabilities for domaintype=kvm',
     source: 'libvirt src/conf/capabilities.c / domain validation; public pastes (vagrant-libvirt, minikube KVM_UNAVAILABLE advice)',
     pattern: 'could not find capabilities for domaintype=kvm',
@@ -338,8 +392,9 @@ export const CATALOGUE: readonly Entry[] = [
   // ------------------------------------------------------------ QEMU: vhost
   {
     id: 'vhost-open-failed',
+    causeId: 'vhost-net',
     message: 'tap: open vhost char device failed: Permission denied',
-    source: 'qemu 7.2 net/tap.c net_init_tap_one() ("open vhost char device failed"); captured 7.2 with vhost=on and /dev/vhost-net missing or 0600',
+    source: 'qemu 7.2 net/tap.c net_init_tap_one() ("open vhost char device failed"); seen with QEMU 7.2 with vhost=on and /dev/vhost-net missing or 0600',
     pattern: 'open vhost char device failed',
     checkIds: ['vhost-net'],
     cause: '/dev/vhost-net is missing (vhost_net not loaded) or the user cannot open it',
@@ -348,8 +403,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'vhost-assertion-7.2',
+    causeId: 'vhost-net',
     message: "net_client_init1: Assertion `nc' failed.",
-    source: 'qemu 7.2 net/net.c:1131 net_client_init1(); captured 7.2 (Debian 12): QEMU aborts right after the vhost warning when vhost=on cannot open /dev/vhost-net',
+    source: 'qemu 7.2 net/net.c:1131 net_client_init1(); seen with QEMU 7.2 (Debian 12): QEMU aborts right after the vhost warning when vhost=on cannot open /dev/vhost-net',
     pattern: "net_client_init1: assertion 'nc' failed",
     checkIds: ['vhost-net'],
     cause: 'QEMU 7.2 aborts after vhost=on failed to open /dev/vhost-net (the line before says "open vhost char device failed")',
@@ -358,6 +414,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'vhost-old',
+    causeId: 'vhost-net',
     message: 'vhost-net requested but could not be initialized',
     source: 'qemu ≤ 2.x net/tap.c net_init_tap_one() error_report',
     pattern: 'vhost-net requested but could not be initiali[sz]ed',
@@ -368,6 +425,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'libvirt-vhost-open',
+    causeId: 'vhost-net',
     message: 'Unable to open vhost-net. Opened so far 0, requested 1',
     source: 'libvirt src/qemu/qemu_interface.c qemuInterfaceOpenVhostNet()',
     pattern: 'unable to open vhost-net',
@@ -379,8 +437,9 @@ export const CATALOGUE: readonly Entry[] = [
   // ------------------------------------------------------ QEMU: command line
   {
     id: 'qemu-vlan-removed',
+    causeId: 'qemu-cmdline',
     message: "Invalid parameter 'vlan'",
-    source: 'qemu ≥ 3.0 (vlan= removed) option parsing; captured 7.2 with -net nic,vlan=0',
+    source: 'qemu ≥ 3.0 (vlan= removed) option parsing; seen with QEMU 7.2 with -net nic,vlan=0',
     pattern: "invalid parameter '?vlan'?",
     checkIds: ['qemu-cmdline'],
     cause: 'the command line uses vlan=, which QEMU 3.0 removed (old guides and qemu-kvm 1.x examples still show it)',
@@ -389,8 +448,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'hostfwd-port-busy',
+    causeId: 'hostfwd-port',
     message: "Could not set up host forwarding rule 'tcp::2222-:22'",
-    source: 'qemu net/slirp.c slirp_hostfwd(); captured 7.2 with the host port already bound',
+    source: 'qemu net/slirp.c slirp_hostfwd(); seen with QEMU 7.2 with the host port already bound',
     pattern: 'could not set up host forwarding rule',
     checkIds: ['hostfwd-port'],
     cause: 'the host port in hostfwd= is already in use (another VM, sshd, or a previous QEMU still running)',
@@ -399,8 +459,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'hostfwd-invalid',
+    causeId: 'qemu-cmdline',
     message: "Invalid host forwarding rule 'tcp::22x22-:22' (Bad host port)",
-    source: 'qemu net/slirp.c slirp_hostfwd(); captured 7.2',
+    source: 'qemu net/slirp.c slirp_hostfwd(); seen with QEMU 7.2',
     pattern: 'invalid host forwarding rule',
     checkIds: ['qemu-cmdline'],
     cause: 'hostfwd= is malformed; the form is hostfwd=tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT',
@@ -409,8 +470,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'netdev-no-peer',
+    causeId: 'qemu-cmdline',
     message: 'warning: netdev n0 has no peer',
-    source: 'qemu net/net.c net_check_clients(); captured 7.2 with -netdev and no -device using it',
+    source: 'qemu net/net.c net_check_clients(); seen with QEMU 7.2 with -netdev and no -device using it',
     pattern: 'netdev \\S{1,256} has no peer',
     checkIds: ['qemu-cmdline'],
     cause: 'a -netdev backend is defined but no NIC uses it, so the guest has no network card on it',
@@ -419,8 +481,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'netdev-property-not-found',
+    causeId: 'qemu-cmdline',
     message: "Property 'e1000.netdev' can't find value 'nosuch'",
-    source: 'qemu hw/core/qdev-properties-system.c set_netdev(); captured 7.2',
+    source: 'qemu hw/core/qdev-properties-system.c set_netdev(); seen with QEMU 7.2',
     pattern: "property '[\\w.-]{1,64}\\.netdev' can't find value",
     checkIds: ['qemu-cmdline'],
     cause: 'the NIC\'s netdev= names an id no -netdev defines (typo, or the -netdev failed or comes later with another id)',
@@ -429,6 +492,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'netdev-backend-not-compiled',
+    causeId: 'qemu-netdev',
     message: "network backend 'user' is not compiled into this binary",
     source: 'qemu net/net.c net_client_init1() (a backend whose init function was left out of the build: QEMU 7.2+ without libslirp has no "user")',
     pattern: "network backend '[\\w-]{1,32}' is not compiled into this binary",
@@ -439,8 +503,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'qemu-libslirp-missing',
+    causeId: 'qemu-netdev',
     message: 'qemu-system-x86_64: error while loading shared libraries: libslirp.so.0: cannot open shared object file: No such file or directory',
-    source: 'the dynamic loader (ld.so) starting qemu-system-x86_64 7.2; captured in a namespace with libslirp.so.0 hidden (test/realkernel/managers.test.ts)',
+    source: 'the dynamic loader (ld.so) starting qemu-system-x86_64 7.2; seen with libslirp.so.0 missing',
     pattern: 'error while loading shared libraries: (?:libslirp|libvdeplug|libpmem|libfdt|liburing|libnuma|libcapstone|libspice|libvirglrenderer)[\\w.+-]{0,40}: cannot open shared object file',
     checkIds: ['qemu-netdev'],
     cause: 'a library QEMU was linked against is gone (a half-removed or half-upgraded package): QEMU does not start at all',
@@ -449,8 +514,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'netdev-type-unknown',
+    causeId: 'qemu-netdev',
     message: "Parameter 'type' does not accept value 'foo'",
-    source: 'qemu qapi visitor for -netdev; captured 7.2 with -netdev foo',
+    source: 'qemu qapi visitor for -netdev; seen with QEMU 7.2 with -netdev foo',
     pattern: "parameter 'type' does not accept value",
     checkIds: ['qemu-netdev', 'qemu-cmdline'],
     cause: 'the -netdev backend is misspelled or not built into this QEMU binary',
@@ -459,8 +525,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'netdev-duplicate-id',
+    causeId: 'qemu-cmdline',
     message: "Duplicate ID 'n0' for netdev",
-    source: 'qemu util/qemu-option.c / net/net.c; captured 7.2',
+    source: 'qemu util/qemu-option.c / net/net.c; seen with QEMU 7.2',
     pattern: "duplicate id '[^']{1,64}' for netdev",
     checkIds: ['qemu-cmdline'],
     cause: 'two -netdev options use the same id=',
@@ -470,9 +537,11 @@ export const CATALOGUE: readonly Entry[] = [
   // ----------------------------------------------------------------- UML
   {
     id: 'uml-tunsetiff',
+    causeId: 'tap-privilege',
     message: 'TUNSETIFF failed, errno = 1',
     source: 'linux arch/um/os-Linux/drivers/tuntap_user.c tuntap_open() (eth0=tuntap,tap0)',
-    pattern: 'tunsetiff failed, errno = \\d{1,10}',
+    pattern: 'tunsetiff failed, {ERR}',
+    errnoCauses: { EPERM: 'tap-privilege', EACCES: 'tap-privilege', EBUSY: 'tap-conflict', EINVAL: 'tap-conflict' },
     checkIds: ['tap-state', 'tun-perms'],
     cause: 'UML could not attach to the tap named in eth0=tuntap,TAP: errno 1 means it is not owned by the user running UML (or does not exist and UML lacks CAP_NET_ADMIN), errno 16 that another process holds it',
     fix: 'Pre-create the tap for the UML user: sudo tunctl -u $USER -t tap0 (or sudo ip tuntap add dev tap0 mode tap user $USER), then boot with eth0=tuntap,tap0.',
@@ -480,6 +549,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'uml-open-tun-eacces',
+    causeId: 'tun-perms',
     message: 'Failed to open /dev/net/tun, err = 13',
     source: 'linux arch/um/os-Linux/drivers/tuntap_user.c tuntap_open() (err 13 = EACCES, 1 = EPERM)',
     pattern: 'failed to open /dev/net/tun, err = (?:13|1)\\b',
@@ -490,6 +560,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'uml-open-tun-enoent',
+    causeId: 'tun-missing',
     message: 'Failed to open /dev/net/tun, err = 2',
     source: 'linux arch/um/os-Linux/drivers/tuntap_user.c tuntap_open() (err 2 = ENOENT, 19 = ENODEV)',
     pattern: 'failed to open /dev/net/tun, err = (?:2|19|6)\\b',
@@ -500,6 +571,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'uml-open-tramp',
+    causeId: 'helper-setuid',
     message: 'tuntap_open_tramp failed - err = 2',
     source: 'linux arch/um/os-Linux/drivers/tuntap_user.c tuntap_open() (eth0=tuntap,,,IP without a tap: runs the uml_net helper)',
     pattern: 'tuntap_open_tramp (?:failed|: recvmsg failed|: didn\'t receive)',
@@ -510,6 +582,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'uml-net-helper-exec',
+    causeId: 'helper-setuid',
     message: "helper_child - execvp of 'uml_net' failed - errno = 2",
     source: 'linux arch/um/os-Linux/helper.c helper_child()',
     pattern: "execv?p? of '?uml_net'? failed",
@@ -521,8 +594,9 @@ export const CATALOGUE: readonly Entry[] = [
   // ------------------------------------------------------- tunctl / iproute2
   {
     id: 'tunctl-tunsetiff',
+    causeId: 'tap-privilege',
     message: 'TUNSETIFF: Operation not permitted',
-    source: 'uml-utilities tunctl (Debian 12 /usr/bin/tunctl), captured as uid 4242 in a namespace',
+    source: 'uml-utilities tunctl (Debian 12 /usr/bin/tunctl), seen as a non-root user',
     pattern: '(?:^|[^(])tunsetiff: {EPERM}',
     checkIds: ['tap-state'],
     cause: 'creating (or claiming) a tap needs root/CAP_NET_ADMIN, or the tap exists and belongs to someone else',
@@ -531,8 +605,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'tunctl-open',
+    causeId: 'tun-perms',
     message: "Failed to open '/dev/net/tun' : Permission denied",
-    source: 'uml-utilities tunctl, captured as uid 4242 with /dev/net/tun 0600 (and "No such file or directory" without the node)',
+    source: 'uml-utilities tunctl, seen as a non-root user with /dev/net/tun 0600 (and "No such file or directory" without the node)',
     pattern: "failed to open '/dev/net/tun' ?: (?:{EACCES}|{ENOENT}|{ENODEV})",
     checkIds: ['tun-perms', 'tun-module'],
     cause: '/dev/net/tun is missing (tun not loaded) or the user cannot open it',
@@ -541,8 +616,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'ip-tuntap-eperm',
+    causeId: 'tap-privilege',
     message: 'ioctl(TUNSETIFF): Operation not permitted',
-    source: 'iproute2 ip/iptuntap.c tap_add_ioctl() perror; captured with iproute2 6.1 as uid 4242',
+    source: 'iproute2 ip/iptuntap.c tap_add_ioctl() perror; seen with iproute2 6.1 as a non-root user',
     pattern: 'ioctl\\(tunsetiff\\): {EPERM}',
     checkIds: ['tap-state'],
     cause: '`ip tuntap add` needs root (CAP_NET_ADMIN)',
@@ -551,8 +627,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'ip-tuntap-ebusy',
+    causeId: 'tap-conflict',
     message: 'ioctl(TUNSETIFF): Device or resource busy',
-    source: 'iproute2 ip/iptuntap.c tap_add_ioctl(); captured with iproute2 6.1 adding a tap that exists',
+    source: 'iproute2 ip/iptuntap.c tap_add_ioctl(); seen with iproute2 6.1 adding a tap that exists',
     pattern: 'ioctl\\(tunsetiff\\): {EBUSY}',
     checkIds: ['tap-state'],
     cause: 'a tap (or other interface) with that name already exists',
@@ -561,8 +638,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'ip-cannot-find-device',
+    causeId: 'ifname-mismatch',
     message: 'Cannot find device "eth0"',
-    source: 'iproute2 lib/ll_map.c / ip link; captured with iproute2 6.1 in a namespace without eth0',
+    source: 'iproute2 lib/ll_map.c / ip link; seen with iproute2 6.1 without eth0',
     pattern: 'cannot find device "?[^\\s"]{1,64}"?',
     checkIds: ['ifname-mismatch', 'guest-ifname'],
     cause: 'the interface named in a script or network config does not exist (renamed to a predictable name like enp0s3, or a typo)',
@@ -571,16 +649,18 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'kernel-bridge-wireless',
+    causeId: 'bridge-wireless',
     message: 'Error: Device does not allow enslaving to a bridge.',
     source: 'linux net/bridge/br_if.c br_add_if() extack for IFF_DONT_BRIDGE (wireless), printed by ip link set … master',
     pattern: 'device does not allow enslaving to a bridge',
     checkIds: ['bridge-state'],
     cause: 'a wireless interface cannot be a bridge port (802.11 client mode carries only its own MAC address)',
-    fix: 'Do not bridge Wi-Fi: use a NAT network (libvirt default, or qnet setup → nat) or a routed setup for VMs on a wireless host.',
+    fix: 'Do not bridge Wi-Fi: use a NAT network (libvirt\'s default network, or a bridge of your own with MASQUERADE) or a routed setup for VMs on a wireless host.',
     weight: 0.9,
   },
   {
     id: 'kernel-own-address',
+    causeId: 'duplicate-identity',
     message: 'br0: received packet on tap1 with own address as source address (addr:52:54:00:12:34:56, vlan:0)',
     source: 'linux net/bridge/br_fdb.c br_fdb_update() net_warn_ratelimited; public dmesg pastes',
     pattern: 'received packet on \\S{1,256} with own address as source address',
@@ -592,6 +672,7 @@ export const CATALOGUE: readonly Entry[] = [
   // ----------------------------------------------------------------- libvirt
   {
     id: 'libvirt-create-tap-ebusy',
+    causeId: 'tap-conflict',
     message: 'Unable to create tap device vnet0: Device or resource busy',
     source: 'libvirt src/util/virnetdevtap.c virNetDevTapCreate() virReportSystemError(errno, "Unable to create tap device %s")',
     pattern: 'unable to create tap device \\S{1,256}: {EBUSY}',
@@ -602,6 +683,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'libvirt-create-tap',
+    causeId: 'tap-privilege',
     message: 'Unable to create tap device vnet0: Operation not permitted',
     source: 'libvirt src/util/virnetdevtap.c virNetDevTapCreate()',
     pattern: 'unable to create tap device',
@@ -612,6 +694,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'libvirt-open-tun',
+    causeId: 'tun-missing',
     message: 'Unable to open /dev/net/tun, is tun module loaded?',
     source: 'libvirt src/util/virnetdevtap.c virNetDevTapCreate()',
     pattern: 'unable to open /dev/net/tun, is tun module loaded',
@@ -622,6 +705,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'libvirt-mtu-virbr0',
+    causeId: 'bridge-missing',
     message: "Cannot get interface MTU on 'virbr0': No such device",
     source: 'libvirt src/util/virnetdev.c virNetDevGetMTU(); public pastes (virt-manager, virt-install, unraid forum)',
     pattern: 'cannot get interface mtu on [\'"]?[^\\s\'"]{1,64}[\'"]?: {ENODEV}',
@@ -632,6 +716,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'libvirt-bridge-helper',
+    causeId: 'helper-acl',
     message: 'internal error: /usr/libexec/qemu-bridge-helper --use-vnet --br=virbr0 --fd=27: failed to communicate with bridge helper: Transport endpoint is not connected',
     source: 'libvirt src/qemu/qemu_interface.c qemuCreateInBridgePortWithHelper() ("%s: failed to communicate with bridge helper: %s"); public pastes with stderr=',
     pattern: 'failed to communicate with bridge helper',
@@ -642,6 +727,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'libvirt-exec-helper',
+    causeId: 'helper-setuid',
     message: 'cannot execute binary /usr/lib/qemu/qemu-bridge-helper: Permission denied',
     source: 'libvirt src/util/vircommand.c virExec() "cannot execute binary %s"; public paste (multiverse-os notes)',
     pattern: 'cannot execute binary \\S{0,256}qemu-bridge-helper: {EACCES}',
@@ -652,6 +738,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'libvirt-network-not-found',
+    causeId: 'bridge-missing',
     message: "Network not found: no network with matching name 'default'",
     source: 'libvirt src/network/bridge_driver.c networkObjFromNetwork() "no network with matching name \'%s\'"; public pastes (virt-install)',
     pattern: "no network with matching name '?[^\\s']{1,64}'?",
@@ -662,6 +749,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'libvirt-network-inactive',
+    causeId: 'bridge-missing',
     message: "Requested operation is not valid: network 'default' is not active",
     source: 'libvirt src/network/bridge_driver.c / qemu domain start; public paste (network \'isolated\' is not active)',
     pattern: "network '[^']{1,64}' is not active",
@@ -672,6 +760,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'libvirt-network-start-failed',
+    causeId: 'libvirt-net-clash',
     message: 'error: Failed to start network default',
     source: 'libvirt tools/virsh-network.c cmdNetworkStart() vshError "Failed to start network %s"; the cause follows on the next line',
     pattern: 'failed to start network \\S{1,256}',
@@ -682,6 +771,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'libvirt-firewall-chain',
+    causeId: 'libvirt-firewall',
     message: 'Failed to apply firewall rules /usr/sbin/iptables -w --table filter --insert LIBVIRT_INP …: iptables: No chain/target/match by that name.',
     source: 'libvirt src/network/network_iptables.c (LIBVIRT_INP/FWO/FWI/FWX/PRT chains) and iptables\' own error text',
     pattern: '(?:libvirt_(?:inp|out|fwo|fwi|fwx|prt)\\b.{0,400}no chain/target/match by that name|failed to apply firewall rules)',
@@ -693,8 +783,9 @@ export const CATALOGUE: readonly Entry[] = [
   // ---------------------------------------------------------- inside a guest
   {
     id: 'guest-raise-network',
+    causeId: 'guest-ifname',
     message: 'Failed to start Raise network interfaces.',
-    source: 'Debian ifupdown networking.service (systemd unit description); seed ../shared/seeds/000 (QEMU guest, eth0 in interfaces(5) vs enp0s3)',
+    source: 'Debian ifupdown networking.service (systemd unit description); reported: QEMU guest, eth0 in interfaces(5 vs enp0s3)',
     pattern: 'failed to start raise network interfaces',
     checkIds: ['guest-ifname', 'ifname-mismatch'],
     cause: 'ifupdown could not bring up an interface named in /etc/network/interfaces; in a VM usually because the NIC is called enp0s3/ens3 while the config says eth0',
@@ -703,8 +794,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'guest-ifup-failed',
+    causeId: 'guest-ifname',
     message: 'ifup: failed to bring up eth0',
-    source: 'Debian ifupdown ifup; seed ../shared/seeds/000',
+    source: 'Debian ifupdown ifup',
     pattern: 'ifup: failed to bring up \\S{1,256}',
     checkIds: ['guest-ifname', 'ifname-mismatch'],
     cause: 'ifup could not configure the interface: it does not exist under that name, or its DHCP got no answer',
@@ -713,8 +805,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'guest-dhcpcd-timeout',
+    causeId: 'guest-dhcp',
     message: 'eth0: broadcasting for a lease … eth0: timed out',
-    source: 'dhcpcd in a UML/QEMU guest; seed ../shared/seeds/003 (ends on 169.254.186.160)',
+    source: 'dhcpcd in a UML/QEMU guest; reported: ends on 169.254.186.160',
     pattern: 'broadcasting for a lease .{0,400}?timed out',
     checkIds: ['guest-dhcp', 'bridge-state', 'br-netfilter', 'forward-policy'],
     cause: 'no DHCP server answered the guest: the tap is not on a bridge with a DHCP server, or the host drops bridged/forwarded frames',
@@ -723,6 +816,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'guest-dhclient-no-offers',
+    causeId: 'guest-dhcp',
     message: 'No DHCPOFFERS received.',
     source: 'ISC dhclient; public pastes (Ubuntu forums)',
     pattern: 'no dhcpoffers received',
@@ -733,8 +827,9 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'guest-link-local',
+    causeId: 'guest-dhcp',
     message: 'inet addr:169.254.186.160  Bcast:169.254.255.255  Mask:255.255.0.0',
-    source: 'ifconfig/ip output in a guest after DHCP failed; seed ../shared/seeds/003',
+    source: 'ifconfig/ip output in a guest after DHCP failed',
     pattern: 'inet (?:addr:)?169\\.254\\.\\d{1,3}\\.\\d{1,3}',
     checkIds: ['guest-dhcp', 'br-netfilter', 'forward-policy'],
     cause: 'the guest fell back to a 169.254 link-local address: its DHCP request got no answer',
@@ -743,6 +838,7 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'guest-network-unreachable',
+    causeId: 'guest-route',
     message: 'ping: connect: Network is unreachable',
     source: 'iputils ping; public pastes',
     pattern: 'connect: network is unreachable',
@@ -754,8 +850,9 @@ export const CATALOGUE: readonly Entry[] = [
   // ----------------------------------------------------------- NetworkManager
   {
     id: 'nm-not-running',
+    causeId: 'nm-conflict',
     message: 'Error: NetworkManager is not running.',
-    source: 'nmcli; seed ../shared/seeds/004 (bridge for VMs with nmcli)',
+    source: 'nmcli; reported: bridge for VMs with nmcli',
     pattern: 'networkmanager is not running',
     checkIds: ['nm-conflict'],
     cause: 'nmcli was used but NetworkManager is not running (the host may be managed by ifupdown or systemd-networkd instead)',
@@ -764,24 +861,573 @@ export const CATALOGUE: readonly Entry[] = [
   },
   {
     id: 'nm-dbus-disconnected',
+    causeId: 'nm-conflict',
     message: "Error: Failed to add 'bridge-brnm0' connection: Message recipient disconnected from message bus without replying",
-    source: 'nmcli over D-Bus; seed ../shared/seeds/004',
+    source: 'nmcli over D-Bus',
     pattern: 'message recipient disconnected from message bus without replying',
     checkIds: ['nm-conflict'],
     cause: 'NetworkManager stopped or crashed while nmcli talked to it',
     fix: 'Restart NetworkManager (sudo systemctl restart NetworkManager), check journalctl -u NetworkManager, then repeat the nmcli command.',
     weight: 0.75,
   },
+
+  // ---------------------------------------------------- errno-aware families
+  // One pattern per message, any errno spelling; the errno picks the cause.
+  {
+    id: 'qemu-tun-open-any',
+    causeId: 'tun-perms',
+    message: 'could not open /dev/net/tun: Operation not permitted',
+    source: 'qemu net/tap-linux.c tap_open() error_report("could not open %s: %m"); errno meanings from open(2) on the tun node',
+    pattern: 'could not open /dev/net/tun: {ERR}',
+    errnoCauses: { EACCES: 'tun-perms', EPERM: 'tap-privilege', ENOENT: 'tun-missing', ENODEV: 'tun-missing', ENXIO: 'tun-missing', '*': 'tun-perms' },
+    checkIds: ['tun-perms', 'tun-module', 'tap-state'],
+    cause: 'QEMU could not open /dev/net/tun; the errno says why (EACCES: mode/group, EPERM: a sandbox or device cgroup, ENOENT/ENODEV: no tun driver or node)',
+    fix: 'See the cause below: qnet fix tun-perms for EACCES, qnet fix tun-module for a missing node or driver.',
+    weight: 0.88,
+  },
+  {
+    id: 'qemu-tun-open-old',
+    causeId: 'tap-privilege',
+    message: 'warning: could not open /dev/net/tun: no virtual network emulation',
+    source: 'qemu ≤ 0.15 net/tap-linux.c tap_open() (the errno is not printed); public bug reports (Ubuntu LP #103010)',
+    pattern: 'could not open /dev/net/tun: no virtual network emulation',
+    checkIds: ['tap-state', 'tun-perms', 'tun-module'],
+    cause: 'an old QEMU could not open or set up the tap (no CAP_NET_ADMIN for a persistent tap, or /dev/net/tun not usable)',
+    fix: 'Pre-create the tap for the user (sudo ip tuntap add dev tap0 mode tap user $USER) and use script=no, or run the VM through a privileged helper.',
+    weight: 0.6,
+  },
+  {
+    id: 'qemu-tun-configure-any',
+    causeId: 'tap-privilege',
+    message: 'could not configure /dev/net/tun (tap0): Permission denied',
+    source: 'qemu net/tap-linux.c tap_open() TUNSETIFF error_setg_errno',
+    pattern: 'could not configure /dev/net/tun(?: \\([^)]{0,64}\\))?: {ERR}',
+    errnoCauses: { EPERM: 'tap-privilege', EACCES: 'tap-privilege', EBUSY: 'tap-conflict', EINVAL: 'tap-conflict', '*': 'tap-privilege' },
+    checkIds: ['tap-state', 'tun-perms', 'helper-setuid'],
+    cause: 'QEMU opened /dev/net/tun but could not create or claim the tap',
+    fix: TAP_ROUTES,
+    weight: 0.86,
+  },
+  {
+    id: 'tunsetiff-any',
+    causeId: 'tap-privilege',
+    message: 'nm_net_manage_tap: ioctl(TUNSETIFF): Invalid argument',
+    source: 'iproute2 ip/iptuntap.c, tunctl, nemu, mirage tuntap, firecracker: TUNSETIFF failing; EPERM = no CAP_NET_ADMIN or a foreign tap, EBUSY = in use',
+    pattern: '(?:ioctl ?\\(tunsetiff\\)|tun ?\\[tunsetiff\\]|tunsetiff|could not set tunsetiff, error): ?{ERR}',
+    anchors: ['tunsetiff'],
+    errnoCauses: { EPERM: 'tap-privilege', EACCES: 'tap-privilege', EBUSY: 'tap-conflict', EINVAL: 'tap-conflict', ENOENT: 'tun-missing', '*': 'tap-privilege' },
+    checkIds: ['tap-state'],
+    cause: 'creating or claiming a tap failed: it needs CAP_NET_ADMIN (or a tap owned by the user), or the name is in use',
+    fix: 'Create the tap as root for the user: sudo ip tuntap add dev tap0 mode tap user $USER.',
+    weight: 0.84,
+  },
+  {
+    id: 'tap-create-any',
+    causeId: 'tap-privilege',
+    message: 'Cannot create TAP device t1: [Errno 1] Operation not permitted',
+    source: 'tap helpers in test frameworks and emulators (virt-test open_tap, dosemu "Cannot open tap0"), kernel errno',
+    pattern: '(?:cannot create tap device|cannot open tap\\d{0,4}|could not create network device: tapopen)[^:\\n]{0,64}: ?{ERR}',
+    anchors: ['cannot create tap device', 'cannot open tap', 'tapopen'],
+    errnoCauses: { EPERM: 'tap-privilege', EACCES: 'tap-privilege', EBUSY: 'tap-conflict', '*': 'tap-privilege' },
+    checkIds: ['tap-state'],
+    cause: 'the program could not create or open the tap: no CAP_NET_ADMIN, or the tap belongs to another user or process',
+    fix: 'Pre-create the tap for the user (sudo ip tuntap add dev tap0 mode tap user $USER) or run the program with CAP_NET_ADMIN.',
+    weight: 0.8,
+  },
+  {
+    id: 'helper-open-tun-any',
+    causeId: 'tun-perms',
+    message: 'failed to open /dev/net/tun: No such device',
+    source: 'qemu qemu-bridge-helper.c main() open("/dev/net/tun") with strerror(errno)',
+    pattern: 'failed to open /dev/net/tun: {ERR}',
+    errnoCauses: { EACCES: 'tun-perms', ENOENT: 'tun-missing', ENODEV: 'tun-missing', EPERM: 'helper-setuid', '*': 'tun-perms' },
+    checkIds: ['tun-perms', 'tun-module', 'helper-setuid'],
+    cause: 'qemu-bridge-helper could not open /dev/net/tun; the errno says why',
+    fix: 'EACCES: let the user open /dev/net/tun (qnet fix tun-perms); ENOENT/ENODEV: load tun (qnet fix tun-module).',
+    weight: 0.9,
+  },
+  {
+    id: 'helper-create-tun-any',
+    causeId: 'helper-setuid',
+    message: 'failed to create tun device: Device or resource busy',
+    source: 'qemu qemu-bridge-helper.c main() TUNSETIFF with strerror(errno)',
+    pattern: 'failed to create tun device: {ERR}',
+    errnoCauses: { EPERM: 'helper-setuid', EACCES: 'helper-setuid', EBUSY: 'tap-conflict', '*': 'helper-setuid' },
+    checkIds: ['helper-setuid'],
+    cause: 'qemu-bridge-helper could not create the tap',
+    fix: HELPER_SETUID_FIX,
+    weight: 0.9,
+  },
+  {
+    id: 'helper-add-to-bridge',
+    causeId: 'bridge-missing',
+    message: "failed to add interface `tap0' to bridge `eth0': Operation not supported",
+    source: 'qemu qemu-bridge-helper.c main() SIOCBRADDIF with strerror(errno)',
+    pattern: "failed to add interface '?\\S{1,64}'? to bridge '?\\S{1,64}'?: {ERR}",
+    errnoCauses: { EPERM: 'helper-setuid', EACCES: 'helper-setuid', EOPNOTSUPP: 'bridge-missing', ENOTSUP: 'bridge-missing', ENODEV: 'bridge-missing', '*': 'bridge-missing' },
+    checkIds: ['bridge-state', 'helper-setuid'],
+    cause: 'the helper made the tap but could not put it on the bridge: the name is not a Linux bridge (EOPNOTSUPP), it is gone, or the helper lacks rights',
+    fix: 'Use a real Linux bridge in br= (ip -br link show type bridge) and make the helper privileged (qnet fix helper-setuid).',
+    weight: 0.86,
+  },
+  {
+    id: 'helper-mtu-any',
+    causeId: 'bridge-missing',
+    message: "failed to get mtu of bridge `vmbr1': No such device",
+    source: 'qemu qemu-bridge-helper.c main() SIOCGIFMTU with strerror(errno)',
+    pattern: "failed to get mtu of bridge ['\"]?[^\\s'\"]{1,64}['\"]?: {ERR}",
+    errnoCauses: { '*': 'bridge-missing' },
+    checkIds: ['bridge-state', 'ifname-mismatch', 'helper-acl'],
+    cause: 'the bridge named in br= does not exist on this host',
+    fix: START_NET_FIX,
+    weight: 0.9,
+  },
+  {
+    id: 'libvirt-not-suitable-helper',
+    causeId: 'helper-setuid',
+    message: "'qemu-bridge-helper' is not a suitable bridge helper: No such file or directory",
+    source: "libvirt src/qemu/qemu_interface.c qemuInterfaceBridgeConnect() \"'%s' is not a suitable bridge helper\"",
+    pattern: "is not a suitable bridge helper|is no suitable.?bridge helper",
+    anchors: ['suitable'],
+    checkIds: ['helper-setuid'],
+    cause: 'libvirt (qemu:///session) cannot find or run qemu-bridge-helper: it is not installed where libvirt looks (flatpak/snap sandboxes, NixOS wrappers) or it is not executable',
+    fix: 'Install QEMU\'s bridge helper on the host and make it setuid root (qnet fix helper-setuid), or connect to qemu:///system instead of the session from a sandboxed virt-manager.',
+    weight: 0.88,
+  },
+  {
+    id: 'libvirt-add-bridge-port',
+    causeId: 'bridge-missing',
+    message: 'Unable to add bridge enp3s0 port vnet0: Operation not supported',
+    source: 'libvirt src/util/virnetdevbridge.c virNetDevBridgeAddPort() virReportSystemError(errno, "Unable to add bridge %s port %s")',
+    pattern: 'unable to add bridge \\S{1,64} port \\S{1,64}: {ERR}',
+    errnoCauses: { ENOTSUP: 'bridge-missing', EOPNOTSUPP: 'bridge-missing', ENODEV: 'bridge-missing', EPERM: 'tap-privilege', EBUSY: 'tap-conflict', '*': 'bridge-missing' },
+    checkIds: ['bridge-state', 'ifname-mismatch'],
+    cause: 'the interface the VM is attached to as a "bridge" is not a Linux bridge (a plain NIC, a bond, an Open vSwitch bridge without <virtualport type=\'openvswitch\'/>)',
+    fix: 'Attach the VM to a real bridge that has the NIC as a port (create it with nmcli or ifupdown), or use macvtap (type=\'direct\') on the NIC; for Open vSwitch add <virtualport type=\'openvswitch\'/>.',
+    weight: 0.88,
+  },
+  {
+    id: 'libvirt-mtu-any',
+    causeId: 'bridge-missing',
+    message: "Cannot get interface MTU on 'br0': No such device",
+    source: 'libvirt src/util/virnetdev.c virNetDevGetMTU() virReportSystemError(errno, "Cannot get interface MTU on \'%s\'")',
+    pattern: "cannot get interface mtu on ['\"]?[^\\s'\"]{1,64}['\"]?: {ERR}",
+    errnoCauses: { '*': 'bridge-missing' },
+    checkIds: ['bridge-state', 'ifname-mismatch'],
+    cause: 'the VM is attached to a bridge that does not exist on this host',
+    fix: START_NET_FIX,
+    weight: 0.9,
+  },
+  {
+    id: 'libvirt-create-tap-any',
+    causeId: 'tap-privilege',
+    message: 'Unable to create tap device tap-vm1: No such file or directory',
+    source: 'libvirt src/util/virnetdevtap.c virNetDevTapCreate() virReportSystemError(errno, "Unable to create tap device %s")',
+    pattern: 'unable to create tap device(?: \\S{1,64})?: {ERR}',
+    errnoCauses: { EBUSY: 'tap-conflict', EPERM: 'tap-privilege', EACCES: 'tap-privilege', ENOENT: 'tun-missing', ENODEV: 'tun-missing', '*': 'tap-privilege' },
+    checkIds: ['tap-state', 'tun-module', 'tun-perms'],
+    cause: 'libvirt could not create the tap; the errno says why',
+    fix: 'EBUSY: drop the fixed <target dev=…/>; EPERM: use qemu:///system or a bridge helper; ENOENT/ENODEV: load tun (qnet fix tun-module).',
+    weight: 0.86,
+  },
+  {
+    id: 'libvirt-create-bridge',
+    causeId: 'tap-privilege',
+    message: 'error creating bridge interface virbr0: Operation not permitted',
+    source: 'libvirt src/util/virnetdevbridge.c virNetDevBridgeCreate() ("error creating bridge interface %s", "Unable to create bridge %s")',
+    pattern: '(?:error creating bridge interface|unable to create bridge)(?: \\S{1,64})?(?: device)?: {ERR}',
+    anchors: ['creating bridge interface', 'unable to create bridge'],
+    errnoCauses: { EPERM: 'tap-privilege', EACCES: 'tap-privilege', EEXIST: 'libvirt-net-clash', '*': 'tap-privilege' },
+    checkIds: ['bridge-state', 'tap-state'],
+    cause: 'libvirt could not create the network\'s bridge: an unprivileged session (qemu:///session, a flatpak) or a container lacks CAP_NET_ADMIN',
+    fix: 'Create networks on the system instance: virsh -c qemu:///system net-start default (flatpak virt-manager: add a connection to the host\'s qemu:///system).',
+    weight: 0.86,
+  },
+  {
+    id: 'libvirt-net-in-use',
+    causeId: 'libvirt-net-clash',
+    message: 'internal error: Network is already in use by interface virbr1',
+    source: 'libvirt src/network/bridge_driver.c networkCheckRouteCollision() "Network is already in use by interface %s"',
+    pattern: 'network is already in use by interface',
+    checkIds: ['bridge-state'],
+    cause: 'the libvirt network\'s subnet is already routed through another interface (the LAN, a VPN, another libvirt network, or the outer VM\'s own 192.168.122.0/24)',
+    fix: 'Give the libvirt network another subnet (virsh net-edit NAME), then virsh net-start NAME.',
+    weight: 0.92,
+  },
+  {
+    id: 'libvirt-bridge-name-in-use',
+    causeId: 'libvirt-net-clash',
+    message: "internal error: bridge name 'virbr0' already in use.",
+    source: 'libvirt src/network/bridge_driver.c "bridge name \'%s\' already in use."',
+    pattern: "bridge name '?\\S{1,64}'? already in use",
+    checkIds: ['bridge-state'],
+    cause: 'another libvirt network (or something else) already uses that bridge name',
+    fix: 'Rename the bridge in the network definition (virsh net-edit NAME) or remove the duplicate network.',
+    weight: 0.88,
+  },
+  {
+    id: 'libvirt-network-inactive-unquoted',
+    causeId: 'bridge-missing',
+    message: 'network default is not active',
+    source: 'libvirt src/network "network %s is not active"; virsh/vagrant wording "Network \'default\' is not active"',
+    pattern: "network '?[^'\\s]{1,64}'? is not active",
+    anchors: ['is not active'],
+    checkIds: ['bridge-state'],
+    cause: 'the libvirt network the VM uses is defined but not started, so its bridge does not exist',
+    fix: 'sudo virsh net-start NAME && sudo virsh net-autostart NAME.',
+    weight: 0.9,
+  },
+  {
+    id: 'libvirt-get-network',
+    causeId: 'bridge-missing',
+    message: "error: failed to get network 'default'",
+    source: 'virsh tools/virsh-network.c vshCommandOptNetworkBy() "failed to get network \'%s\'"',
+    pattern: "failed to get network '?[^'\\s]{1,64}'?",
+    anchors: ['failed to get network'],
+    checkIds: ['bridge-state'],
+    cause: 'libvirt has no network of that name on this connection (never defined, or defined on qemu:///system while virsh talks to the session)',
+    fix: 'Define and start it: sudo virsh net-define /usr/share/libvirt/networks/default.xml && sudo virsh net-start default && sudo virsh net-autostart default (or use -c qemu:///system).',
+    weight: 0.8,
+  },
+  {
+    id: 'libvirt-firewall-backend',
+    causeId: 'libvirt-firewall',
+    message: 'internal error: Failed to initialize a valid firewall backend',
+    source: 'libvirt src/util/virfirewall.c (no firewalld, iptables or nft usable)',
+    pattern: 'failed to initiali[sz]e a valid firewall backend',
+    checkIds: ['nat-masquerade', 'forward-policy'],
+    cause: 'libvirt found no firewall tool it can drive (firewalld not installed/running and no usable iptables/nft)',
+    fix: 'Install the firewall tool libvirt expects (firewalld, or iptables/nftables as the package depends), then restart libvirtd and start the network.',
+    weight: 0.9,
+  },
+  {
+    id: 'iptables-backend-broken',
+    causeId: 'libvirt-firewall',
+    message: "iptables v1.8.8 (nf_tables): CHAIN_ADD failed (No such file or directory): chain POSTROUTING",
+    source: 'iptables-nft error text as quoted by libvirt "Failed to apply firewall rules"; ip6tables "can\'t initialize ip6tables table"',
+    pattern: "(?:chain_add failed|can't initiali[sz]e ip6?tables table|table does not exist \\(do you need to insmod)",
+    anchors: ['chain_add failed', "can't initialize ip", "can't initialise ip", 'table does not exist'],
+    checkIds: ['nat-masquerade', 'forward-policy'],
+    cause: 'iptables cannot work on this kernel/firewall combination (iptables-nft without nf_tables support, legacy and nft mixed, or IPv6 disabled with ipv6.disable=1), so libvirt cannot add its rules',
+    fix: 'Use one backend consistently (update-alternatives --config iptables; libvirt ≥ 10.4: firewall_backend = "nftables"), load the missing modules, and do not boot with ipv6.disable=1 when libvirt networks have IPv6.',
+    weight: 0.85,
+  },
+  {
+    id: 'networkd-masquerade',
+    causeId: 'nat-masquerade',
+    message: 'clrbr1: Could not enable IP masquerading: Operation not supported',
+    source: 'systemd src/network/networkd-address.c (IPMasquerade= with a build lacking libiptc/nft support, or no nat table)',
+    pattern: 'could not enable ip masquerading',
+    checkIds: ['nat-masquerade', 'ip-forward'],
+    cause: 'systemd-networkd could not add the masquerade rule for the VM bridge, so guests have no way out',
+    fix: 'Add the MASQUERADE rule yourself (iptables -t nat -A POSTROUTING -s SUBNET ! -d SUBNET -j MASQUERADE) or use a networkd built with firewall support; qnet fix nat-masquerade.',
+    weight: 0.9,
+  },
+  {
+    id: 'dnsmasq-listen',
+    causeId: 'dnsmasq-clash',
+    message: 'dnsmasq: failed to create listening socket for 192.168.122.1: Address already in use',
+    source: 'dnsmasq src/network.c create_bound_listeners() die("failed to create listening socket for %s: %s")',
+    pattern: 'failed to create listening socket for (?:port )?\\S{1,64}: {ERR}',
+    errnoCauses: { EADDRINUSE: 'dnsmasq-clash', EADDRNOTAVAIL: 'bridge-missing', '*': 'dnsmasq-clash' },
+    checkIds: [],
+    cause: 'dnsmasq for the VM network cannot listen: another DNS/DHCP server holds the port on all addresses (EADDRINUSE), or the address is not on any interface (EADDRNOTAVAIL)',
+    fix: 'Make the system dnsmasq/resolver bind only its own interfaces (bind-interfaces, except-interface=virbr0) or stop it; then restart the VM network.',
+    weight: 0.85,
+  },
+  {
+    id: 'dnsmasq-dhcp-bind',
+    causeId: 'dnsmasq-clash',
+    message: 'dnsmasq: failed to bind DHCP server socket: Address already in use',
+    source: 'dnsmasq src/dhcp.c dhcp_init() "failed to bind DHCP server socket: %s"',
+    pattern: 'failed to bind dhcp server socket',
+    checkIds: [],
+    cause: 'another DHCP server already listens on port 67 on all addresses, so the VM network\'s dnsmasq cannot start',
+    fix: 'Configure the other DHCP server with bind-interfaces (or except-interface=virbr0), or stop it.',
+    weight: 0.85,
+  },
+  {
+    id: 'brctl-addif',
+    causeId: 'bridge-wireless',
+    message: "can't add wlan0 to bridge br0: Operation not supported",
+    source: 'bridge-utils brctl addif (EOPNOTSUPP from the kernel for wireless interfaces in managed mode)',
+    pattern: "can't add \\S{1,64} to bridge \\S{1,64}: {ERR}",
+    errnoCauses: { ENOTSUP: 'bridge-wireless', EOPNOTSUPP: 'bridge-wireless', EBUSY: 'bridge-uplink', EPERM: 'tap-privilege', '*': 'bridge-wireless' },
+    checkIds: ['bridge-state'],
+    cause: 'brctl could not add the interface to the bridge; EOPNOTSUPP means a wireless interface, which cannot be bridged',
+    fix: 'Do not bridge Wi-Fi: use a NAT network (libvirt\'s default network, or a bridge of your own with MASQUERADE) or a routed setup.',
+    weight: 0.86,
+  },
+  {
+    id: 'libvirt-add-bridge-wireless',
+    causeId: 'bridge-wireless',
+    message: 'Unable to add bridge br0 port wlan0: Operation not supported',
+    source: 'libvirt virNetDevBridgeAddPort() when the port is a wireless interface (kernel refuses IFF_DONT_BRIDGE devices)',
+    pattern: '(?:unable to add bridge \\S{1,64} port |addif \\S{1,64} |link set (?:dev )?)(?:wl[a-z0-9]{1,14}|wlan\\d{0,3})\\b',
+    anchors: ['wl'],
+    checkIds: ['bridge-state'],
+    cause: 'a wireless interface cannot be a bridge port (802.11 client mode carries only its own MAC address)',
+    fix: 'Do not bridge Wi-Fi: use a NAT network (libvirt\'s default network, or a bridge of your own with MASQUERADE) or a routed setup.',
+    weight: 0.84,
+  },
+  {
+    id: 'bridge-ports-wireless',
+    causeId: 'bridge-wireless',
+    message: 'bridge_ports wlp2s0 tap0',
+    source: 'ifupdown-bridge bridge_ports / bridge-ports naming a wireless interface (public reports of bridged Wi-Fi)',
+    pattern: 'bridge[_-]ports (?:\\S{1,15} ){0,4}(?:wl[a-z0-9]{1,14})\\b',
+    anchors: ['bridge_ports', 'bridge-ports'],
+    checkIds: ['bridge-state'],
+    cause: 'the bridge is configured with a wireless interface as a port; Wi-Fi in client mode cannot be bridged, so guests get no DHCP answer',
+    fix: 'Use a NAT network for VMs on a Wi-Fi host (libvirt\'s default network, or a bridge of your own with MASQUERADE), or a wired NIC as the bridge port.',
+    weight: 0.9,
+  },
+  {
+    id: 'kernel-port-disabled',
+    causeId: 'bridge-uplink',
+    message: 'br0: port 1(eth0) entered disabled state',
+    source: 'linux net/bridge/br_stp.c br_log_state() "port %u(%s) entered %s state"',
+    pattern: '\\S{1,16}: port \\d{1,4}\\(\\S{1,16}\\) entered disabled state',
+    anchors: ['entered disabled state'],
+    checkIds: ['bridge-state', 'tap-state'],
+    cause: 'a bridge port went down: the uplink lost carrier or was removed, or the VM on that tap stopped',
+    fix: 'Check which port it is: the uplink must have carrier (ip -br link), a tap goes down when its VM stops.',
+    weight: 0.3,
+  },
+  {
+    id: 'vhost-not-compiled',
+    causeId: 'vhost-net',
+    message: 'vhost-net support is not compiled in',
+    source: 'qemu hw/net/vhost_net.c / net/tap.c (a build without CONFIG_VHOST_NET)',
+    pattern: 'vhost-net support is not compiled in|vhost-net was requested for an interface, but is unavailable',
+    anchors: ['vhost-net'],
+    checkIds: ['vhost-net'],
+    cause: 'vhost was requested but this QEMU or host cannot provide it (not compiled in, or /dev/vhost-net unavailable)',
+    fix: 'Drop vhost=on (libvirt: <driver name=\'qemu\'/>), or use a QEMU built with vhost-net and load vhost_net.',
+    weight: 0.85,
+  },
+  {
+    id: 'runqemu-tun-unavailable',
+    causeId: 'tun-missing',
+    message: 'runqemu - ERROR - TUN control device /dev/net/tun is unavailable; you may need to enable TUN (e.g. sudo modprobe tun)',
+    source: 'poky scripts/runqemu check_tcpserial/setup_tap "TUN control device %s is unavailable"',
+    pattern: 'tun control device /dev/net/tun is unavailable',
+    checkIds: ['tun-module'],
+    cause: '/dev/net/tun does not exist where runqemu runs (tun not loaded, a kernel without it such as WSL2, or a container without the device)',
+    fix: 'sudo modprobe tun on the host; in a container pass --device /dev/net/tun --cap-add NET_ADMIN; or run runqemu with slirp (user networking).',
+    weight: 0.92,
+  },
+  {
+    id: 'runqemu-tap-setup',
+    causeId: 'tap-privilege',
+    message: 'runqemu - ERROR - Failed to setup tap device. Run runqemu-gen-tapdevs to manually create.',
+    source: 'poky scripts/runqemu setup_tap() (no pre-made taps and no sudo for runqemu-ifup)',
+    pattern: 'failed to setup tap device|runqemu-gen-tapdevs to manually create|no tap interfaces? available',
+    anchors: ['tap device', 'runqemu-gen-tapdevs', 'tap interface'],
+    checkIds: ['tap-state', 'tun-perms'],
+    cause: 'runqemu could not get a tap: none were made beforehand and it may not use sudo to create one',
+    fix: 'Create taps once as root for your user: sudo runqemu-gen-tapdevs $(id -u) $(id -g) 4 …, or run runqemu with slirp.',
+    weight: 0.85,
+  },
+  {
+    id: 'runqemu-tap-lock',
+    causeId: 'tap-conflict',
+    message: 'runqemu - INFO - Acquiring lockfile /tmp/qemu-tap-locks/tap0.lock failed: [Errno 11] Resource temporarily unavailable',
+    source: 'poky scripts/runqemu acquire_taplock()',
+    pattern: 'acquiring lockfile /tmp/qemu-tap-locks/\\S{1,64} failed',
+    anchors: ['qemu-tap-locks'],
+    checkIds: ['tap-state'],
+    cause: 'another runqemu (or a leftover one) holds that tap',
+    fix: 'Stop the other QEMU or remove the stale lock in /tmp/qemu-tap-locks when no QEMU uses the tap.',
+    weight: 0.8,
+  },
+  {
+    id: 'runqemu-port-lock',
+    causeId: 'hostfwd-port',
+    message: 'runqemu - INFO - Acquiring lockfile /tmp/qemu-port-locks/2222.lock failed',
+    source: 'poky scripts/runqemu (slirp port forwards)',
+    pattern: 'acquiring lockfile /tmp/qemu-port-locks/\\S{1,64} failed',
+    anchors: ['qemu-port-locks'],
+    checkIds: ['hostfwd-port'],
+    cause: 'another runqemu (or a leftover QEMU) holds the forwarded host port',
+    fix: 'Stop the other QEMU (a session lost over ssh keeps running) or pick other ports.',
+    weight: 0.75,
+  },
+  {
+    id: 'ubridge-privileges',
+    causeId: 'helper-setuid',
+    message: 'uBridge requires root access or the capability to interact with network adapters',
+    source: 'GNS3 gns3server/compute (uBridge permission check), older "Bridge requires root access or capability to interact with network adapters"',
+    pattern: '(?:ubridge|bridge) requires root (?:access|permissions?) or (?:the )?capability|ubridge is not available|/ubridge: {EPERM}',
+    anchors: ['requires root', 'ubridge'],
+    checkIds: ['helper-setuid'],
+    cause: 'GNS3\'s uBridge helper has no root rights (no cap_net_admin,cap_net_raw file capabilities, not setuid, or the user is not in group ubridge)',
+    fix: 'sudo setcap cap_net_admin,cap_net_raw=ep $(command -v ubridge) (or install it setuid root 4750 with the user in its group), then log in again.',
+    weight: 0.9,
+  },
+  {
+    id: 'proxmox-bridge-missing',
+    causeId: 'bridge-missing',
+    message: "bridge 'vmbr1' does not exist",
+    source: 'Proxmox qemu-server PVE/Network.pm / pve-bridge script "bridge \'%s\' does not exist"',
+    pattern: "bridge '?[^'\\s]{1,64}'? does not exist",
+    anchors: ['does not exist'],
+    checkIds: ['bridge-state', 'ifname-mismatch'],
+    cause: 'the VM is attached to a bridge (vmbrN) that does not exist on this node',
+    fix: 'Create the bridge on this node (Proxmox: System → Network, or /etc/network/interfaces + ifreload -a) or change the VM\'s bridge.',
+    weight: 0.9,
+  },
+  {
+    id: 'proxmox-pve-bridge-script',
+    causeId: 'bridge-missing',
+    message: 'network script /var/lib/qemu-server/pve-bridge failed with status 6400',
+    source: 'qemu net/tap.c launch_script() running Proxmox\'s pve-bridge up-script',
+    pattern: 'network script \\S{0,64}pve-bridge failed with status',
+    anchors: ['pve-bridge'],
+    checkIds: ['bridge-state', 'ifname-mismatch'],
+    cause: 'Proxmox\'s tap up-script could not plug the VM into its bridge (usually the vmbrN bridge does not exist on this node or the firewall bridge could not be made)',
+    fix: 'Check the VM\'s bridge exists on this node (ip -br link show type bridge); create it or change the VM\'s network device.',
+    weight: 0.9,
+  },
+  {
+    id: 'ip-cannot-find-bridge',
+    causeId: 'bridge-missing',
+    message: 'Cannot find device "br0"',
+    source: 'iproute2 on a bridge name (br*, virbr*, vmbr*, qemubr*): the bridge was never created',
+    pattern: 'cannot find device "?(?:br|virbr|vmbr|qemubr|lxdbr|docker)[\\w.-]{0,12}"?',
+    anchors: ['cannot find device'],
+    checkIds: ['bridge-state', 'ifname-mismatch'],
+    cause: 'a script or config uses a bridge that was never created (or is created later)',
+    fix: 'Create the bridge first (nmcli, or a bridge stanza in /etc/network/interfaces.d) or fix its name; ip -br link show type bridge lists the bridges.',
+    weight: 0.82,
+  },
+  {
+    id: 'kernel-renamed',
+    causeId: 'guest-ifname',
+    message: 'systemd-udevd[291]: renamed network interface eth0 to ens3',
+    source: 'systemd-udevd / kernel "renamed from eth0" lines when predictable names apply',
+    pattern: 'renamed network interface eth\\d{1,2} to \\S{1,15}|\\S{1,15}: renamed from eth\\d{1,2}',
+    anchors: ['renamed'],
+    checkIds: ['guest-ifname', 'ifname-mismatch'],
+    cause: 'the NIC got a predictable name instead of eth0, so configuration written for eth0 no longer applies',
+    fix: 'Use the new name in the network config, match by MAC, or boot with net.ifnames=0.',
+    weight: 0.75,
+  },
+  {
+    id: 'kernel-ipconfig-failed',
+    causeId: 'guest-dhcp',
+    message: 'IP-Config: Auto-configuration of network failed',
+    source: 'linux net/ipv4/ipconfig.c (kernel ip=dhcp in a guest)',
+    pattern: 'ip-config: auto-configuration of network failed',
+    checkIds: ['guest-dhcp', 'bridge-state'],
+    cause: 'the guest kernel got no DHCP/BOOTP answer on its NIC',
+    fix: DHCP_HOST_FIX,
+    weight: 0.6,
+  },
+  {
+    id: 'forward-drop-listing',
+    causeId: 'forward-policy',
+    message: 'Chain FORWARD (policy DROP)',
+    source: 'iptables -L / iptables -S output pasted with the problem (-P FORWARD DROP)',
+    pattern: 'chain forward \\(policy drop|-p forward drop',
+    anchors: ['forward'],
+    checkIds: ['forward-policy'],
+    cause: 'the FORWARD chain drops what no rule accepts (Docker, firewalld or ufw set it), so routed VM traffic is lost',
+    fix: 'Accept the VM networks in FORWARD (iptables -I DOCKER-USER -i virbr0 -j ACCEPT …) or let the VM tool add its rules after Docker; qnet fix forward-policy.',
+    weight: 0.55,
+  },
+  {
+    id: 'bridge-nf-call-on',
+    causeId: 'br-netfilter',
+    message: 'net.bridge.bridge-nf-call-iptables = 1',
+    source: 'sysctl output pasted with a bridged-VM problem (br_netfilter loaded)',
+    pattern: 'bridge-nf-call-(?:ip6?tables|arptables) ?= ?1',
+    anchors: ['bridge-nf-call'],
+    checkIds: ['br-netfilter'],
+    cause: 'bridged frames go through iptables (br_netfilter), where FORWARD rules can drop the VMs\' traffic',
+    fix: 'Set net.bridge.bridge-nf-call-iptables=0 (and ip6tables, arptables) persistently, or accept the bridge in FORWARD; qnet fix br-netfilter.',
+    weight: 0.6,
+  },
+  {
+    id: 'nm-unmanaged',
+    causeId: 'nm-conflict',
+    message: "Error: Connection activation failed: No suitable device found for this connection (device eth0 not available because device is strictly unmanaged)",
+    source: 'nmcli (NetworkManager) activation errors',
+    pattern: 'device is strictly unmanaged|connection activation failed',
+    anchors: ['unmanaged', 'activation failed'],
+    checkIds: ['nm-conflict'],
+    cause: 'NetworkManager will not activate the profile: the device is unmanaged (another manager owns it) or another profile holds it',
+    fix: 'Let one manager own the interface: remove it from ifupdown/networkd or mark it managed, and delete competing profiles (nmcli con show).',
+    weight: 0.7,
+  },
+  {
+    id: 'netplan-conflict',
+    causeId: 'netplan-duplicates',
+    message: 'Conflicting default route declarations for IPv4 (table: main, metric: default)',
+    source: 'netplan generate/apply validation',
+    pattern: 'conflicting default route declarations|is defined (?:more than once|in multiple files)',
+    anchors: ['conflicting default route', 'defined'],
+    checkIds: ['netplan-duplicates'],
+    cause: 'the same interface or route is defined in more than one netplan file',
+    fix: 'Keep each interface in one /etc/netplan file (remove the installer or cloud-init leftover), then netplan try.',
+    weight: 0.7,
+  },
+  {
+    id: 'qemu-nic-invalid',
+    causeId: 'qemu-cmdline',
+    message: 'qemu-system-mipsel: -nic: invalid option',
+    source: 'qemu < 2.12 option parsing (-nic appeared in 2.12); any removed network option',
+    pattern: '^invalid option(?: |$)|-(?:nic|netdev|net) ?: invalid option',
+    anchors: ['invalid option'],
+    checkIds: ['qemu-cmdline'],
+    cause: 'this (older) QEMU does not know the option: -nic needs QEMU 2.12 or newer',
+    fix: 'Use -netdev TYPE,id=n0 -device e1000,netdev=n0 (works on old and new QEMU) or install a newer QEMU.',
+    weight: 0.88,
+  },
+
+  {
+    id: 'oz-nat-bridge',
+    causeId: 'bridge-missing',
+    message: 'ERROR: Could not find a viable libvirt NAT bridge, install cannot continue',
+    source: 'oz (oz-install) wording when libvirt\'s default network is missing or not started',
+    pattern: 'could not find a viable libvirt nat bridge',
+    checkIds: ['bridge-state'],
+    cause: 'libvirt\'s default NAT network does not exist or is not started, so there is no bridge to install through',
+    fix: START_NET_FIX,
+    weight: 0.88,
+  },
+  {
+    id: 'netplan-apply-failed',
+    causeId: 'netplan-duplicates',
+    message: "Command 'netplan apply' failed with return code 78",
+    source: 'netplan apply exiting non-zero (78 = configuration error), as tools that write netplan files report it',
+    pattern: "netplan apply'? (?:failed|exited)",
+    anchors: ['netplan apply'],
+    checkIds: ['netplan-duplicates'],
+    cause: 'netplan rejects its configuration, typically because an interface or bridge is defined in more than one file or two files conflict',
+    fix: 'Run netplan generate to see the conflicting file, keep each interface in one /etc/netplan file, then netplan try.',
+    weight: 0.55,
+  },
 ];
 
-/** Expands {EACCES}-style placeholders into alternations of the errno texts. */
+/**
+ * Expands placeholders: {EACCES}-style ones into alternations of that errno's
+ * texts; {ERR} into a capturing group that takes any errno spelling: a strerror
+ * text in any glibc language, or `errno = 13`, `err = 2`, `error 19`,
+ * `[Errno 1] …`, `(os error 13)`, a bare -13 / ENODEV.
+ */
 export function expandPattern(p: string): string {
   return p.replace(/\{([A-Z]+)\}/g, (_, name: string) => {
+    if (name === 'ERR') return ERR_GROUP;
     const alts = ERRNO[name];
     if (!alts) throw new Error(`unknown errno placeholder {${name}}`);
     return `(?:${alts.map(escapeRegex).join('|')})`;
   });
 }
+
+const ERR_TEXTS = [...ERRNO_BY_TEXT.keys()].sort((a, b) => b.length - a.length).map((t) => escapeRegex(t));
+const ERR_GROUP =
+  `(?<err>${ERR_TEXTS.join('|')}|(?:\\[errno \\d{1,3}\\] ?)[a-z][a-z ]{2,40}|(?:errno|err|error|os error)\\s?[=:]?\\s?-?\\d{1,3}|e(?:perm|noent|nodev|acces|busy|inval|exist|nxio|notsup|addrinuse)\\b|-\\d{1,3}\\b)`;
 
 export function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

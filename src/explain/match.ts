@@ -1,13 +1,20 @@
-// Turns pasted error text into catalogue matches, best first.
+// Turns pasted text (one message, or a whole log) into catalogue hits.
 //
 // Pasted text arrives wrapped by terminals, journals and mail clients, with
-// timestamps, program and option prefixes, Markdown quotes and odd quote
-// characters. normalise() strips those per line, joins the lines, folds case
-// and whitespace. Each pattern is tried on that text; if it does not match, a
-// compact form (all whitespace removed, in text and pattern) is tried too, so
-// a word broken by a hard wrap ("Permis\nsion denied") still matches, at a
-// slightly lower confidence.
-import { CATALOGUE, expandPattern, type Entry } from './catalogue.js';
+// timestamps, program and option prefixes, Markdown quotes, odd quote
+// characters, and in the user's language. Each line is cleaned (stripLine),
+// folded to lower case, and libvirt's translated messages are mapped back to
+// English (errno texts in any glibc language are part of the patterns). Then
+// a cheap prefilter (one regex of every pattern's literal anchors) picks the
+// lines worth testing, and each candidate pattern is tried on that line joined
+// with the next two (a message wrapped over lines still matches). Short pastes
+// with no hit get a last try on the whole text with whitespace removed, so a
+// word broken by a hard wrap ("Permis\nsion denied") still matches, at a
+// slightly lower confidence. Every repetition in the patterns is bounded, so
+// a megabyte of log stays linear.
+import { CATALOGUE, errnoName, expandPattern, type Entry } from './catalogue.js';
+import type { CauseId } from './causes.js';
+import { foldText, translateLibvirt } from './l10n.js';
 import type { CheckId } from '../types.js';
 
 export interface Match {
@@ -19,10 +26,18 @@ export interface Match {
   confidence: number;
   /** The part of the normalised text that matched. */
   matched: string;
+  /** The cause this hit points at (the errno may pick it). */
+  causeId: CauseId;
+  /** The errno the message carried, when it has one (EACCES, ENODEV, …). */
+  errno?: string;
+  /** 1-based line of the input where the match starts. */
+  line: number;
 }
 
 /** Compact matches (only found with whitespace removed) count for a little less. */
 const COMPACT_FACTOR = 0.9;
+/** Pastes up to this many lines also get the whole-text and compact tries. */
+const SHORT_LINES = 60;
 
 const STAMP_PATTERNS: RegExp[] = [
   // dmesg: "[   12.345678] "
@@ -71,22 +86,31 @@ function stripLine(raw: string): string {
   return line;
 }
 
-/** The text patterns are matched against. */
-export function normalise(input: string): string {
-  const text = input
+const foldLine = foldText;
+
+function preclean(input: string): string {
+  return input
     .replace(/\r\n?/g, '\n')
     // ANSI colours from terminals
     .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
     // quoted-printable soft line breaks ("No such file =\nor directory" in mailing-list archives)
     .replace(/=\n/g, '');
-  const lines = text.split('\n').map(stripLine).filter((l) => l.length > 0);
-  return lines
-    .join(' ')
-    .replace(/[`‘’´′]/g, "'")
-    .replace(/[“”„″]/g, '"')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .toLowerCase();
+}
+
+/** One cleaned, folded line per input line ('' for blank ones), translated back to English where it can be. */
+export function normaliseLines(input: string): string[] {
+  return preclean(input)
+    .split('\n')
+    .map((raw) => {
+      const line = foldLine(stripLine(raw));
+      // eslint-disable-next-line no-control-regex
+      return /[^\x00-\x7f]/.test(line) ? translateLibvirt(line) : line;
+    });
+}
+
+/** The text patterns are matched against: every cleaned line, joined. */
+export function normalise(input: string): string {
+  return normaliseLines(input).filter((l) => l.length > 0).join(' ');
 }
 
 /** Whitespace removed: for words a hard wrap broke in two. */
@@ -98,6 +122,70 @@ interface Compiled {
   entry: Entry;
   normal: RegExp;
   compact: RegExp;
+  anchors: string[];
+}
+
+/**
+ * Literal texts every match of a pattern contains: its longest run of plain
+ * characters outside any group, or none when the pattern alternates at the top.
+ */
+export function literalAnchor(src: string): string | undefined {
+  let depth = 0;
+  let cur = '';
+  let best = '';
+  const flush = () => {
+    if (cur.trim().length > best.trim().length) best = cur;
+    cur = '';
+  };
+  for (let i = 0; i < src.length; i++) {
+    const ch = src[i]!;
+    if (ch === '\\') {
+      const next = src[i + 1] ?? '';
+      i++;
+      if (depth === 0 && /[.()[\]{}|?*+\\/'"^$-]/.test(next)) cur += next;
+      else flush();
+      continue;
+    }
+    if (ch === '(' || ch === '[') {
+      // the character before a quantified group may be optional: drop it
+      depth++;
+      flush();
+      if (ch === '[') {
+        const end = src.indexOf(']', i + 1);
+        depth--;
+        i = end < 0 ? src.length : end;
+        if (/^[?*{]/.test(src[i + 1] ?? '')) cur = '';
+      }
+      continue;
+    }
+    if (ch === ')') {
+      depth = Math.max(0, depth - 1);
+      continue;
+    }
+    if (ch === '{') {
+      // placeholder or quantifier: a quantifier makes the previous char optional/repeated
+      const end = src.indexOf('}', i);
+      if (/^\{\d/.test(src.slice(i))) cur = cur.slice(0, -1);
+      flush();
+      i = end < 0 ? src.length : end;
+      continue;
+    }
+    if (depth > 0) continue;
+    if (ch === '|') return undefined;
+    if (ch === '?' || ch === '*') {
+      cur = cur.slice(0, -1);
+      flush();
+      continue;
+    }
+    if (ch === '+' || ch === '.' || ch === '^' || ch === '$') {
+      flush();
+      continue;
+    }
+    cur += ch;
+  }
+  flush();
+  const a = best.trim();
+  return a.length >= 4 ? a : undefined;
 }
 
 let compiled: Compiled[] | undefined;
@@ -105,38 +193,119 @@ let compiled: Compiled[] | undefined;
 function compile(entries: readonly Entry[]): Compiled[] {
   return entries.map((entry) => {
     const src = expandPattern(entry.pattern);
+    const anchor = entry.anchors ?? (literalAnchor(entry.pattern) ? [literalAnchor(entry.pattern)!] : []);
     // Every literal space in the catalogue's patterns is a separator (they use \s only as \S).
-    return { entry, normal: new RegExp(src, 'u'), compact: new RegExp(src.replace(/ /g, ''), 'u') };
+    return { entry, normal: new RegExp(src, 'u'), compact: new RegExp(src.replace(/ /g, ''), 'u'), anchors: anchor.map((a) => a.toLowerCase()) };
   });
 }
 
-/** Catalogue matches for pasted text, best first; empty when nothing is recognised. */
-export function matchText(input: string, entries: readonly Entry[] = CATALOGUE): Match[] {
-  const table = entries === CATALOGUE ? (compiled ??= compile(CATALOGUE)) : compile(entries);
-  const norm = normalise(input);
-  if (!norm) return [];
-  const tight = compact(norm);
-  const found: Match[] = [];
-  for (const c of table) {
-    let m = c.normal.exec(norm);
-    let factor = 1;
-    if (!m) {
-      m = c.compact.exec(tight);
-      factor = COMPACT_FACTOR;
+interface Table {
+  list: Compiled[];
+  /** Patterns without an anchor: tried on every line. */
+  always: Compiled[];
+  prefilter: RegExp;
+}
+
+let table: Table | undefined;
+
+function makeTable(list: Compiled[]): Table {
+  const anchors = [...new Set(list.flatMap((c) => c.anchors))];
+  const esc = anchors.sort((a, b) => b.length - a.length).map((a) => a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return { list, always: list.filter((c) => !c.anchors.length), prefilter: new RegExp(esc.join('|'), 'u') };
+}
+
+function tableFor(entries: readonly Entry[]): Table {
+  if (entries === CATALOGUE) return (table ??= makeTable((compiled ??= compile(CATALOGUE))));
+  return makeTable(compile(entries));
+}
+
+function toMatch(c: Compiled, m: RegExpExecArray, factor: number, line: number): Match {
+  const e = c.entry;
+  const spelled = m.groups?.['err'];
+  const errno = spelled ? errnoName(spelled) : undefined;
+  const causeId = (errno && e.errnoCauses?.[errno]) || e.errnoCauses?.['*'] || e.causeId;
+  return {
+    entry: e,
+    checkIds: [...e.checkIds],
+    cause: e.cause,
+    fix: e.fix,
+    confidence: Math.round(e.weight * factor * 100) / 100,
+    matched: m[0],
+    causeId,
+    ...(errno ? { errno } : {}),
+    line,
+  };
+}
+
+/** Every hit in the text, in line order (one per pattern and starting line). */
+export function scanLines(lines: readonly string[], entries: readonly Entry[] = CATALOGUE): Match[] {
+  const t = tableFor(entries);
+  const hits: Match[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line) continue;
+    const next = lines[i + 1] ?? '';
+    const pair = next ? `${line} ${next}` : line;
+    const anchored = t.prefilter.source.length > 0 && t.prefilter.test(pair);
+    if (!anchored && !t.always.length) continue;
+    const window = lines[i + 2] ? `${pair} ${lines[i + 2]}` : pair;
+    const candidates = anchored ? t.list.filter((c) => !c.anchors.length || c.anchors.some((a) => pair.includes(a))) : t.always;
+    for (const c of candidates) {
+      const m = c.normal.exec(window);
+      // A match must start on this line; later lines get their own turn.
+      if (!m || m.index > line.length) continue;
+      hits.push(toMatch(c, m, 1, i + 1));
     }
-    if (!m) continue;
-    found.push({
-      entry: c.entry,
-      checkIds: [...c.entry.checkIds],
-      cause: c.entry.cause,
-      fix: c.entry.fix,
-      confidence: Math.round(c.entry.weight * factor * 100) / 100,
-      matched: m[0],
-    });
   }
+  return hits;
+}
+
+/** Hits for pasted text: the line scan, then (short pastes) the whole-text and compact tries. */
+export function scanText(input: string, entries: readonly Entry[] = CATALOGUE): Match[] {
+  const lines = normaliseLines(input);
+  const hits = scanLines(lines, entries);
+  const nonEmpty = lines.filter(Boolean);
+  if (nonEmpty.length <= SHORT_LINES) {
+    const seen = new Set(hits.map((h) => h.entry.id));
+    const norm = nonEmpty.join(' ');
+    const tight = compact(norm);
+    const firstLine = lines.findIndex(Boolean) + 1;
+    for (const c of tableFor(entries).list) {
+      if (seen.has(c.entry.id)) continue;
+      let m = c.normal.exec(norm);
+      let factor = 1;
+      if (!m) {
+        m = c.compact.exec(tight);
+        factor = COMPACT_FACTOR;
+      }
+      if (m) hits.push(toMatch(c, m, factor, lineOf(lines, m.index, factor === 1 ? norm : tight) || firstLine));
+    }
+  }
+  return hits;
+}
+
+/** The 1-based input line a position of the joined (or compact) text falls on. */
+function lineOf(lines: readonly string[], pos: number, joined: string): number {
+  const sep = joined.includes(' ') ? 1 : 0;
+  let at = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (!l) continue;
+    const len = sep ? l.length : l.replace(/\s+/g, '').length;
+    if (pos < at + len + sep) return i + 1;
+    at += len + sep;
+  }
+  return 0;
+}
+
+/** Catalogue matches for pasted text, best first, one per message; empty when nothing is recognised. */
+export function matchText(input: string, entries: readonly Entry[] = CATALOGUE): Match[] {
+  const best = new Map<string, Match>();
+  for (const h of scanText(input, entries)) {
+    const had = best.get(h.entry.id);
+    if (!had || h.confidence > had.confidence) best.set(h.entry.id, h);
+  }
+  const order = new Map(entries.map((e, i) => [e.id, i]));
   // Stable: equal confidence keeps catalogue order (specific entries come first there).
-  return found
-    .map((f, i) => ({ f, i }))
-    .sort((a, b) => b.f.confidence - a.f.confidence || a.i - b.i)
-    .map(({ f }) => f);
+  return [...best.values()].sort((a, b) => b.confidence - a.confidence || order.get(a.entry.id)! - order.get(b.entry.id)!);
 }

@@ -8,6 +8,7 @@
 // `/usr/local/libexec/../etc/qemu/bridge.conf'").
 import type { Context } from '../context.js';
 import { describeError, NOT_CAPTURED, text, type StatInfo } from '../host/host.js';
+import { decodeVfsCap, describeVfsCap, parseGetcap, parseGetfattr, type VfsCap } from '../parse/vfs-cap.js';
 
 export interface HelperDir {
   dir: string;
@@ -117,4 +118,62 @@ export async function helperPackage(ctx: Context): Promise<{ distro: string; pkg
   if (is('arch')) return { distro: id, pkg: 'qemu-common', install: ['pacman', '-S', '--needed', '--noconfirm', 'qemu-common'] };
   if (is('nixos')) return { distro: id, pkg: 'security.wrappers.qemu-bridge-helper (or virtualisation.libvirtd.enable)' };
   return { distro: id || 'unknown' };
+}
+
+/** A file's capabilities, as read by whichever tool is installed. */
+export type FileCaps =
+  | { kind: 'caps'; cap: VfsCap; source: string; observed: string }
+  | { kind: 'none'; source: string }
+  | { kind: 'unknown'; source: string; why: string; notCaptured: boolean };
+
+/**
+ * The `security.capability` of `path` (an absolute path), once per run, for helper-setuid
+ * and lint alike. Node cannot read extended attributes, so: `getfattr` (package attr) gives
+ * the raw bytes; where it is not installed (a stock Debian), `getcap -n` (libcap2-bin, there
+ * by default) gives libcap's text, with the rootid of a capability set inside a user
+ * namespace; both decode to the same VfsCap. getcap exits 0 even when it cannot read the
+ * file, so its stderr tells an error from "no capabilities".
+ */
+export function fileCaps(ctx: Context, path: string): Promise<FileCaps> {
+  return ctx.memo(`file-caps ${path}`, async (): Promise<FileCaps> => {
+    const src = `getfattr -n security.capability ${path}`;
+    const r = await ctx.host.exec(['getfattr', '--absolute-names', '-n', 'security.capability', '-e', 'hex', path]);
+    if (r.ok) {
+      const { exitCode, stdout, stderr } = r.value;
+      if (exitCode !== 0) {
+        if (/No such attribute|No data available/i.test(stderr)) return { kind: 'none', source: src };
+        return { kind: 'unknown', source: src, why: `getfattr failed: ${stderr.trim().split('\n')[0] || `exit ${exitCode}`}`, notCaptured: false };
+      }
+      const bytes = parseGetfattr(stdout);
+      const cap = bytes ? decodeVfsCap(bytes) : 'getfattr printed no security.capability value';
+      if (typeof cap === 'string') return { kind: 'unknown', source: src, why: cap, notCaptured: false };
+      return { kind: 'caps', cap, source: src, observed: `0x${bytes!.toString('hex')} = ${describeVfsCap(cap)} (revision ${cap.revision})` };
+    }
+    if (r.code === NOT_CAPTURED) return { kind: 'unknown', source: src, why: 'not captured in the snapshot', notCaptured: true };
+    if (r.code !== 'ENOENT') return { kind: 'unknown', source: src, why: `getfattr: ${r.code}`, notCaptured: false };
+
+    // getfattr is not installed: libcap's getcap. -n shows the rootid (libcap 2.29 and later).
+    let argv = ['getcap', '-n', path];
+    let g = await ctx.host.exec(argv);
+    if (g.ok && /usage:/i.test(g.value.stderr) && !g.value.stdout.trim()) {
+      argv = ['getcap', path];
+      g = await ctx.host.exec(argv);
+    }
+    const gsrc = argv.join(' ');
+    if (!g.ok) {
+      if (g.code === NOT_CAPTURED) return { kind: 'unknown', source: gsrc, why: 'not captured in the snapshot', notCaptured: true };
+      if (g.code === 'ENOENT') return { kind: 'unknown', source: 'getfattr, getcap', why: 'neither getfattr (package attr) nor getcap (package libcap2-bin) is installed', notCaptured: false };
+      return { kind: 'unknown', source: gsrc, why: `getcap: ${g.code}`, notCaptured: false };
+    }
+    const { stdout, stderr, exitCode } = g.value;
+    const cap = parseGetcap(stdout, path);
+    if (cap === 'none') {
+      const err = stderr.trim().split('\n')[0];
+      if (err || exitCode !== 0) return { kind: 'unknown', source: gsrc, why: `getcap: ${err || `exit ${exitCode}`}`, notCaptured: false };
+      return { kind: 'none', source: gsrc };
+    }
+    if (typeof cap === 'string') return { kind: 'unknown', source: gsrc, why: cap, notCaptured: false };
+    const noRootid = argv.length === 2 ? ' (this getcap cannot show whether it was set inside a user namespace)' : '';
+    return { kind: 'caps', cap, source: gsrc, observed: `${describeVfsCap(cap)}${noRootid}` };
+  });
 }

@@ -3,7 +3,8 @@
 import type { Context } from '../context.js';
 import { describeError, modeString, type Read, type StatInfo } from '../host/host.js';
 import type { Evidence, FixPlan } from '../types.js';
-import { GROUP_TOOL_BACKUPS, groupName, groupsFile, modeAllows, targetUser, userName, type TargetUser } from './users.js';
+import { addToGroup, createGroup } from '../fixes/plans.js';
+import { groupName, groupNamed, groupsFile, modeAllows, targetUser, userName, type TargetUser } from './users.js';
 
 export interface NodeAccess {
   user: TargetUser;
@@ -53,7 +54,7 @@ export async function groupGrantPlan(
   opts: { id: string; path: string; kernel: string; preferGroups: string[]; user: TargetUser; ruleFile: string; note: string },
 ): Promise<FixPlan> {
   const groups = await groupsFile(ctx);
-  const group = opts.preferGroups.map((n) => groups.find((g) => g.name === n)).find(Boolean);
+  const group = opts.preferGroups.map((n) => groupNamed(groups, n)).find(Boolean);
   const gname = group?.name ?? opts.preferGroups[0]!;
   const rule = `# qnet: ${opts.note}\nKERNEL=="${opts.kernel}", GROUP="${gname}", MODE="0660", OPTIONS+="static_node=${opts.path.replace(/^\/dev\//, '')}"\n`;
   return {
@@ -63,11 +64,11 @@ export async function groupGrantPlan(
     root: true,
     explain: `the narrowest grant that persists; ${opts.user.name} needs a new login for the group to apply`,
     actions: [
-      ...(group ? [] : [{ kind: 'run' as const, argv: ['groupadd', '--system', gname], inverse: ['groupdel', gname], touches: GROUP_TOOL_BACKUPS }]),
+      ...(group ? [] : [createGroup(gname)]),
       { kind: 'write-file', path: opts.ruleFile, content: rule, mode: 0o644, uid: 0, gid: 0 },
       { kind: 'chgrp', path: opts.path, group: gname },
       { kind: 'chmod', path: opts.path, mode: 0o660 },
-      { kind: 'run', argv: ['usermod', '-aG', gname, opts.user.name], inverse: ['gpasswd', '-d', opts.user.name, gname], touches: GROUP_TOOL_BACKUPS },
+      addToGroup(opts.user.name, gname),
     ],
   };
 }

@@ -9,13 +9,10 @@
 import type { Context } from '../context.js';
 import { describeError, text } from '../host/host.js';
 import { which } from './system.js';
+import { parsePrefix, prefixesDisjoint, prefixWithin, showPrefix, type Prefix } from '../parse/ipv4.js';
 
 export type Verdict = 'accept' | 'drop' | 'jump' | 'return' | 'nat' | 'other';
 
-export interface Prefix {
-  addr: string;
-  len: number;
-}
 
 export interface FwRule {
   iif?: string[];
@@ -62,47 +59,6 @@ export interface Flow {
   /** The source subnet of the traffic. */
   src?: Prefix;
 }
-
-// ---- IPv4 prefixes ---------------------------------------------------------
-
-export function ipv4ToInt(addr: string): number | undefined {
-  const p = addr.split('.');
-  if (p.length !== 4) return undefined;
-  let n = 0;
-  for (const x of p) {
-    if (!/^\d{1,3}$/.test(x) || Number(x) > 255) return undefined;
-    n = n * 256 + Number(x);
-  }
-  return n;
-}
-
-function parsePrefix(s: string): Prefix | undefined {
-  const [addr, len] = s.split('/');
-  if (!addr || ipv4ToInt(addr) === undefined) return undefined;
-  const l = len === undefined ? 32 : Number(len);
-  return Number.isInteger(l) && l >= 0 && l <= 32 ? { addr, len: l } : undefined;
-}
-
-const maskOf = (len: number) => (len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0);
-
-/** Is every address of `inner` inside `outer`? */
-export function prefixWithin(inner: Prefix, outer: Prefix): boolean {
-  if (inner.len < outer.len) return false;
-  const m = maskOf(outer.len);
-  return ((ipv4ToInt(inner.addr)! & m) >>> 0) === ((ipv4ToInt(outer.addr)! & m) >>> 0);
-}
-
-function prefixesDisjoint(a: Prefix, b: Prefix): boolean {
-  const m = maskOf(Math.min(a.len, b.len));
-  return ((ipv4ToInt(a.addr)! & m) >>> 0) !== ((ipv4ToInt(b.addr)! & m) >>> 0);
-}
-
-export function networkOf(addr: string, len: number): Prefix {
-  const n = (ipv4ToInt(addr)! & maskOf(len)) >>> 0;
-  return { addr: [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.'), len };
-}
-
-export const showPrefix = (p: Prefix) => `${p.addr}/${p.len}`;
 
 // ---- nftables JSON -----------------------------------------------------------
 

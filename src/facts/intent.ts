@@ -36,3 +36,10 @@ export function intentOf(ctx: Context, dev: string): Promise<NetIntent | undefin
     return parseIniIntent(text(await ctx.host.readFile(`/etc/systemd/network/50-qnet-${dev}.network`)));
   });
 }
+
+/** Splits VM networks into those judged as routed and those isolated by intent (their names). */
+export async function withoutIsolated<T extends { dev: string }>(ctx: Context, nets: T[]): Promise<{ nets: T[]; isolated: string[] }> {
+  const isolated = new Set<string>();
+  for (const n of nets) if ((await intentOf(ctx, n.dev)) === 'isolated') isolated.add(n.dev);
+  return { nets: nets.filter((n) => !isolated.has(n.dev)), isolated: [...isolated] };
+}

@@ -2,7 +2,7 @@
 // config, sysctls, mounts, programs on PATH, and the host summary.
 import { gunzipSync } from 'node:zlib';
 import type { Context } from '../context.js';
-import { text } from '../host/host.js';
+import { captured, text } from '../host/host.js';
 import type { HostInfo } from '../types.js';
 import { targetUser } from './users.js';
 
@@ -41,9 +41,13 @@ export function kernelConfig(ctx: Context): Promise<KernelConfig> {
   });
 }
 
-/** Reads one sysctl from /proc/sys. Undefined when the key does not exist (module not loaded). */
+/**
+ * Reads one sysctl from /proc/sys: its value, or the error (ENOENT: the module that
+ * owns it is not loaded). A snapshot without it cannot be judged (NotCaptured).
+ */
 export async function sysctl(ctx: Context, key: string): Promise<{ value?: string; error?: string }> {
-  const r = await ctx.host.readFile(`/proc/sys/${key.replace(/\./g, '/')}`);
+  const path = `/proc/sys/${key.replace(/\./g, '/')}`;
+  const r = captured(await ctx.host.readFile(path), `read ${path}`);
   if (r.ok) return { value: r.value.toString('utf8').trim() };
   return { error: r.code };
 }

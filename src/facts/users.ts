@@ -1,7 +1,7 @@
 // The target user: whose access the checks judge (--user, SUDO_USER, or the invoker).
 import type { Context } from '../context.js';
 import { text } from '../host/host.js';
-import { UsageError } from '../types.js';
+import { UsageError } from '../errors.js';
 
 export interface Group {
   name: string;
@@ -23,6 +23,32 @@ interface PasswdEntry {
   name: string;
   uid: number;
   gid: number;
+}
+
+/**
+ * Which passwd and group entries this run looked at: the target user, the owners of
+ * files and taps the checks stat, groups asked for by name. A snapshot keeps only
+ * these entries (src/host/redact.ts), and replays to the same results.
+ */
+export interface IdentityUses {
+  users: Set<string>;
+  uids: Set<number>;
+  groups: Set<string>;
+  gids: Set<number>;
+  /** Users whose group memberships were asked for (group member lists keep only these). */
+  members: Set<string>;
+}
+
+const USES = new WeakMap<Context, IdentityUses>();
+const GROUP_USES = new WeakMap<readonly Group[], IdentityUses>();
+
+export function identityUses(ctx: Context): IdentityUses {
+  let u = USES.get(ctx);
+  if (!u) {
+    u = { users: new Set(), uids: new Set(), groups: new Set(), gids: new Set(), members: new Set() };
+    USES.set(ctx, u);
+  }
+  return u;
 }
 
 function parsePasswd(body: string): PasswdEntry[] {
@@ -52,12 +78,24 @@ export function parseGroup(body: string): Group[] {
   return out;
 }
 
+/** /etc/group, parsed. Look entries up with `groupName` / `groupNamed`, which note what was asked. */
 export function groupsFile(ctx: Context): Promise<Group[]> {
-  return ctx.memo('groups', async () => parseGroup(text(await ctx.host.readFile('/etc/group')) ?? ''));
+  return ctx.memo('groups', async () => {
+    const groups = parseGroup(text(await ctx.host.readFile('/etc/group')) ?? '');
+    GROUP_USES.set(groups, identityUses(ctx));
+    return groups;
+  });
+}
+
+function passwdFile(ctx: Context): Promise<PasswdEntry[]> {
+  return ctx.memo('passwd-entries', async () => parsePasswd(text(await ctx.host.readFile('/etc/passwd')) ?? ''));
 }
 
 async function lookupPasswd(ctx: Context, by: { name?: string; uid?: number }): Promise<PasswdEntry | undefined> {
-  const entries = await ctx.memo('passwd', async () => parsePasswd(text(await ctx.host.readFile('/etc/passwd')) ?? ''));
+  const entries = await passwdFile(ctx);
+  const uses = identityUses(ctx);
+  if (by.name !== undefined) uses.users.add(by.name);
+  if (by.uid !== undefined) uses.uids.add(by.uid);
   const hit = entries.find((e) => (by.name !== undefined ? e.name === by.name : e.uid === by.uid));
   if (hit) return hit;
   // Users from NSS (LDAP, sssd): ask getent, by argv.
@@ -67,9 +105,12 @@ async function lookupPasswd(ctx: Context, by: { name?: string; uid?: number }): 
   return undefined;
 }
 
-/** Resolves the target user once per run. Throws UsageError for an unknown --user. */
-export function targetUser(ctx: Context): Promise<TargetUser> {
-  return ctx.memo('target-user', async () => {
+/**
+ * Whose access the checks judge: --user, else SUDO_USER under sudo, else the invoker.
+ * Resolved once, when the context is made (createContext); UsageError for an unknown --user.
+ */
+export async function resolveTargetUser(ctx: Context): Promise<TargetUser> {
+  {
     const inv = ctx.invoker;
     let entry: PasswdEntry | undefined;
     if (ctx.userOption !== undefined) {
@@ -82,10 +123,19 @@ export function targetUser(ctx: Context): Promise<TargetUser> {
     if (!entry) entry = await lookupPasswd(ctx, { uid: inv.uid });
     if (!entry) entry = { name: inv.user ?? `uid${inv.uid}`, uid: inv.uid, gid: inv.uid };
     const all = await groupsFile(ctx);
+    const uses = identityUses(ctx);
+    uses.users.add(entry.name);
+    uses.members.add(entry.name);
+    uses.gids.add(entry.gid);
     const groups = all.filter((g) => g.gid === entry!.gid || g.members.includes(entry!.name));
     if (!groups.some((g) => g.gid === entry!.gid)) groups.unshift({ name: String(entry.gid), gid: entry.gid, members: [] });
     return { name: entry.name, uid: entry.uid, gid: entry.gid, groups, fromFiles: true };
-  });
+  }
+}
+
+/** The target user of this run (resolved when the context was made). */
+export function targetUser(ctx: Context): Promise<TargetUser> {
+  return Promise.resolve(ctx.user);
 }
 
 /** Can `user` access a file with these owner/mode bits? `want` is 4 (r), 2 (w), 1 (x) or a sum. */
@@ -99,13 +149,20 @@ export function modeAllows(user: TargetUser, st: { mode: number; uid: number; gi
 }
 
 export function groupName(groups: Group[], gid: number): string {
+  GROUP_USES.get(groups)?.gids.add(gid);
   return groups.find((g) => g.gid === gid)?.name ?? String(gid);
+}
+
+/** The group called `name` in `groups` (from groupsFile), if any. */
+export function groupNamed(groups: Group[], name: string): Group | undefined {
+  GROUP_USES.get(groups)?.groups.add(name);
+  return groups.find((g) => g.name === name);
 }
 
 /** The name of a uid from /etc/passwd, or the number. */
 export async function userName(ctx: Context, uid: number): Promise<string> {
-  const entries = await ctx.memo('passwd', async () => parsePasswd(text(await ctx.host.readFile('/etc/passwd')) ?? ''));
-  return entries.find((e) => e.uid === uid)?.name ?? String(uid);
+  identityUses(ctx).uids.add(uid);
+  return (await passwdFile(ctx)).find((e) => e.uid === uid)?.name ?? String(uid);
 }
 
 /** The backup copies groupadd, groupdel, usermod -aG and gpasswd write beside the files they edit. */

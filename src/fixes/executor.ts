@@ -3,18 +3,28 @@
 // an applied set can be undone byte for byte.
 //
 // Layout under the state directory (default /var/lib/qnet, root-only 0700):
-//   sets/<id>/set.json        what was asked: fixes and their flattened actions
+//   lock                      who changes the host right now (src/fixes/lock.ts)
+//   sets/<id>/set.json        what was asked: fixes and their flattened actions, who asked
 //   sets/<id>/journal.jsonl   one JSON line per event, fsynced before acting
 //   sets/<id>/backup/<step>   a file's previous content
 // A step is journaled `begin` with everything needed to undo it, then done,
-// then journaled `done`. A set without `complete` (nor `rolled-back`/`undone`)
-// was interrupted.
+// then journaled `done` (or `failed`). Reverting a step (rollback or undo) is
+// journaled `reverted` step by step, so a revert that stops half-way continues
+// where it stopped. A set without `complete` (nor `rolled-back`) whose process
+// is gone was interrupted.
+//
+// Everything that changes the host (apply, recover, rollback, undo, forget)
+// holds the state directory's lock; reading (list, read) never takes it and
+// never changes anything.
 import { createHash, randomBytes } from 'node:crypto';
-import { constants as FS, promises as fs, closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants as FS, fstatSync, fsyncSync, openSync, promises as fs, readSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { runArgv } from '../host/live.js';
-import type { Action, FixPlan } from '../types.js';
+import type { Action, FixPlan, Probe } from '../types.js';
 import { parseGroup } from '../facts/users.js';
+import { fsyncDir, writeFileAtomic } from '../host/atomic-write.js';
+import { errnoText, isAlive, self, StateDirError, StateLock, type Holder } from './lock.js';
+import { showArgv } from './preview.js';
+import { CommandError, probeHolds, runChecked } from './run.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/qnet';
 
@@ -22,26 +32,47 @@ export function stateDir(): string {
   return process.env.QNET_STATE_DIR || DEFAULT_STATE_DIR;
 }
 
+/** A file as it was before a step: enough to put it back byte for byte. */
+interface Saved {
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Path of the copy, relative to the set's directory. */
+  backup: string;
+}
+
 export type Undo =
   | { kind: 'file'; path: string; existed: false; afterHash: string; createdDirs: string[] }
-  | { kind: 'file'; path: string; existed: true; mode: number; uid: number; gid: number; backup: string; afterHash: string }
+  | ({ kind: 'file'; path: string; existed: true; afterHash: string } & Saved)
+  | { kind: 'dirs'; path: string; createdDirs: string[] }
+  | ({ kind: 'removed'; path: string; existed: true } & Saved)
+  | { kind: 'removed'; path: string; existed: false }
   | { kind: 'mode'; path: string; mode: number }
   | { kind: 'owner'; path: string; uid: number; gid: number }
-  | { kind: 'node'; path: string; existed: boolean }
+  | { kind: 'node'; path: string; existed: boolean; createdDirs?: string[] }
   | { kind: 'sysctl'; key: string; value: string | null }
-  | { kind: 'run'; inverse?: string[]; files?: Touched[] }
+  | { kind: 'run'; argv?: string[]; inverse?: string[]; inverseUnless?: Probe; files?: Touched[]; refresh?: boolean }
   | { kind: 'none' };
 
 /** A file a run step rewrites, as it was before the step. */
-export type Touched =
-  | { path: string; existed: false }
-  | { path: string; existed: true; mode: number; uid: number; gid: number; backup: string };
+export type Touched = { path: string; existed: false } | ({ path: string; existed: true } & Saved);
+
+type Outcome = 'applied' | 'unchanged';
 
 export type JournalEvent =
   | { event: 'begin'; step: number; undo: Undo; at: string }
-  | { event: 'done'; step: number; outcome: 'applied' | 'unchanged'; at: string; /** touched files right after the step: sha256, or null when absent */ after?: Record<string, string | null> }
+  | { event: 'done'; step: number; outcome: Outcome; at: string; /** touched files right after the step: sha256, or null when absent */ after?: Record<string, string | null> }
+  /** The step's action threw: a typed action changed nothing it keeps; a command is taken to have failed as a whole. */
+  | { event: 'failed'; step: number; at: string; error: string }
   | { event: 'complete'; at: string }
+  /** A step put back (by a rollback or an undo); 'unchanged' when there was nothing left to put back. */
+  | { event: 'reverted'; step: number; outcome: Outcome; at: string }
+  /** One fix of the set rolled back (it did not verify), the others kept. */
+  | { event: 'fix-rolled-back'; fix: number; at: string; reason: string }
   | { event: 'rolled-back'; at: string; reason: string }
+  | { event: 'undo-begin'; at: string; pid: number; start?: string }
+  /** An undo stopped at a step it could not put back; the steps before are journaled `reverted`. */
+  | { event: 'undo-stopped'; at: string; error: string }
   | { event: 'undone'; at: string };
 
 export interface SetRecord {
@@ -49,73 +80,77 @@ export interface SetRecord {
   createdAt: string;
   fixes: { checkId: string; planId: string; title: string; firstStep: number; steps: number }[];
   actions: Action[];
+  /** The process that applies it (pid, start time, command): a set whose process is gone and that never completed was interrupted. */
+  by?: Holder;
 }
 
-export type SetState = 'applied' | 'interrupted' | 'rolled-back' | 'undone';
+export type SetState =
+  | 'applied'
+  /** being applied right now by a live process */
+  | 'in-progress'
+  | 'interrupted'
+  | 'rolled-back'
+  /** being undone right now by a live process */
+  | 'undoing'
+  /** an undo stopped half-way (a step failed, or it was killed): `qnet undo ID` continues it */
+  | 'partly-undone'
+  | 'undone'
+  /** set.json or the journal cannot be read or makes no sense: listed, never acted on; `qnet undo --forget ID` */
+  | 'unreadable';
 
 export interface SetInfo {
   record: SetRecord;
   events: JournalEvent[];
   state: SetState;
+  /** Why the set is unreadable. */
+  problem?: string;
+  /** Fixes of the set rolled back on their own (indexes into record.fixes). */
+  rolledBackFixes: number[];
 }
 
-export class ExecError extends Error {}
+export class ExecError extends Error {
+  override name = 'ExecError';
+}
+
+/** The host changed since the plan was made: nothing is applied; re-plan. */
+export class StaleError extends ExecError {
+  override name = 'StaleError';
+}
+
+/** The apply was asked to stop (SIGINT, SIGTERM): what it did was rolled back. */
+export class InterruptedError extends ExecError {
+  override name = 'InterruptedError';
+}
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const now = () => new Date().toISOString();
+const RUN_TIMEOUT_MS = 120_000;
 
-/** Test hook: die without any cleanup right after journaling step N done (crash-safety tests). */
+/** Test hook: die without any cleanup right after journaling step N begun or done (crash-safety tests). */
 function crashHook(step: number, phase: 'begin' | 'done'): void {
   const want = process.env.QNET_TEST_CRASH_AT;
   if (want && want === `${phase}:${step}`) process.kill(process.pid, 'SIGKILL');
 }
 
-function fsyncDir(path: string): void {
+/** Appends one event and fsyncs it; a torn last line from an earlier crash is ended first so it stays alone. */
+function appendEvent(setDir: string, ev: JournalEvent): void {
+  const fd = openSync(join(setDir, 'journal.jsonl'), FS.O_RDWR | FS.O_APPEND | FS.O_CREAT | FS.O_NOFOLLOW, 0o600);
   try {
-    const fd = openSync(path, FS.O_RDONLY | FS.O_DIRECTORY);
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+    let prefix = '';
+    const size = fstatSync(fd).size;
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) prefix = '\n';
     }
-  } catch {
-    /* some filesystems refuse; the rename is still atomic */
-  }
-}
-
-/** Atomic replace: temp file in the same directory, fsync, chmod/chown, rename, fsync the directory. */
-export async function writeFileAtomic(path: string, data: Buffer | string, mode: number, uid?: number, gid?: number): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${path.split('/').pop()}.qnet-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const fd = openSync(tmp, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL, 0o600);
-  try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    await fs.chmod(tmp, mode & 0o7777);
-    if (uid !== undefined) await fs.chown(tmp, uid, gid ?? uid);
-    await fs.rename(tmp, path);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-  fsyncDir(dir);
-}
-
-async function appendEvent(setDir: string, ev: JournalEvent): Promise<void> {
-  const fd = openSync(join(setDir, 'journal.jsonl'), FS.O_WRONLY | FS.O_APPEND | FS.O_CREAT, 0o600);
-  try {
-    writeSync(fd, JSON.stringify(ev) + '\n');
+    writeSync(fd, prefix + JSON.stringify(ev) + '\n');
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
 }
 
-async function statOrNull(path: string) {
+async function lstatOrNull(path: string) {
   try {
     return await fs.lstat(path);
   } catch (err) {
@@ -134,29 +169,62 @@ async function readSysctl(key: string): Promise<string | null> {
   }
 }
 
-async function run(argv: string[]): Promise<void> {
-  const r = await runArgv(argv, 30_000);
-  if (!r.ok) throw new ExecError(`${argv[0]}: ${r.code === 'ENOENT' ? 'not installed' : r.message}`);
-  if (r.value.timedOut) throw new ExecError(`${argv.join(' ')}: timed out`);
-  if (r.value.exitCode !== 0) throw new ExecError(`${argv.join(' ')} exited ${r.value.exitCode}: ${r.value.stderr.trim().split('\n')[0] ?? ''}`);
+/** What a file holds now, as a plan's `base` says it: sha256, 'absent', or 'unreadable'. */
+export async function baseOf(path: string): Promise<string> {
+  try {
+    return sha(await fs.readFile(path));
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : 'unreadable';
+  }
 }
+
+/** Refuses a step whose file changed since the plan was computed (unless it already holds what the step wants). */
+async function checkBase(a: Action): Promise<void> {
+  if ((a.kind !== 'write-file' && a.kind !== 'remove-file') || a.base === undefined) return;
+  const cur = await baseOf(a.path);
+  if (cur === a.base) return;
+  if (a.kind === 'write-file' && cur === sha(a.content)) return; // already as wanted: the step is "unchanged"
+  if (a.kind === 'remove-file' && cur === 'absent') return;
+  const was = a.base === 'absent' ? 'absent' : a.base === 'unreadable' ? 'unreadable' : 'read';
+  throw new StaleError(
+    `${a.path} ${cur === 'absent' ? 'was removed' : was === 'absent' ? 'was created' : 'changed'} since the plan was made${was === 'unreadable' ? ' (it could not be read then)' : ''}; nothing of this fix was kept: run qnet fix again to see the new plan`,
+  );
+}
+
+/** Directories missing on the way to `dir`, innermost first. */
+async function missingDirs(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let d = dir; d !== '/' && d !== '.' && !(await lstatOrNull(d)); d = dirname(d)) out.push(d);
+  return out;
+}
+
+/** Keeps a copy of `path` in the set's backup directory. */
+async function save(setDir: string, path: string, name: string): Promise<Saved> {
+  const st = await fs.lstat(path);
+  const backup = join('backup', name);
+  writeFileAtomic(join(setDir, backup), await fs.readFile(path), { mode: 0o600 });
+  return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, backup };
+}
+
+const run = (argv: readonly string[], timeoutMs = RUN_TIMEOUT_MS) => runChecked(argv, timeoutMs, showArgv);
 
 /** Captures what undoing `a` needs, before it runs. */
 async function undoFor(a: Action, setDir: string, step: number): Promise<Undo> {
   switch (a.kind) {
     case 'write-file': {
-      const st = await statOrNull(a.path);
+      const st = await lstatOrNull(a.path);
       const afterHash = sha(a.content);
-      if (!st) {
-        // Directories the write will create, outermost last, so undo can remove them again.
-        const createdDirs: string[] = [];
-        for (let d = dirname(a.path); d !== '/' && !(await statOrNull(d)); d = dirname(d)) createdDirs.push(d);
-        return { kind: 'file', path: a.path, existed: false, afterHash, createdDirs };
-      }
+      if (!st) return { kind: 'file', path: a.path, existed: false, afterHash, createdDirs: await missingDirs(dirname(a.path)) };
       if (!st.isFile()) throw new ExecError(`${a.path} exists and is not a regular file; refusing to replace it`);
-      const backup = join('backup', String(step));
-      await writeFileAtomic(join(setDir, backup), await fs.readFile(a.path), 0o600);
-      return { kind: 'file', path: a.path, existed: true, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, backup, afterHash };
+      return { kind: 'file', path: a.path, existed: true, afterHash, ...(await save(setDir, a.path, String(step))) };
+    }
+    case 'mkdir':
+      return { kind: 'dirs', path: a.path, createdDirs: await missingDirs(a.path) };
+    case 'remove-file': {
+      const st = await lstatOrNull(a.path);
+      if (!st) return { kind: 'removed', path: a.path, existed: false };
+      if (!st.isFile()) throw new ExecError(`${a.path} is not a regular file; refusing to remove it`);
+      return { kind: 'removed', path: a.path, existed: true, ...(await save(setDir, a.path, String(step))) };
     }
     case 'chmod': {
       const st = await fs.stat(a.path);
@@ -167,24 +235,31 @@ async function undoFor(a: Action, setDir: string, step: number): Promise<Undo> {
       const st = await fs.stat(a.path);
       return { kind: 'owner', path: a.path, uid: st.uid, gid: st.gid };
     }
-    case 'mknod-char':
-      return { kind: 'node', path: a.path, existed: (await statOrNull(a.path)) !== null };
+    case 'mknod-char': {
+      const existed = (await lstatOrNull(a.path)) !== null;
+      return { kind: 'node', path: a.path, existed, ...(existed ? {} : { createdDirs: await missingDirs(dirname(a.path)) }) };
+    }
     case 'sysctl':
       return { kind: 'sysctl', key: a.key, value: await readSysctl(a.key) };
     case 'run': {
       const files: Touched[] = [];
       for (const [i, path] of (a.touches ?? []).entries()) {
-        const st = await statOrNull(path);
+        const st = await lstatOrNull(path);
         if (!st) {
           files.push({ path, existed: false });
           continue;
         }
         if (!st.isFile()) throw new ExecError(`${path} is not a regular file; refusing to run ${a.argv[0]}, which rewrites it`);
-        const backup = join('backup', `${step}.${i}`);
-        await writeFileAtomic(join(setDir, backup), await fs.readFile(path), 0o600);
-        files.push({ path, existed: true, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, backup });
+        files.push({ path, existed: true, ...(await save(setDir, path, `${step}.${i}`)) });
       }
-      return { kind: 'run', ...(a.inverse ? { inverse: a.inverse } : {}), ...(files.length ? { files } : {}) };
+      return {
+        kind: 'run',
+        argv: a.argv,
+        ...(a.inverse ? { inverse: a.inverse } : {}),
+        ...(a.inverseUnless ? { inverseUnless: a.inverseUnless } : {}),
+        ...(files.length ? { files } : {}),
+        ...(a.refresh ? { refresh: true } : {}),
+      };
     }
     case 'note':
       return { kind: 'none' };
@@ -198,19 +273,44 @@ async function hashesOf(paths: readonly string[]): Promise<Record<string, string
   return out;
 }
 
+async function mkdirs(dirs: string[], mode: number, uid?: number, gid?: number): Promise<void> {
+  for (const d of [...dirs].reverse()) {
+    await fs.mkdir(d, { mode });
+    await fs.chmod(d, mode); // mkdir(2) applies the umask
+    if (uid !== undefined) await fs.chown(d, uid, gid ?? uid);
+  }
+}
+
 /** Performs one action; 'unchanged' when the system is already in the wanted state. */
-async function perform(a: Action): Promise<'applied' | 'unchanged'> {
+async function perform(a: Action): Promise<Outcome> {
+  await checkBase(a);
   switch (a.kind) {
     case 'write-file': {
-      const st = await statOrNull(a.path);
+      const st = await lstatOrNull(a.path);
       if (st?.isFile()) {
         const same = (await fs.readFile(a.path)).equals(Buffer.from(a.content));
         const sameMode = (st.mode & 0o7777) === a.mode;
         const sameOwner = a.uid === undefined || (st.uid === a.uid && st.gid === (a.gid ?? a.uid));
         if (same && sameMode && sameOwner) return 'unchanged';
       }
-      await fs.mkdir(dirname(a.path), { recursive: true, mode: 0o755 });
-      await writeFileAtomic(a.path, a.content, a.mode, a.uid, a.gid);
+      await mkdirs(await missingDirs(dirname(a.path)), 0o755);
+      writeFileAtomic(a.path, a.content, { mode: a.mode, ...(a.uid !== undefined ? { uid: a.uid, gid: a.gid ?? a.uid } : {}) });
+      return 'applied';
+    }
+    case 'mkdir': {
+      const st = await lstatOrNull(a.path);
+      if (st) {
+        if (!st.isDirectory()) throw new ExecError(`${a.path} exists and is not a directory`);
+        return 'unchanged';
+      }
+      await mkdirs(await missingDirs(a.path), a.mode, a.uid, a.gid);
+      return 'applied';
+    }
+    case 'remove-file': {
+      const st = await lstatOrNull(a.path);
+      if (!st) return 'unchanged';
+      await fs.unlink(a.path);
+      fsyncDir(dirname(a.path));
       return 'applied';
     }
     case 'chmod': {
@@ -234,12 +334,12 @@ async function perform(a: Action): Promise<'applied' | 'unchanged'> {
       return 'applied';
     }
     case 'mknod-char': {
-      const st = await statOrNull(a.path);
+      const st = await lstatOrNull(a.path);
       if (st) {
         if (st.isCharacterDevice()) return 'unchanged';
         throw new ExecError(`${a.path} exists and is not a character device`);
       }
-      await fs.mkdir(dirname(a.path), { recursive: true, mode: 0o755 });
+      await mkdirs(await missingDirs(dirname(a.path)), 0o755);
       await run(['mknod', '-m', (a.mode & 0o7777).toString(8), a.path, 'c', String(a.major), String(a.minor)]);
       return 'applied';
     }
@@ -249,11 +349,8 @@ async function perform(a: Action): Promise<'applied' | 'unchanged'> {
       return 'applied';
     }
     case 'run':
-      if (a.unless) {
-        const probe = await runArgv(a.unless, 10_000);
-        if (probe.ok && probe.value.exitCode === 0) return 'unchanged';
-      }
-      await run(a.argv);
+      if (a.unless && (await probeHolds(a.unless))) return 'unchanged';
+      await run(a.argv, a.timeoutMs);
       return 'applied';
     case 'note':
       return 'unchanged';
@@ -265,13 +362,15 @@ export interface UndoConflict {
   why: string;
 }
 
-/** Is a file still as the set left it? Undo of something changed since warns and asks. */
+const begins = (info: SetInfo) => info.events.filter((e): e is Extract<JournalEvent, { event: 'begin' }> => e.event === 'begin');
+const doneOf = (info: SetInfo, step: number) => info.events.find((e): e is Extract<JournalEvent, { event: 'done' }> => e.event === 'done' && e.step === step);
+const isReverted = (info: SetInfo, step: number) => info.events.some((e) => e.event === 'reverted' && e.step === step);
+
+/** Is a file still as the set left it? Undo of something changed since warns and asks. Steps already reverted are not looked at. */
 export async function conflictsOf(info: SetInfo): Promise<UndoConflict[]> {
   const out: UndoConflict[] = [];
-  for (const ev of info.events) {
-    if (ev.event !== 'begin' || ev.undo.kind !== 'file') continue;
-    const done = info.events.some((e) => e.event === 'done' && e.step === ev.step && e.outcome === 'applied');
-    if (!done) continue;
+  for (const ev of begins(info)) {
+    if (ev.undo.kind !== 'file' || isReverted(info, ev.step) || doneOf(info, ev.step)?.outcome !== 'applied') continue;
     try {
       const cur = await fs.readFile(ev.undo.path);
       if (sha(cur) !== ev.undo.afterHash) out.push({ path: ev.undo.path, why: 'changed since qnet wrote it' });
@@ -282,191 +381,465 @@ export async function conflictsOf(info: SetInfo): Promise<UndoConflict[]> {
   return out;
 }
 
-async function revert(setDir: string, u: Undo, wasApplied: boolean, after?: Record<string, string | null>): Promise<void> {
+async function sameAsSaved(setDir: string, path: string, s: Saved): Promise<boolean> {
+  const st = await lstatOrNull(path);
+  if (!st?.isFile() || (st.mode & 0o7777) !== s.mode || st.uid !== s.uid || st.gid !== s.gid) return false;
+  const [cur, old] = await Promise.all([fs.readFile(path), fs.readFile(join(setDir, s.backup))]);
+  return cur.equals(old);
+}
+
+async function restore(setDir: string, path: string, s: Saved): Promise<Outcome> {
+  if (await sameAsSaved(setDir, path, s)) return 'unchanged';
+  writeFileAtomic(path, await fs.readFile(join(setDir, s.backup)), { mode: s.mode, uid: s.uid, gid: s.gid });
+  return 'applied';
+}
+
+/** Removes the directories a step created, innermost first, each only if it is empty. */
+async function removeDirs(dirs: readonly string[]): Promise<Outcome> {
+  let outcome: Outcome = 'unchanged';
+  for (const d of dirs) {
+    try {
+      await fs.rmdir(d);
+      outcome = 'applied';
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return outcome; // someone keeps something there: leave it and its parents
+      throw err;
+    }
+  }
+  return outcome;
+}
+
+/**
+ * Puts one step back. Each revert first looks whether its work is already done
+ * (the file already as it was, the user already out of the group) and then
+ * changes nothing: 'unchanged'.
+ * `ran`: the step finished ('done'); false when it was interrupted (it may or may not
+ * have run) or failed (a command that failed is taken to have changed nothing).
+ */
+async function revert(setDir: string, u: Undo, ran: 'done' | 'unknown' | 'failed', after?: Record<string, string | null>): Promise<Outcome> {
   switch (u.kind) {
     case 'file':
-      if (u.existed) {
-        const data = await fs.readFile(join(setDir, u.backup));
-        await writeFileAtomic(u.path, data, u.mode, u.uid, u.gid);
-      } else {
-        await fs.rm(u.path, { force: true });
-        for (const d of u.createdDirs) await fs.rmdir(d).catch(() => undefined); // only if empty
-      }
-      return;
-    case 'mode':
-      await fs.chmod(u.path, u.mode).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw e;
-      });
-      return;
-    case 'owner':
-      await fs.chown(u.path, u.uid, u.gid).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw e;
-      });
-      return;
-    case 'node':
-      if (!u.existed) await fs.rm(u.path, { force: true });
-      return;
-    case 'sysctl':
-      if (u.value !== null && (await readSysctl(u.key)) !== u.value) await fs.writeFile(sysctlPath(u.key), u.value);
-      return;
-    case 'run':
-      // A step interrupted between begin and done may or may not have run: inverses are
-      // written to be harmless when there is nothing to undo, and their failure then is ignored.
+      if (u.existed) return restore(setDir, u.path, u);
       {
-        // Touched files still exactly as the step left them are restored after the inverse;
-        // one changed since (by someone else) is left to the inverse alone.
-        const current = await hashesOf((u.files ?? []).map((f) => f.path));
-        const restorable = (u.files ?? []).filter((f) => after && f.path in after && after[f.path] === current[f.path]);
-        if (u.inverse) {
+        const st = await lstatOrNull(u.path);
+        if (st) await fs.rm(u.path, { force: true });
+        const dirs = await removeDirs(u.createdDirs);
+        return st || dirs === 'applied' ? 'applied' : 'unchanged';
+      }
+    case 'dirs':
+      return removeDirs(u.createdDirs);
+    case 'removed':
+      return u.existed ? restore(setDir, u.path, u) : 'unchanged';
+    case 'mode': {
+      const st = await lstatOrNull(u.path);
+      if (!st || (st.mode & 0o7777) === u.mode) return 'unchanged';
+      await fs.chmod(u.path, u.mode);
+      return 'applied';
+    }
+    case 'owner': {
+      const st = await lstatOrNull(u.path);
+      if (!st || (st.uid === u.uid && st.gid === u.gid)) return 'unchanged';
+      await fs.chown(u.path, u.uid, u.gid);
+      return 'applied';
+    }
+    case 'node': {
+      if (u.existed) return 'unchanged';
+      const st = await lstatOrNull(u.path);
+      if (st) await fs.rm(u.path, { force: true });
+      const dirs = await removeDirs(u.createdDirs ?? []);
+      return st || dirs === 'applied' ? 'applied' : 'unchanged';
+    }
+    case 'sysctl':
+      if (u.value === null || (await readSysctl(u.key)) === u.value) return 'unchanged';
+      await fs.writeFile(sysctlPath(u.key), u.value);
+      return 'applied';
+    case 'run': {
+      let outcome: Outcome = 'unchanged';
+      // Touched files still exactly as the step left them are restored after the inverse;
+      // one changed since (by someone else) is left to the inverse alone.
+      const current = await hashesOf((u.files ?? []).map((f) => f.path));
+      const restorable = (u.files ?? []).filter((f) => after && f.path in after && after[f.path] === current[f.path]);
+      if (u.inverse && ran !== 'failed') {
+        if (u.inverseUnless && (await probeHolds(u.inverseUnless))) {
+          // Already undone (by hand, or by the tool itself): nothing to run.
+        } else {
           try {
             await run(u.inverse);
+            outcome = 'applied';
           } catch (err) {
-            if (wasApplied) throw err;
+            // An interrupted step may not have run at all: its inverse may then fail harmlessly.
+            if (ran === 'done') throw err;
           }
         }
-        for (const f of restorable) {
-          if (f.existed) await writeFileAtomic(f.path, await fs.readFile(join(setDir, f.backup)), f.mode, f.uid, f.gid);
-          else await fs.rm(f.path, { force: true });
+      }
+      for (const f of restorable) {
+        if (f.existed) {
+          if ((await restore(setDir, f.path, f)) === 'applied') outcome = 'applied';
+        } else if ((await lstatOrNull(f.path)) !== null) {
+          await fs.rm(f.path, { force: true });
+          outcome = 'applied';
         }
       }
-      return;
+      return outcome;
+    }
     case 'none':
-      return;
+      return 'unchanged';
   }
 }
 
+const ID_RE = /^[\w.-]+$/;
+
+function validRecord(x: unknown, id: string): x is SetRecord {
+  const r = x as SetRecord;
+  return (
+    typeof r === 'object' && r !== null && r.id === id && Array.isArray(r.fixes) && Array.isArray(r.actions) &&
+    r.fixes.every((f) => typeof f?.checkId === 'string' && typeof f.planId === 'string' && Number.isInteger(f.firstStep) && Number.isInteger(f.steps)) &&
+    r.actions.every((a) => typeof a?.kind === 'string')
+  );
+}
+
+const EVENTS = new Set(['begin', 'done', 'failed', 'complete', 'reverted', 'fix-rolled-back', 'rolled-back', 'undo-begin', 'undo-stopped', 'undone']);
+
+/** Reads journal lines; a line that does not parse is a write torn by a crash (the event never happened). */
+function parseEvents(body: string): { events: JournalEvent[]; bad: string | undefined } {
+  const events: JournalEvent[] = [];
+  for (const line of body.split('\n')) {
+    if (!line.trim()) continue;
+    let ev: JournalEvent;
+    try {
+      ev = JSON.parse(line) as JournalEvent;
+    } catch {
+      continue;
+    }
+    if (typeof ev !== 'object' || ev === null || !EVENTS.has((ev as { event: string }).event)) return { events, bad: 'an event qnet does not know' };
+    if ('step' in ev && !Number.isInteger(ev.step)) return { events, bad: 'an event without a step number' };
+    if (ev.event === 'begin' && (typeof ev.undo !== 'object' || ev.undo === null || typeof ev.undo.kind !== 'string')) return { events, bad: 'a step without its undo record' };
+    events.push(ev);
+  }
+  return { events, bad: undefined };
+}
+
+/** Steps are begun in order, each at most once, and a complete set has all of them done. */
+function consistency(record: SetRecord, events: JournalEvent[]): string | undefined {
+  const begun = events.filter((e) => e.event === 'begin').map((e) => (e as { step: number }).step);
+  if (begun.some((s, i) => s !== i)) return 'its steps are not journaled in order (lines are missing)';
+  if (begun.length > record.actions.length) return 'it journals more steps than set.json lists';
+  for (const e of events) {
+    if ((e.event === 'done' || e.event === 'failed' || e.event === 'reverted') && e.step >= begun.length) return `step ${e.step + 1} is ${e.event} but was never begun`;
+  }
+  if (events.some((e) => e.event === 'complete')) {
+    if (begun.length !== record.actions.length || begun.some((s) => !events.some((e) => e.event === 'done' && e.step === s))) return 'it says complete, but not every step is done';
+  }
+  return undefined;
+}
+
+function stateOf(record: SetRecord, events: JournalEvent[]): { state: SetState; rolledBackFixes: number[] } {
+  const rolledBackFixes = [...new Set(events.filter((e) => e.event === 'fix-rolled-back').map((e) => (e as { fix: number }).fix))];
+  const has = (name: JournalEvent['event']) => events.some((e) => e.event === name);
+  if (has('undone')) return { state: 'undone', rolledBackFixes };
+  if (has('rolled-back')) return { state: 'rolled-back', rolledBackFixes };
+  if (!has('complete')) return { state: isAlive(record.by?.pid, record.by?.start) ? 'in-progress' : 'interrupted', rolledBackFixes };
+  const undo = [...events].reverse().find((e) => e.event === 'undo-begin' || e.event === 'undo-stopped');
+  if (undo) return { state: undo.event === 'undo-begin' && isAlive(undo.pid, undo.start) ? 'undoing' : 'partly-undone', rolledBackFixes };
+  return { state: 'applied', rolledBackFixes };
+}
+
 export class Journal {
+  private lockHandle: StateLock | undefined;
+
   constructor(readonly dir = stateDir()) {}
 
   private setsDir() {
     return join(this.dir, 'sets');
   }
 
-  async ensure(): Promise<void> {
-    await fs.mkdir(this.setsDir(), { recursive: true, mode: 0o700 });
-    await fs.chmod(this.dir, 0o700).catch(() => undefined);
+  private setDir(id: string) {
+    return join(this.setsDir(), id);
   }
 
+  /**
+   * Takes the state directory's lock for this Journal until unlock(); throws LockBusyError
+   * (naming the holder) or StateDirError. Every changing method takes it by itself when
+   * the caller has not.
+   */
+  lock(command = `qnet ${process.argv.slice(2).join(' ')}`.trim()): StateLock {
+    if (!this.lockHandle?.held) this.lockHandle = StateLock.acquire(this.dir, command);
+    return this.lockHandle;
+  }
+
+  unlock(): void {
+    this.lockHandle?.release();
+    this.lockHandle = undefined;
+  }
+
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.lockHandle?.held) return fn();
+    this.lock();
+    try {
+      return await fn();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Every set, damaged ones included (state 'unreadable'), oldest first. Reads only. */
   async list(): Promise<SetInfo[]> {
     let ids: string[];
     try {
       ids = (await fs.readdir(this.setsDir())).sort();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return [];
+      if (code === 'ENOTDIR') throw new StateDirError(`${process.env.QNET_STATE_DIR ? `QNET_STATE_DIR ${this.dir}` : this.dir} is not a directory`);
+      throw new StateDirError(`cannot read the fix sets in ${this.dir}: ${errnoText(err)}`);
     }
     const out: SetInfo[] = [];
     for (const id of ids) {
-      const info = await this.read(id).catch(() => undefined);
-      if (info) out.push(info);
+      if (!ID_RE.test(id)) continue; // not a set qnet made (an editor's leftover)
+      out.push(await this.read(id));
     }
-    return out;
+    // Oldest first; IDs name the second only, so sets made within one second go by createdAt.
+    return out.sort((a, b) => (a.record.createdAt && b.record.createdAt && a.record.createdAt !== b.record.createdAt ? (a.record.createdAt < b.record.createdAt ? -1 : 1) : a.record.id < b.record.id ? -1 : 1));
   }
 
+  /** One set; a damaged one comes back as 'unreadable' with the problem, never as an error. */
   async read(id: string): Promise<SetInfo> {
-    if (!/^[\w.-]+$/.test(id)) throw new ExecError(`no fix set "${id}"`);
-    const setDir = join(this.setsDir(), id);
-    let record: SetRecord;
+    if (!ID_RE.test(id)) throw new ExecError(`no fix set "${id}"`);
+    const setDir = this.setDir(id);
+    const st = await lstatOrNull(setDir).catch(() => null);
+    if (!st) throw new ExecError(`no fix set "${id}"`);
+    const unreadable = (problem: string, record?: SetRecord, events: JournalEvent[] = []): SetInfo => ({
+      record: record ?? { id, createdAt: '', fixes: [], actions: [] },
+      events,
+      state: 'unreadable',
+      problem,
+      rolledBackFixes: [],
+    });
+    if (!st.isDirectory()) return unreadable('not a fix set directory');
+    // The journal first: even when set.json is damaged, its events say what the set did.
+    let body = '';
+    let journalProblem: string | undefined;
     try {
-      record = JSON.parse(await fs.readFile(join(setDir, 'set.json'), 'utf8')) as SetRecord;
+      body = await fs.readFile(join(setDir, 'journal.jsonl'), 'utf8');
+    } catch (err) {
+      // No journal: the apply died before its first step; nothing was changed.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') journalProblem = `journal.jsonl cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+    }
+    const { events, bad } = parseEvents(body);
+    let raw: string;
+    try {
+      raw = await fs.readFile(join(setDir, 'set.json'), 'utf8');
+    } catch (err) {
+      return unreadable(`set.json cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, undefined, events);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
     } catch {
-      throw new ExecError(`no fix set "${id}"`);
+      return unreadable(raw.trim() ? 'set.json is truncated or not JSON' : 'set.json is empty', undefined, events);
     }
-    const body = await fs.readFile(join(setDir, 'journal.jsonl'), 'utf8').catch(() => '');
-    const events: JournalEvent[] = [];
-    for (const line of body.split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        events.push(JSON.parse(line) as JournalEvent);
-      } catch {
-        // A torn last line from a crash mid-write: the event did not happen.
-      }
-    }
-    const last = [...events].reverse().find((e) => e.event === 'complete' || e.event === 'rolled-back' || e.event === 'undone');
-    const state: SetState = !last ? 'interrupted' : last.event === 'complete' ? 'applied' : last.event === 'undone' ? 'undone' : 'rolled-back';
-    return { record, events, state };
+    if (!validRecord(parsed, id)) return unreadable('set.json is not a fix set record', undefined, events);
+    const record = parsed;
+    if (journalProblem) return unreadable(journalProblem, record);
+    if (bad) return unreadable(`journal.jsonl holds ${bad}`, record, events);
+    const broken = consistency(record, events);
+    if (broken) return unreadable(`journal.jsonl is damaged: ${broken}`, record, events);
+    return { record, events, ...stateOf(record, events) };
   }
 
-  /** Applies plans in order. On any failure, rolls back what this run did and rethrows. */
+  /**
+   * Applies plans in order, under the lock. On any failure (or when `shouldStop` says so
+   * between steps) rolls back what this run did and rethrows. Before the first step it
+   * checks that every file a plan rewrites is still as the plan saw it (StaleError).
+   */
   async apply(
     fixes: { checkId: string; plan: FixPlan }[],
     onStep?: (step: number, action: Action, phase: 'start' | 'applied' | 'unchanged') => void,
+    opts: { shouldStop?: () => boolean } = {},
   ): Promise<SetInfo> {
-    await this.ensure();
-    await this.recover();
-    const id = `${now().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
-    const setDir = join(this.setsDir(), id);
-    await fs.mkdir(join(setDir, 'backup'), { recursive: true, mode: 0o700 });
-    const record: SetRecord = { id, createdAt: now(), fixes: [], actions: [] };
-    for (const f of fixes) {
-      record.fixes.push({ checkId: f.checkId, planId: f.plan.id, title: f.plan.title, firstStep: record.actions.length, steps: f.plan.actions.length });
-      record.actions.push(...f.plan.actions);
-    }
-    await writeFileAtomic(join(setDir, 'set.json'), JSON.stringify(record, null, 1), 0o600);
-    try {
-      for (let step = 0; step < record.actions.length; step++) {
-        const a = record.actions[step]!;
-        onStep?.(step, a, 'start');
-        const undo = await undoFor(a, setDir, step);
-        await appendEvent(setDir, { event: 'begin', step, undo, at: now() });
-        crashHook(step, 'begin');
-        const outcome = await perform(a);
-        const after = a.kind === 'run' && a.touches?.length ? { after: await hashesOf(a.touches) } : {};
-        await appendEvent(setDir, { event: 'done', step, outcome, at: now(), ...after });
-        crashHook(step, 'done');
-        onStep?.(step, a, outcome);
+    return this.locked(async () => {
+      await this.recover();
+      const actions = fixes.flatMap((f) => f.plan.actions);
+      for (const a of actions) await checkBase(a);
+      const id = `${now().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
+      const setDir = this.setDir(id);
+      await fs.mkdir(join(setDir, 'backup'), { recursive: true, mode: 0o700 });
+      const record: SetRecord = { id, createdAt: now(), fixes: [], actions: [], by: self(`qnet ${process.argv.slice(2).join(' ')}`.trim()) };
+      for (const f of fixes) {
+        record.fixes.push({ checkId: f.checkId, planId: f.plan.id, title: f.plan.title, firstStep: record.actions.length, steps: f.plan.actions.length });
+        record.actions.push(...f.plan.actions);
       }
-      await appendEvent(setDir, { event: 'complete', at: now() });
-    } catch (err) {
-      await this.rollback(id, `apply failed: ${(err as Error).message}`);
-      throw err;
-    }
-    return this.read(id);
+      writeFileAtomic(join(setDir, 'set.json'), JSON.stringify(record, null, 1), { mode: 0o600 });
+      try {
+        for (let step = 0; step < record.actions.length; step++) {
+          if (opts.shouldStop?.()) throw new InterruptedError('interrupted');
+          const a = record.actions[step]!;
+          onStep?.(step, a, 'start');
+          const undo = await undoFor(a, setDir, step);
+          appendEvent(setDir, { event: 'begin', step, undo, at: now() });
+          crashHook(step, 'begin');
+          let outcome: Outcome;
+          try {
+            outcome = await perform(a);
+          } catch (err) {
+            appendEvent(setDir, { event: 'failed', step, at: now(), error: (err as Error).message });
+            throw err;
+          }
+          const after = a.kind === 'run' && a.touches?.length ? { after: await hashesOf(a.touches) } : {};
+          appendEvent(setDir, { event: 'done', step, outcome, at: now(), ...after });
+          crashHook(step, 'done');
+          onStep?.(step, a, outcome);
+        }
+        if (opts.shouldStop?.()) throw new InterruptedError('interrupted');
+        appendEvent(setDir, { event: 'complete', at: now() });
+      } catch (err) {
+        await this.rollbackUnlocked(id, err instanceof InterruptedError ? 'interrupted' : `apply failed: ${(err as Error).message}`);
+        throw err;
+      }
+      return this.read(id);
+    });
   }
 
-  /** Reverts every begun step of a set, newest first. */
-  private async revertSet(info: SetInfo): Promise<void> {
-    const setDir = join(this.setsDir(), info.record.id);
-    const begun = info.events.filter((e): e is Extract<JournalEvent, { event: 'begin' }> => e.event === 'begin');
+  /**
+   * Reverts the given steps of a set (all begun ones by default), newest first, each
+   * journaled as it is put back; steps already put back are skipped, so a revert that
+   * stopped half-way continues. Reloads (refresh steps) run once at the end.
+   */
+  private async revertSteps(info: SetInfo, only?: Set<number>): Promise<void> {
+    const setDir = this.setDir(info.record.id);
     const errors: string[] = [];
-    for (const ev of begun.reverse()) {
-      const done = info.events.find((e): e is Extract<JournalEvent, { event: 'done' }> => e.event === 'done' && e.step === ev.step);
-      if (done?.outcome === 'unchanged') continue;
+    const refresh: { step: number; argv: string[] }[] = [];
+    for (const ev of begins(info).reverse()) {
+      if (only && !only.has(ev.step)) continue;
+      if (isReverted(info, ev.step)) continue;
+      const done = doneOf(info, ev.step);
+      if (done?.outcome === 'unchanged') continue; // it changed nothing: nothing to put back
+      const failed = info.events.some((e) => e.event === 'failed' && e.step === ev.step);
+      if (ev.undo.kind === 'run' && ev.undo.refresh && ev.undo.argv) {
+        refresh.push({ step: ev.step, argv: ev.undo.argv });
+        continue;
+      }
       try {
-        await revert(setDir, ev.undo, done?.outcome === 'applied', done?.after);
+        const outcome = await revert(setDir, ev.undo, done ? 'done' : failed ? 'failed' : 'unknown', done?.after);
+        appendEvent(setDir, { event: 'reverted', step: ev.step, outcome, at: now() });
       } catch (err) {
         errors.push(`step ${ev.step + 1}: ${(err as Error).message}`);
+      }
+    }
+    const ranRefresh = new Set<string>();
+    for (const r of refresh) {
+      const key = JSON.stringify(r.argv);
+      try {
+        if (!ranRefresh.has(key)) await run(r.argv);
+        ranRefresh.add(key);
+        appendEvent(setDir, { event: 'reverted', step: r.step, outcome: 'applied', at: now() });
+      } catch (err) {
+        errors.push(`step ${r.step + 1}: ${(err as Error).message}`);
       }
     }
     if (errors.length) throw new ExecError(`could not revert everything: ${errors.join('; ')}`);
   }
 
-  async rollback(id: string, reason: string): Promise<void> {
+  private async rollbackUnlocked(id: string, reason: string): Promise<void> {
     const info = await this.read(id);
-    await this.revertSet(info);
-    await appendEvent(join(this.setsDir(), id), { event: 'rolled-back', at: now(), reason });
+    if (info.state === 'unreadable') throw new ExecError(`fix set ${id} cannot be rolled back: ${info.problem}`);
+    await this.revertSteps(info);
+    appendEvent(this.setDir(id), { event: 'rolled-back', at: now(), reason });
   }
 
-  /** Rolls back any interrupted set. Returns the ids it rolled back. */
+  /** Rolls a whole set back (what an apply did), under the lock. */
+  async rollback(id: string, reason: string): Promise<void> {
+    return this.locked(() => this.rollbackUnlocked(id, reason));
+  }
+
+  /**
+   * Rolls back some fixes of an applied set (those that did not verify), newest first, and
+   * keeps the others. When none is left, the whole set is rolled back.
+   */
+  async rollbackFixes(id: string, fixIndexes: number[], reason: string): Promise<SetInfo> {
+    return this.locked(async () => {
+      const info = await this.read(id);
+      if (info.state !== 'applied') throw new ExecError(`fix set ${id} is ${info.state}`);
+      const steps = new Set<number>();
+      for (const i of fixIndexes) {
+        const f = info.record.fixes[i];
+        if (f) for (let s = f.firstStep; s < f.firstStep + f.steps; s++) steps.add(s);
+      }
+      await this.revertSteps(info, steps);
+      for (const i of [...fixIndexes].sort((a, b) => b - a)) appendEvent(this.setDir(id), { event: 'fix-rolled-back', fix: i, at: now(), reason });
+      const left = info.record.fixes.filter((_f, i) => !fixIndexes.includes(i) && !info.rolledBackFixes.includes(i));
+      if (!left.length) appendEvent(this.setDir(id), { event: 'rolled-back', at: now(), reason });
+      return this.read(id);
+    });
+  }
+
+  /**
+   * Rolls back every set an earlier run left half-applied (its process gone). Only a
+   * command that holds the lock does this: fix and undo. Returns the ids rolled back.
+   */
   async recover(): Promise<string[]> {
-    const done: string[] = [];
-    for (const info of await this.list()) {
-      if (info.state !== 'interrupted') continue;
-      await this.rollback(info.record.id, 'interrupted apply found on start');
-      done.push(info.record.id);
-    }
-    return done;
+    return this.locked(async () => {
+      const done: string[] = [];
+      for (const info of await this.list()) {
+        // Under the lock no other qnet is applying: whatever never completed was interrupted.
+        if (info.state !== 'interrupted' && info.state !== 'in-progress') continue;
+        await this.rollbackUnlocked(info.record.id, 'interrupted apply found on start');
+        done.push(info.record.id);
+      }
+      return done;
+    });
   }
 
-  /** Undoes an applied set (the newest by default). */
+  /** Undoes an applied (or partly undone) set, the newest by default, under the lock. */
   async undo(id?: string): Promise<SetInfo> {
-    await this.recover();
-    const sets = await this.list();
-    const info = id ? await this.read(id) : [...sets].reverse().find((s) => s.state === 'applied');
-    if (!info) throw new ExecError('nothing to undo: no applied fix set');
-    if (info.state !== 'applied') throw new ExecError(`fix set ${info.record.id} is ${info.state}; only an applied set can be undone`);
-    await this.revertSet(info);
-    await appendEvent(join(this.setsDir(), info.record.id), { event: 'undone', at: now() });
-    return this.read(info.record.id);
+    return this.locked(async () => {
+      await this.recover();
+      const info = id ? await this.read(id) : [...(await this.list())].reverse().find((s) => s.state === 'applied' || s.state === 'partly-undone');
+      if (!info) throw new ExecError('nothing to undo: no applied fix set');
+      if (info.state === 'unreadable') throw new ExecError(`fix set ${info.record.id} cannot be undone: ${info.problem}; \`qnet undo --forget ${info.record.id}\` drops it after showing what it held`);
+      if (info.state !== 'applied' && info.state !== 'partly-undone' && info.state !== 'undoing') {
+        throw new ExecError(`fix set ${info.record.id} is ${info.state}; only an applied set can be undone`);
+      }
+      const me = self('');
+      appendEvent(this.setDir(info.record.id), { event: 'undo-begin', at: now(), pid: me.pid, ...(me.start ? { start: me.start } : {}) });
+      try {
+        await this.revertSteps(await this.read(info.record.id));
+      } catch (err) {
+        appendEvent(this.setDir(info.record.id), { event: 'undo-stopped', at: now(), error: (err as Error).message });
+        throw new ExecError(
+          `${(err as Error).message}. The steps put back so far are journaled: fix the cause and run \`qnet undo ${info.record.id}\` again to continue, or \`qnet undo --forget ${info.record.id}\` to drop the set and keep the host as it is`,
+        );
+      }
+      appendEvent(this.setDir(info.record.id), { event: 'undone', at: now() });
+      return this.read(info.record.id);
+    });
+  }
+
+  /** Files in a set's directory with their sizes (what --forget shows of a set it cannot read). */
+  async contents(id: string): Promise<{ path: string; size: number }[]> {
+    if (!ID_RE.test(id)) throw new ExecError(`no fix set "${id}"`);
+    const out: { path: string; size: number }[] = [];
+    const walk = async (rel: string): Promise<void> => {
+      const abs = join(this.setDir(id), rel);
+      for (const name of (await fs.readdir(abs).catch(() => [] as string[])).sort()) {
+        const st = await lstatOrNull(join(abs, name)).catch(() => null);
+        if (st?.isDirectory()) await walk(join(rel, name));
+        else out.push({ path: join(rel, name), size: st?.size ?? 0 });
+      }
+    };
+    await walk('');
+    return out;
+  }
+
+  /** Drops a set's journal (under the lock), leaving the host as it is. */
+  async forget(id: string): Promise<void> {
+    return this.locked(async () => {
+      const info = await this.read(id);
+      if (info.state === 'in-progress' || info.state === 'undoing') throw new ExecError(`fix set ${id} is ${info.state} by a running qnet`);
+      await fs.rm(this.setDir(id), { recursive: true, force: true });
+      fsyncDir(this.setsDir());
+    });
   }
 }

@@ -4,13 +4,28 @@
 import type { Context } from '../context.js';
 import { octal } from '../host/host.js';
 import type { Action, FixPlan, FixView } from '../types.js';
+import { hasUnsafe } from '../output/safe.js';
+import { planUndoability } from './undoable.js';
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
-/** Quotes one argument for display in a POSIX shell. */
+/**
+ * Quotes one argument for display in a shell. An argument holding control or
+ * invisible characters (an interface named with ESC in it) is written in ANSI-C
+ * quoting, $'…' (bash, zsh, ksh, busybox sh, POSIX.1-2024), with those characters
+ * as \xHH escapes of their UTF-8 bytes: pasted, it gives back exactly the argument,
+ * and shown, it holds nothing a terminal would act on.
+ */
 export function shellQuote(arg: string): string {
   if (arg !== '' && SAFE.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
+  if (!hasUnsafe(arg)) return `'${arg.replace(/'/g, `'\\''`)}'`;
+  let out = "$'";
+  for (const ch of arg) {
+    if (ch === '\\' || ch === "'") out += `\\${ch}`;
+    else if (hasUnsafe(ch)) out += [...Buffer.from(ch, 'utf8')].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+    else out += ch;
+  }
+  return `${out}'`;
 }
 
 export const showArgv = (argv: readonly string[]) => argv.map(shellQuote).join(' ');
@@ -35,6 +50,12 @@ export async function previewAction(ctx: Context, a: Action): Promise<string> {
       const own = a.uid !== undefined ? ` owner ${a.uid}:${a.gid ?? a.uid}` : '';
       return `write ${a.path} (mode ${octal(a.mode)}${own})\n${await fileDiff(ctx, a.path, a.content)}`;
     }
+    case 'mkdir': {
+      const own = a.uid !== undefined ? ` owner ${a.uid}:${a.gid ?? a.uid}` : '';
+      return a.mode === 0o755 && !own ? showArgv(['mkdir', '-p', a.path]) : `${showArgv(['mkdir', '-p', '-m', octal(a.mode), a.path])}${own ? `    #${own}` : ''}`;
+    }
+    case 'remove-file':
+      return `${showArgv(['rm', a.path])}    # kept in the journal: undo puts it back`;
     case 'chmod':
       return showArgv(['chmod', octal(a.mode), a.path]);
     case 'chown':
@@ -55,6 +76,8 @@ export async function previewAction(ctx: Context, a: Action): Promise<string> {
 export async function previewPlan(ctx: Context, plan: FixPlan): Promise<FixView> {
   const preview: string[] = [];
   if (plan.explain) preview.push(`# ${plan.explain}`);
+  const u = planUndoability(plan);
+  if (!u.reversible) preview.push(`# cannot be undone by qnet undo: ${u.why.join('; ')}`);
   for (const a of plan.actions) preview.push(await previewAction(ctx, a));
   return { id: plan.id, title: plan.title, risk: plan.risk, root: plan.root, preview };
 }

@@ -5,8 +5,19 @@ export type Read<T> =
   | { ok: true; value: T }
   | { ok: false; code: string; message: string };
 
+import { NotCaptured } from '../errors.js';
+
 /** Error code for a read that a snapshot does not hold. */
 export const NOT_CAPTURED = 'NOTCAPTURED';
+
+/**
+ * The read, unless the snapshot did not capture it: then the check cannot judge,
+ * and NotCaptured (which the engine turns into skip) is thrown.
+ */
+export function captured<T>(r: Read<T>, what: string): Read<T> {
+  if (!r.ok && r.code === NOT_CAPTURED) throw new NotCaptured(what);
+  return r;
+}
 
 export interface StatInfo {
   /** Full st_mode (type and permission bits). */
@@ -32,6 +43,8 @@ export interface Host {
   lstat(path: string): Promise<Read<StatInfo>>;
   readdir(path: string): Promise<Read<string[]>>;
   readlink(path: string): Promise<Read<string>>;
+  /** Up to `length` bytes of a file from `offset` (fewer at its end): for headers of large binaries. */
+  readRange(path: string, offset: number, length: number): Promise<Read<Buffer>>;
   /** Runs a program by argv (never a shell). A missing program is code ENOENT. */
   exec(argv: readonly string[]): Promise<Read<ExecResult>>;
 }

@@ -58,6 +58,20 @@ export class LiveHost implements Host {
     }
   }
 
+  async readRange(path: string, offset: number, length: number): Promise<Read<Buffer>> {
+    let fh: import('node:fs/promises').FileHandle | undefined;
+    try {
+      fh = await fs.open(path, 'r');
+      const buf = Buffer.alloc(Math.min(length, MAX_FILE));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+      return { ok: true, value: buf.subarray(0, bytesRead) };
+    } catch (err) {
+      return fail(err);
+    } finally {
+      await fh?.close().catch(() => undefined);
+    }
+  }
+
   async stat(path: string): Promise<Read<StatInfo>> {
     try {
       return { ok: true, value: toStat(await fs.stat(path)) };

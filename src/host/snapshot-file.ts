@@ -1,6 +1,6 @@
 // The qnet.snapshot/v1 file: parse and validate with one-line errors.
 import * as v from 'valibot';
-import { UsageError } from '../types.js';
+import { UsageError } from '../errors.js';
 import type { ReadRecord } from './record.js';
 
 export const SNAPSHOT_SCHEMA = 'qnet.snapshot/v1';
@@ -19,8 +19,8 @@ export interface SnapshotFile {
   createdAt: string;
   invoker: Invoker;
   host: Record<string, unknown>;
-  /** The options the recording ran with (--user, --guest), so a replay judges the same way. */
-  options?: { user?: string; guest?: boolean };
+  /** The options the recording ran with (--user, --guest, --only), so a replay judges the same way. */
+  options?: { user?: string; guest?: boolean; only?: string[] };
   /** What the doctor concluded while recording (durations included): what the reporter saw. */
   results?: unknown[];
   reads: Record<string, ReadRecord>;
@@ -35,6 +35,7 @@ const recordSchema = v.union([
   v.object({ ok: v.literal(false), code: v.string(), message: v.string() }),
   v.object({ ok: v.literal(true), text: v.string() }),
   v.object({ ok: v.literal(true), base64: v.string() }),
+  v.object({ ok: v.literal(true), argv: v.array(v.string()) }),
   v.object({ ok: v.literal(true), stat: statSchema }),
   v.object({ ok: v.literal(true), entries: v.array(v.string()) }),
   v.object({ ok: v.literal(true), target: v.string() }),
@@ -54,7 +55,7 @@ const fileSchema = v.object({
     uid: v.number(), euid: v.number(), user: v.nullable(v.string()), sudoUser: v.nullable(v.string()),
   }),
   host: v.record(v.string(), v.unknown()),
-  options: v.optional(v.object({ user: v.optional(v.string()), guest: v.optional(v.boolean()) })),
+  options: v.optional(v.object({ user: v.optional(v.string()), guest: v.optional(v.boolean()), only: v.optional(v.array(v.string())) })),
   results: v.optional(v.array(v.unknown())),
   reads: v.record(v.string(), recordSchema),
 });

@@ -1,7 +1,10 @@
 // Human output for `qnet doctor`: results grouped by area, causes and evidence
 // for anything not passing, fixes as commands and diffs, then a summary box.
+// Everything a check derived from the host (summaries, evidence, fix titles,
+// previews, the host line) goes through `visible` here, where it is printed.
 import pc from 'picocolors';
 import type { DoctorReport, Result, Status } from '../types.js';
+import { termWidth, visible } from './safe.js';
 
 export interface TextOptions {
   color: boolean;
@@ -26,15 +29,15 @@ const AREA_ORDER = ['kernel', 'routing', 'firewall', 'bridge', 'tap', 'config', 
 
 export function renderResult(r: Result, c: Colors, verbose: boolean): string[] {
   const out: string[] = [];
-  out.push(`  ${paint(c, r.status, SYMBOL[r.status])} ${c.bold(r.id.padEnd(16))} ${r.summary}`);
+  out.push(`  ${paint(c, r.status, SYMBOL[r.status])} ${c.bold(r.id.padEnd(16))} ${visible(r.summary)}`);
   const showDetail = r.status !== 'pass' && r.status !== 'skip' ? true : verbose;
   if (!showDetail) return out;
-  for (const e of r.evidence) out.push(c.dim(`      ${e.source} → ${e.observed}`));
-  for (const d of r.details ?? []) out.push(`      ${d}`);
+  for (const e of r.evidence) out.push(c.dim(`      ${visible(e.source)} → ${visible(e.observed)}`));
+  for (const d of r.details ?? []) for (const line of d.split('\n')) out.push(`      ${visible(line)}`);
   if (r.status !== 'pass') {
     for (const f of r.fixes) {
-      out.push(`      ${c.cyan('fix')} ${f.id}: ${f.title} ${c.dim(`(risk ${f.risk}${f.root ? ', needs root' : ''})`)}`);
-      for (const p of f.preview) for (const line of p.split('\n')) out.push(`          ${colorDiff(c, line)}`);
+      out.push(`      ${c.cyan('fix')} ${visible(f.id)}: ${visible(f.title)} ${c.dim(`(risk ${f.risk}${f.root ? ', needs root' : ''})`)}`);
+      for (const p of f.preview) for (const line of p.split('\n')) out.push(`          ${colorDiff(c, visible(line))}`);
     }
   }
   return out;
@@ -53,7 +56,7 @@ export async function renderText(report: DoctorReport, opts: TextOptions): Promi
   const lines: string[] = [];
   lines.push(
     c.bold(`qnet ${report.qnet} doctor`) +
-      c.dim(` · ${h.hostname} · ${h.distro} · kernel ${h.kernel} · judging for ${h.user} (uid ${h.uid})${h.source === 'snapshot' ? ' · from snapshot' : ''}`),
+      c.dim(` · ${visible(h.hostname)} · ${visible(h.distro)} · kernel ${visible(h.kernel)} · judging for ${visible(h.user)} (uid ${h.uid})${h.source === 'snapshot' ? ' · from snapshot' : ''}`),
   );
   const areas = [...new Set(report.results.map((r) => r.area))].sort((a, b) => AREA_ORDER.indexOf(a) - AREA_ORDER.indexOf(b));
   for (const area of areas) {
@@ -69,17 +72,25 @@ async function summaryBox(report: DoctorReport, c: Colors): Promise<string> {
   const parts = (['pass', 'warn', 'fail', 'skip', 'error'] as Status[]).map((k) => paint(c, k, `${SYMBOL[k]} ${s[k]} ${k}`));
   const failing = report.results.filter((r) => r.status === 'fail').map((r) => r.id);
   const next = failing.length
-    ? `Failing: ${failing.join(', ')}\nThe fixes listed under each failing check show what would repair it.`
+    ? [`Failing: ${failing.join(', ')}`, 'The fixes listed under each failing check show what would repair it.']
     : s.warn
-      ? 'Nothing failing; the warnings above are worth a look.'
-      : 'Nothing failing.';
-  const body = `${parts.join('   ')}\n${next}`;
-  const { default: boxen } = await import('boxen');
-  return boxen(body, {
-    padding: { left: 1, right: 1, top: 0, bottom: 0 },
-    borderStyle: 'round',
-    borderColor: s.fail ? 'red' : s.warn || s.error ? 'yellow' : 'green',
-    // boxen colours its border itself: keep it plain when colour is off.
-    ...(c.isColorSupported ? {} : { borderColor: undefined }),
-  });
+      ? ['Nothing failing; the warnings above are worth a look.']
+      : ['Nothing failing.'];
+  const border = s.fail ? c.red : s.warn || s.error ? c.yellow : c.green;
+  return box([parts.join('   '), ...next], border);
+}
+
+/**
+ * A rounded box around qnet's own lines, measured in terminal columns: ✔ ✖ ☠ take
+ * one column in a terminal (general-purpose width libraries count them as emoji,
+ * two columns, which bent the box's right edge).
+ */
+export function box(lines: string[], border: (s: string) => string = (x) => x): string {
+  const width = Math.max(...lines.map(termWidth));
+  const edge = '─'.repeat(width + 2);
+  return [
+    border(`╭${edge}╮`),
+    ...lines.map((l) => `${border('│')} ${l}${' '.repeat(width - termWidth(l))} ${border('│')}`),
+    border(`╰${edge}╯`),
+  ].join('\n');
 }

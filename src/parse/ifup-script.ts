@@ -1,8 +1,11 @@
 // What a qemu-ifup/qemu-ifdown script does with bridges, read statically:
 // literal bridge names it attaches taps to (brctl addif BR, ip link set ...
 // master BR, ovs-vsctl add-port BR), resolving simple VAR=value assignments,
-// and whether the bridge is computed at run time (Debian's stock script takes
-// the device of the default route).
+// whether the bridge is computed at run time (Debian's stock script takes
+// the device of the default route), and which of its commands change network
+// configuration (they need CAP_NET_ADMIN: QEMU runs the script with the rights
+// of whoever started QEMU, so a non-root user's run ends in "RTNETLINK answers:
+// Operation not permitted") or raise their rights first (sudo, doas, pkexec).
 
 export interface ScriptFacts {
   /** Literal bridge names with their line numbers. */
@@ -17,7 +20,28 @@ export interface ScriptFacts {
    * EF BB BF, not `#!`, and refuses the file (ENOEXEC); `shebang` is then unset.
    */
   bom?: boolean;
+  /** Commands that change network configuration, run with the caller's own rights (e.g. `ip link set`). */
+  privileged: { line: number; cmd: string }[];
+  /** Such commands run through sudo, doas, pkexec or su. */
+  elevated: { line: number; cmd: string }[];
 }
+
+/**
+ * Commands that change interfaces, bridges, addresses, routes or firewall state: each needs
+ * CAP_NET_ADMIN (ip's RTNETLINK requests, brctl's and ifconfig's ioctls, tunctl's TUNSETOWNER).
+ * Read-only forms (`ip link show`, `brctl show`, `ifconfig` alone) do not match.
+ */
+const PRIVILEGED: RegExp[] = [
+  /(?:^|[\s;&|(`/])(ip(?:\s+-\S+)*\s+(?:l|li|lin|link|a|ad|addr|address|r|ro|route|n|neigh|neighbor|neighbour|tuntap|tap|tun)\s+(?:set|s|add|a|del|delete|d|replace|change|flush))\b/,
+  /(?:^|[\s;&|(`/])(ip\s+(?:-\S+\s+)*-batch)\b/,
+  /(?:^|[\s;&|(`/])(brctl\s+(?:addif|delif|addbr|delbr|stp|setfd|sethello|setmaxage|setageing|setbridgeprio|setpathcost|setportprio))\b/,
+  /(?:^|[\s;&|(`/])(ifconfig\s+\S+\s+\S+)/,
+  /(?:^|[\s;&|(`/])(ovs-vsctl)\b/,
+  /(?:^|[\s;&|(`/])(tunctl)\b/,
+  /(?:^|[\s;&|(`/])(sysctl\s+(?:-\S+\s+)*-w)\b/,
+  /(?:^|[\s;&|(`/])(ethtool\s+-[sKA])\b/,
+];
+const ELEVATE = /(?:^|[\s;&|(`/])(sudo|doas|pkexec|su)(?=\s)/;
 
 const ASSIGN_HEAD = /^\s*(?:export\s+|local\s+|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)=/;
 
@@ -68,7 +92,7 @@ function unquote(word: string, vars: Map<string, string>): string | undefined {
 export function scriptFacts(body: string): ScriptFacts {
   const lines = body.split('\n');
   const vars = new Map<string, string>();
-  const out: ScriptFacts = { bridges: [], dynamic: false, needsBrctl: false };
+  const out: ScriptFacts = { bridges: [], dynamic: false, needsBrctl: false, privileged: [], elevated: [] };
   let first = lines[0] ?? '';
   if (first.startsWith('\uFEFF')) {
     first = first.slice(1);
@@ -104,6 +128,15 @@ export function scriptFacts(body: string): ScriptFacts {
     if (m) add(m[1]);
     m = /\bovs-vsctl\s+(?:--\S+\s+)*add-port\s+(\S+)/.exec(line);
     if (m) add(m[1]);
+    for (const re of PRIVILEGED) {
+      const p = re.exec(line);
+      if (!p) continue;
+      const cmd = p[1]!.replace(/\s+/g, ' ');
+      // Raised only when sudo (doas, ...) comes before the command on its line.
+      const e = ELEVATE.exec(line);
+      (e && e.index < p.index + p[0].indexOf(p[1]!) ? out.elevated : out.privileged).push({ line: i + 1, cmd });
+      break;
+    }
   });
   const seen = new Set<string>();
   out.bridges = out.bridges.filter((b) => (seen.has(b.name) ? false : (seen.add(b.name), true)));

@@ -80,6 +80,9 @@ export const NIC_MODELS = new Set([
 
 export const isQemuBinary = (arg0: string) => /(^|\/)(qemu-system-[\w.-]+|qemu-kvm|kvm)$/.test(arg0);
 
+/** Does this command line run a VM that may hold a tap (QEMU, or UML with an ethN=tuntap option)? */
+export const isVmProcess = (argv: readonly string[]) => isQemuBinary(argv[0] ?? '') || argv.some((a) => /^eth\d+=tuntap/.test(a));
+
 export function parseQemuCmdline(argv: readonly string[]): QemuCmdline {
   const out: QemuCmdline = { binary: argv[0] ?? '', nics: [], netdevs: [], legacyNet: [] };
   for (let i = 1; i < argv.length; i++) {

@@ -12,9 +12,11 @@
 // deadline. It watches a marker file in the state directory that qnet removes
 // once the set is kept or rolled back.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Journal, stateDir, writeFileAtomic, type SetInfo } from '../fixes/executor.js';
+import { InterruptedError, Journal, stateDir, type SetInfo } from '../fixes/executor.js';
+import { holdSignals } from '../signals.js';
+import { ensureStateDir } from '../fixes/lock.js';
 import type { Action, FixPlan } from '../types.js';
 import { probeNeighbour } from './probe.js';
 import type { Proof } from './prove.js';
@@ -74,8 +76,11 @@ function readMarker(path: string): Marker | undefined {
   }
 }
 
+/** The marker, replaced atomically (the state directory is root's, 0700). */
 async function writeMarker(path: string, m: Marker): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(m), 0o600);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(m), { mode: 0o600, flag: 'w' });
+  renameSync(tmp, path);
 }
 
 /** Sets of setup made since the marker was written and not settled: the ones a dead qnet left. */
@@ -175,12 +180,10 @@ export async function tryApply(journal: Journal, o: TryOptions): Promise<TryOutc
     if (!signal) signal = s;
     abort.abort();
   };
-  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGHUP', 'SIGTERM'];
-  const saved = sigs.map((s) => [s, process.listeners(s)] as const);
-  for (const s of sigs) {
-    process.removeAllListeners(s);
-    process.on(s, onSignal);
-  }
+  // Ctrl-C and SIGTERM come through qnet's signal guard; a lost terminal (SIGHUP) too.
+  const release = holdSignals(onSignal);
+  const onHup = () => onSignal('SIGHUP');
+  process.on('SIGHUP', onHup);
   // A terminal that went away makes the prompt's readline fail (setRawMode EIO) outside any
   // promise: that is a lost terminal too, and must roll back rather than crash.
   const onCrash = (err: Error) => {
@@ -191,10 +194,8 @@ export async function tryApply(journal: Journal, o: TryOptions): Promise<TryOutc
   process.on('uncaughtException', onCrash);
   const restore = () => {
     process.removeListener('uncaughtException', onCrash);
-    for (const [s, ls] of saved) {
-      process.removeAllListeners(s);
-      for (const l of ls) process.on(s, l as (...args: unknown[]) => void);
-    }
+    process.removeListener('SIGHUP', onHup);
+    release();
   };
 
   let set: SetInfo | undefined;
@@ -218,7 +219,7 @@ export async function tryApply(journal: Journal, o: TryOptions): Promise<TryOutc
   try {
     let m: Marker | undefined;
     if (o.risky) {
-      await journal.ensure();
+      ensureStateDir(stateDir());
       m = { parentPid: process.pid, parentStart: startTimeOf(process.pid) ?? '', createdAt: new Date().toISOString(), deadline: null, setId: null };
       await writeMarker(marker, m);
       const pid = startWatchdog(marker);
@@ -226,10 +227,12 @@ export async function tryApply(journal: Journal, o: TryOptions): Promise<TryOutc
       m = { ...m, ...(pid !== undefined ? { watchdogPid: pid } : {}) };
     }
     try {
-      set = await journal.apply(o.fixes, o.onStep);
+      set = await journal.apply(o.fixes, o.onStep, { shouldStop: () => signal !== undefined });
     } catch (err) {
       rmSync(marker, { force: true });
-      throw err; // the executor rolled back what it did
+      // The executor rolled back what it did (after the step under way, when stopped).
+      if (err instanceof InterruptedError) return { kept: false, probes, reason: interrupted(), exit: 130 };
+      throw err;
     }
     const deadline = Date.now() + o.timeoutS * 1000;
     if (m) await writeMarker(marker, { ...m, setId: set.record.id, deadline: deadline + 1000 });

@@ -1,6 +1,6 @@
 // IPv4 arithmetic for setup: parsing a --subnet, choosing a private /24 that
 // overlaps nothing on the host, and the addresses handed to guests.
-import { ipv4ToInt } from '../facts/firewall.js';
+import { ipv4ToInt } from '../parse/ipv4.js';
 
 export interface Cidr {
   /** The host's address on the bridge (e.g. 10.77.0.1). */

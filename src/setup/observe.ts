@@ -2,17 +2,20 @@
 // interfaces (with the details a move needs: MAC, address flags, alias), routes,
 // the SSH session, the network managers, the firewall, tools, the target user.
 //
-// This is setup's one reader of links and routes: when the host's network model
-// changes, only this file follows it. Everything goes through ctx.host, so the
-// planner can be tested on recorded hosts.
+// Links come from the host's one network model (src/model/network.ts): names,
+// kinds, MACs, ports, tap owners, which are NICs and which wireless. What moving an
+// uplink onto a bridge needs beyond it (each address's broadcast, scope, label and
+// whether DHCP gave it; each route's protocol, metric and flags) is read here from
+// `ip -j`, and joined by name. Everything goes through ctx.host, so the planner
+// can be tested on recorded hosts.
 import type { Context } from '../context.js';
 import { aclPaths, bridgeHelpers } from '../facts/bridge-helper.js';
 import { firewall, type Firewall } from '../facts/firewall.js';
 import { intentOf, parseIntent, type NetIntent } from '../facts/intent.js';
 import { nmKeyfiles } from '../facts/nm.js';
-import { portFacts } from '../facts/ports.js';
-import { isVmProcess, processes } from '../facts/procs.js';
 import { sysctl, which } from '../facts/system.js';
+import { network, vms, type LinkKind } from '../model/network.js';
+import { escapeControlsInStrings } from '../parse/ip-json.js';
 import { targetUser, type TargetUser } from '../facts/users.js';
 import { text } from '../host/host.js';
 import { aclAllows, readBridgeAcl } from '../parse/bridge-conf.js';
@@ -32,8 +35,8 @@ export interface ObsAddr {
 
 export interface ObsLink {
   name: string;
-  /** bridge, tun, veth, ... ; '' for a NIC or loopback. */
-  kind: string;
+  /** The model's kind: nic, bridge, tap, veth, loopback, ... */
+  kind: LinkKind;
   mac?: string;
   up: boolean;
   carrier: boolean;
@@ -110,47 +113,36 @@ export interface Observation {
   listening: { proto: 'tcp' | 'udp'; port: number }[];
 }
 
-interface IpJson {
+interface AddrJson {
   ifname?: string;
-  flags?: string[];
-  master?: string;
-  address?: string;
   ifalias?: string;
-  linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> };
   addr_info?: { family?: string; local?: string; prefixlen?: number; broadcast?: string; scope?: string; dynamic?: boolean; label?: string; noprefixroute?: boolean }[];
 }
 
-function parseLinks(json: string): Omit<ObsLink, 'physical' | 'wireless' | 'intent'>[] {
-  const data = JSON.parse(json) as IpJson[];
+/** Each interface's addresses with the details a move needs, and its alias, from `ip -j addr show`. */
+export function parseAddrDetails(json: string): Map<string, { addrs: ObsAddr[]; alias?: string }> {
+  const data = JSON.parse(escapeControlsInStrings(json)) as AddrJson[];
   if (!Array.isArray(data)) throw new Error('ip -j output is not a list');
-  return data
-    .filter((l) => typeof l.ifname === 'string')
-    .map((l) => {
-      const flags = l.flags ?? [];
-      const info = l.linkinfo?.info_data ?? {};
-      return {
-        name: l.ifname!,
-        kind: l.linkinfo?.info_kind ?? '',
-        ...(l.address ? { mac: l.address.toLowerCase() } : {}),
-        up: flags.includes('UP'),
-        carrier: flags.includes('LOWER_UP'),
-        ...(l.master ? { master: l.master } : {}),
-        ...(l.ifalias ? { alias: l.ifalias } : {}),
-        ...(typeof info.user === 'number' ? { tunOwner: info.user } : typeof info.user === 'string' ? { tunOwnerName: info.user } : {}),
-        addrs: (l.addr_info ?? [])
-          .filter((a) => a.local && (a.family === 'inet' || a.family === 'inet6'))
-          .map((a) => ({
-            family: a.family === 'inet' ? (4 as const) : (6 as const),
-            local: a.local!,
-            prefixlen: a.prefixlen ?? (a.family === 'inet' ? 32 : 128),
-            ...(a.broadcast ? { broadcast: a.broadcast } : {}),
-            scope: a.scope ?? 'global',
-            dynamic: Boolean(a.dynamic),
-            ...(a.label && a.label !== l.ifname ? { label: a.label } : {}),
-            noprefixroute: Boolean(a.noprefixroute),
-          })),
-      };
+  const out = new Map<string, { addrs: ObsAddr[]; alias?: string }>();
+  for (const l of data) {
+    if (typeof l.ifname !== 'string') continue;
+    out.set(l.ifname, {
+      ...(l.ifalias ? { alias: l.ifalias } : {}),
+      addrs: (l.addr_info ?? [])
+        .filter((a) => a.local && (a.family === 'inet' || a.family === 'inet6'))
+        .map((a) => ({
+          family: a.family === 'inet' ? (4 as const) : (6 as const),
+          local: a.local!,
+          prefixlen: a.prefixlen ?? (a.family === 'inet' ? 32 : 128),
+          ...(a.broadcast ? { broadcast: a.broadcast } : {}),
+          scope: a.scope ?? 'global',
+          dynamic: Boolean(a.dynamic),
+          ...(a.label && a.label !== l.ifname ? { label: a.label } : {}),
+          noprefixroute: Boolean(a.noprefixroute),
+        })),
     });
+  }
+  return out;
 }
 
 interface RouteJson {
@@ -246,15 +238,32 @@ async function readDirFiles(ctx: Context, dirs: string[], ext: RegExp): Promise<
 }
 
 export async function observe(ctx: Context): Promise<Observation> {
+  const net = await network(ctx);
+  if (!net.complete) throw new Error(`cannot list the network interfaces: ${net.error ?? 'unknown reason'}`);
   const ipOut = await exec(ctx, ['ip', '-j', '-d', 'addr', 'show']);
-  if (ipOut === undefined) throw new Error('cannot list interfaces: `ip -j -d addr show` failed (is iproute2 installed?)');
-  const base = parseLinks(ipOut);
+  if (ipOut === undefined) throw new Error('cannot read the addresses: `ip -j -d addr show` failed (is iproute2 installed?)');
+  const details = parseAddrDetails(ipOut);
   const links: ObsLink[] = await Promise.all(
-    base.map(async (l) => {
-      const pf = l.kind === '' && l.name !== 'lo' ? await portFacts(ctx, l.name) : l.kind === 'veth' ? await portFacts(ctx, l.name) : { physical: false, wireless: false };
+    net.links.map(async (l) => {
+      const d = details.get(l.name);
       // The intent: the alias, else (networkd) the marker in the bridge's own configuration.
-      const intent = parseIntent(l.alias) ?? (l.kind === 'bridge' ? await intentOf(ctx, l.name) : undefined);
-      return { ...l, physical: pf.physical, wireless: pf.wireless, ...(intent ? { intent } : {}) };
+      const intent = parseIntent(d?.alias) ?? (l.kind === 'bridge' ? await intentOf(ctx, l.name) : undefined);
+      const link: ObsLink = {
+        name: l.name,
+        kind: l.kind,
+        up: l.up,
+        carrier: l.lowerUp,
+        addrs: d?.addrs ?? l.addrs.map((a) => ({ family: a.family === 'inet' ? (4 as const) : (6 as const), local: a.local, prefixlen: a.prefixlen, scope: 'global', dynamic: false, noprefixroute: false })),
+        physical: l.physical,
+        wireless: l.wireless,
+        ...(l.mac ? { mac: l.mac } : {}),
+        ...(l.master ? { master: l.master } : {}),
+        ...(d?.alias ? { alias: d.alias } : {}),
+        ...(intent ? { intent } : {}),
+        ...(l.tun?.owner !== undefined ? { tunOwner: l.tun.owner } : {}),
+        ...(l.tun?.ownerName !== undefined ? { tunOwnerName: l.tun.ownerName } : {}),
+      };
+      return link;
     }),
   );
   const [r4, r6] = await Promise.all([exec(ctx, ['ip', '-j', '-4', 'route', 'show', 'table', 'main']), exec(ctx, ['ip', '-j', '-6', 'route', 'show', 'table', 'main'])]);
@@ -305,9 +314,7 @@ export async function observe(ctx: Context): Promise<Observation> {
   const resolvers = [...(text(await ctx.host.readFile('/etc/resolv.conf')) ?? '').matchAll(/^\s*nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/gm)].map((m) => m[1]!).filter((a) => !a.startsWith('127.'));
 
   const macs = new Set(links.map((l) => l.mac).filter((m): m is string => Boolean(m)));
-  for (const p of (await processes(ctx)).filter((x) => isVmProcess(x.argv))) {
-    for (const m of p.argv.join(' ').matchAll(/mac(?:addr)?=([0-9a-fA-F:]{17})/g)) macs.add(m[1]!.toLowerCase());
-  }
+  for (const vm of await vms(ctx)) for (const n of vm.nics) if (n.mac) macs.add(n.mac.toLowerCase());
 
   let helper: Observation['helper'];
   const hs = await bridgeHelpers(ctx);

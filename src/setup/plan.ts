@@ -5,7 +5,7 @@
 // reason and the flag that would change it.
 import { chainFate, type Flow } from '../facts/firewall.js';
 import { intentAlias } from '../facts/intent.js';
-import { validIfname } from '../facts/links.js';
+import { validIfname } from '../model/network.js';
 import type { FixPlan } from '../types.js';
 import { bridgeMac, vmMacs } from './mac.js';
 import { guestRange, isPrivate, netmaskOf, networkCidr, overlaps, parseSubnet, pickSubnet, showCidr, staticGuestAddr, type Cidr } from './net.js';
@@ -117,7 +117,7 @@ function designFor(a: Answers, obs: Observation): Design {
   let existing = false;
   let foreign: Design['foreign'];
   if (found) {
-    if (found.kind !== 'bridge') throw new Refusal(`${a.bridge} already exists and is not a bridge (${found.kind || 'a network card'}): choose another name with --bridge`);
+    if (found.kind !== 'bridge') throw new Refusal(`${a.bridge} already exists and is not a bridge (${found.kind === 'nic' ? 'a network card' : `a ${found.kind}`}): choose another name with --bridge`);
     if (found.intent === mode) existing = true;
     else if (found.intent) throw new Refusal(`${a.bridge} is already a qnet ${found.intent} network: undo it first (qnet undo --list), or choose another name with --bridge`);
     else if (/^virbr\d+$/.test(a.bridge) && mode === 'nat') foreign = 'libvirt';
@@ -135,7 +135,7 @@ function designFor(a: Answers, obs: Observation): Design {
     if (up.wireless) {
       throw new Refusal(`${upName} is wireless: an access point drops frames from MAC addresses it did not associate, so bridged guests would get nothing. Use --mode nat instead`);
     }
-    if (up.kind === 'bridge' || up.kind === 'tun' || up.name === 'lo') throw new Refusal(`--uplink ${upName} is a ${up.kind || 'loopback'}, not a network card`);
+    if (['bridge', 'tap', 'tun', 'loopback'].includes(up.kind)) throw new Refusal(`--uplink ${upName} is a ${up.kind}, not a network card`);
     if (up.master && up.master !== a.bridge) throw new Refusal(`${upName} is already a port of ${up.master}: use that bridge, or take ${upName} out of it first`);
     if (!up.carrier && !existing) throw new Refusal(`${upName} has no carrier (no cable, or the link is down): guests on a bridge to it would reach nothing`);
     d.uplink = up;
@@ -197,8 +197,8 @@ function designFor(a: Answers, obs: Observation): Design {
       const name = tapName(a.bridge, i);
       const t = linkOf(obs, name);
       if (t) {
-        const ours = t.kind === 'tun' && (t.tunOwner === obs.user.uid || t.tunOwnerName === obs.user.name) && t.master === a.bridge;
-        if (!ours) throw new Refusal(`an interface named ${name} already exists (${t.kind === 'tun' ? `a tap of ${t.tunOwnerName ?? (t.tunOwner !== undefined ? `uid ${t.tunOwner}` : 'nobody')}${t.master ? ` on ${t.master}` : ''}` : t.kind || 'a network card'}): remove it or choose another --bridge`);
+        const ours = t.kind === 'tap' && (t.tunOwner === obs.user.uid || t.tunOwnerName === obs.user.name) && t.master === a.bridge;
+        if (!ours) throw new Refusal(`an interface named ${name} already exists (${t.kind === 'tap' ? `a tap of ${t.tunOwnerName ?? (t.tunOwner !== undefined ? `uid ${t.tunOwner}` : 'nobody')}${t.master ? ` on ${t.master}` : ''}` : t.kind === 'nic' ? 'a network card' : `a ${t.kind}`}): remove it or choose another --bridge`);
       }
       d.taps.push({ name, exists: Boolean(t) });
     }

@@ -3,7 +3,8 @@
 // exact options printed (QEMU frozen with -S, told to quit over QMP).
 import { spawn } from 'node:child_process';
 import { ALL_CHECKS } from '../../checks/index.js';
-import { Context, liveInvoker } from '../context.js';
+import { liveInvoker } from '../context.js';
+import { createContext } from '../session.js';
 import { runChecks } from '../engine.js';
 import { showArgv } from '../fixes/preview.js';
 import { LiveHost } from '../host/live.js';
@@ -65,7 +66,7 @@ function runQemu(argv: string[], timeoutMs = 20_000): Promise<{ started: boolean
 export async function prove(plan: SetupPlan, obs: Observation): Promise<Proof> {
   const lines: ProofLine[] = [];
   // 1. the doctor, for the target user, on a fresh read of the host
-  const ctx = new Context({ host: new CachingHost(new LiveHost()), invoker: liveInvoker(), user: plan.user, source: 'live' });
+  const ctx = await createContext({ host: new CachingHost(new LiveHost()), invoker: liveInvoker(), user: plan.user, source: 'live' });
   const checks = ALL_CHECKS.filter((c) => plan.checks.includes(c.id));
   const results = await runChecks(ctx, checks);
   for (const r of results) {

@@ -16,7 +16,7 @@ export interface Recommendation {
 export function recommend(obs: Observation): Recommendation {
   const def = defaultRoute4(obs);
   const up = def?.dev ? obs.links.find((l) => l.name === def.dev) : undefined;
-  const spare = obs.links.find((l) => l.physical && !l.wireless && l.carrier && !l.master && l.kind === '' && !l.addrs.some((a) => a.family === 4) && l.name !== def?.dev && !obs.routes.some((r) => r.dev === l.name));
+  const spare = obs.links.find((l) => l.physical && !l.wireless && l.carrier && !l.master && l.kind === 'nic' && !l.addrs.some((a) => a.family === 4) && l.name !== def?.dev && !obs.routes.some((r) => r.dev === l.name));
   const remote = obs.ssh !== undefined;
   const summary: string[] = [];
   summary.push(up ? `Uplink: ${up.name} (${up.wireless ? 'wireless' : 'wired'}${up.addrs.some((a) => a.family === 4) ? `, ${up.addrs.filter((a) => a.family === 4).map((a) => `${a.local}/${a.prefixlen}`).join(', ')}` : ''}), default route via ${def?.gateway ?? 'it'}.` : 'No default route: this host reaches no other network.');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import helperSetuid from '../../checks/helper-setuid.js';
-import { decodeVfsCap, describeVfsCap, grantsNetAdmin, hasCap, parseGetfattr, CAP_NET_ADMIN, type VfsCap } from '../../src/parse/vfs-cap.js';
+import { decodeVfsCap, describeVfsCap, grantsNetAdmin, hasCap, parseCapText, parseGetcap, parseGetfattr, CAP_NET_ADMIN, type VfsCap } from '../../src/parse/vfs-cap.js';
 import { fakeHost, runCheck, type FakeSpec, type StatSpec } from '../helpers/fake-host.js';
 
 // Real `getfattr --absolute-names -n security.capability -e hex` values, made on Debian 12
@@ -68,10 +68,46 @@ describe('vfs_cap_data decoder', () => {
   });
 });
 
+// The same files read both ways on Debian 12 (libcap2-bin 2.66, attr 2.5): `setcap SPEC f`, then
+// `getcap -n f` and `getfattr --absolute-names -n security.capability -e hex f`.
+const BOTH: { spec: string; getcap: string; hex: string; grants: boolean }[] = [
+  { spec: 'cap_net_admin+ep', getcap: 'cap_net_admin=ep', hex: '0x0100000200100000000000000000000000000000', grants: true },
+  { spec: 'cap_net_admin+p', getcap: 'cap_net_admin=p', hex: '0x0000000200100000000000000000000000000000', grants: false },
+  { spec: 'cap_net_admin,cap_sys_admin+eip', getcap: 'cap_net_admin,cap_sys_admin=eip', hex: '0x0100000200102000001020000000000000000000', grants: true },
+  { spec: 'cap_net_admin,cap_bpf+ep', getcap: 'cap_net_admin,cap_bpf=ep', hex: '0x0100000200100000000000008000000000000000', grants: true },
+  { spec: '=ep', getcap: '=ep', hex: '0x01000002ffffffff00000000ff01000000000000', grants: true },
+  { spec: 'cap_net_raw=i cap_net_admin+p', getcap: 'cap_net_raw=i cap_net_admin+p', hex: '0x0000000200100000002000000000000000000000', grants: false },
+  { spec: 'all=ep cap_net_admin-ep', getcap: '=ep cap_net_admin-ep', hex: '0x01000002ffefffff00000000ff01000000000000', grants: false },
+  { spec: 'cap_net_admin,cap_checkpoint_restore+ep', getcap: 'cap_net_admin,cap_checkpoint_restore=ep', hex: '0x0100000200100000000000000001000000000000', grants: true },
+  { spec: '-n 100000 cap_net_admin+ep', getcap: 'cap_net_admin=ep [rootid=100000]', hex: '0x0100000300100000000000000000000000000000a0860100', grants: false },
+];
+
+describe('getcap text, decoded to what getfattr gives', () => {
+  for (const c of BOTH) {
+    it(`setcap ${c.spec}: getcap "${c.getcap}" = getfattr ${c.hex.slice(0, 12)}…`, () => {
+      const fromGetcap = parseGetcap(`/usr/lib/qemu/qemu-bridge-helper ${c.getcap}\n`, '/usr/lib/qemu/qemu-bridge-helper');
+      const fromXattr = decodeVfsCap(Buffer.from(c.hex.slice(2), 'hex'));
+      expect(fromGetcap).toEqual(fromXattr);
+      expect(grantsNetAdmin(fromGetcap as VfsCap).ok).toBe(c.grants);
+    });
+  }
+  it('no line for the file: no capabilities; a line for another file or nonsense: a reason', () => {
+    expect(parseGetcap('', '/x')).toBe('none');
+    expect(parseGetcap('/y cap_net_admin=ep\n', '/x')).toMatch(/no line for \/x/);
+    expect(parseGetcap('/x cap_frobnicate=ep\n', '/x')).toMatch(/unknown capability "cap_frobnicate"/);
+    expect(parseCapText('cap_net_admin')).toMatch(/cannot read/);
+    expect(parseCapText('+ep')).toMatch(/cannot read/);
+  });
+  it('a path with spaces', () => {
+    expect(parseGetcap('/opt/my helper cap_net_admin=ep\n', '/opt/my helper')).toMatchObject({ effective: true, permitted: 1n << 12n });
+  });
+});
+
 const DEB = '/usr/lib/qemu/qemu-bridge-helper';
 const SUID_COPY = '/usr/lib/qemu/qemu-bridge-helper-suid';
 const FED = '/usr/libexec/qemu-bridge-helper';
 const getfattr = (p: string) => `getfattr --absolute-names -n security.capability -e hex ${p}`;
+const getcap = (p: string) => `getcap -n ${p}`;
 const noAttr = (p: string) => ({ [getfattr(p)]: { exitCode: 1, stderr: `${p}: security.capability: No such attribute\n` } });
 const withCap = (p: string, hex: string) => ({ [getfattr(p)]: { stdout: fattr(p, hex) } });
 const ROOT_MOUNT = '22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n';
@@ -103,7 +139,12 @@ describe('helper-setuid', () => {
     { name: 'setuid on a nosuid mount', spec: host({ [DEB]: { mode: 0o4755 } }, { files: { '/proc/self/mountinfo': ROOT_MOUNT + '40 22 0:40 / /usr rw,nosuid,relatime - ext4 /dev/vdb rw\n' }, exec: noAttr(DEB) }), status: 'fail', summary: /mounted nosuid/ },
     { name: 'capability without the effective flag', spec: host({ [DEB]: { mode: 0o755 } }, { exec: withCap(DEB, CAP.p) }), status: 'fail', summary: /no root rights/ },
     { name: 'capability set inside a user namespace (v3, rootid 100000)', spec: host({ [DEB]: { mode: 0o755 } }, { exec: withCap(DEB, CAP.v3) }), status: 'fail', summary: /no root rights/ },
-    { name: 'getfattr missing, not setuid', spec: host({ [DEB]: { mode: 0o755 } }, { exec: { [getfattr(DEB)]: null } }), status: 'warn', summary: /cannot read file capabilities .*install attr/ },
+    { name: 'neither getfattr nor getcap, not setuid', spec: host({ [DEB]: { mode: 0o755 } }, { exec: { [getfattr(DEB)]: null, [getcap(DEB)]: null } }), status: 'warn', summary: /cannot read its file capabilities \(neither getfattr \(package attr\) nor getcap \(package libcap2-bin\) is installed\)/ },
+    { name: 'no getfattr (stock Debian), getcap shows cap_net_admin=ep', spec: host({ [DEB]: { mode: 0o755 } }, { exec: { [getfattr(DEB)]: null, [getcap(DEB)]: { stdout: `${DEB} cap_net_admin=ep\n` } } }), status: 'pass', summary: /cap_net_admin\+ep file capability/ },
+    { name: 'no getfattr, getcap prints nothing: no capabilities', spec: host({ [DEB]: { mode: 0o755 } }, { exec: { [getfattr(DEB)]: null, [getcap(DEB)]: { stdout: '' } } }), status: 'fail', summary: /has no root rights: it is -rwxr-xr-x root:root: no setuid bit/ },
+    { name: 'no getfattr, getcap shows cap_net_admin=p', spec: host({ [DEB]: { mode: 0o755 } }, { exec: { [getfattr(DEB)]: null, [getcap(DEB)]: { stdout: `${DEB} cap_net_admin=p\n` } } }), status: 'fail', summary: /no root rights/ },
+    { name: 'no getfattr, getcap shows a rootid (set in a user namespace)', spec: host({ [DEB]: { mode: 0o755 } }, { exec: { [getfattr(DEB)]: null, [getcap(DEB)]: { stdout: `${DEB} cap_net_admin=ep [rootid=100000]\n` } } }), status: 'fail', summary: /no root rights/ },
+    { name: 'no getfattr, getcap cannot read the file (it exits 0 and says so on stderr)', spec: host({ [DEB]: { mode: 0o755 } }, { exec: { [getfattr(DEB)]: null, [getcap(DEB)]: { stderr: `${DEB} (Permission denied)\n` } } }), status: 'warn', summary: /cannot read its file capabilities \(getcap: .*Permission denied/ },
     { name: '4750 root:kvm and alice is not in kvm', spec: host({ [DEB]: { mode: 0o4750, gid: 104 } }, { exec: noAttr(DEB) }), status: 'fail', summary: /alice cannot execute it/ },
     { name: '4750 root:kvm and alice is in kvm', spec: host({ [DEB]: { mode: 0o4750, gid: 104 } }, { files: { '/etc/group': 'root:x:0:\nkvm:x:104:alice\nalice:x:1000:\n' } }), status: 'pass', summary: /setuid root/ },
     { name: 'setuid but owned by alice', spec: host({ [DEB]: { mode: 0o4755, uid: 1000 } }, { exec: noAttr(DEB) }), status: 'fail', summary: /setuid but owned by alice:root, not root/ },

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import forwardPolicy from '../../checks/forward-policy.js';
 import ipForward from '../../checks/ip-forward.js';
 import natMasquerade from '../../checks/nat-masquerade.js';
-import { parseIptablesS, prefixWithin } from '../../src/facts/firewall.js';
-import { parseProcRoute } from '../../src/facts/vmnets.js';
+import { parseIptablesS } from '../../src/facts/firewall.js';
+import { prefixWithin } from '../../src/parse/ipv4.js';
+import { defaultRoutes, parseProcRoute } from '../../src/parse/proc-net.js';
 import { fakeHost, ipLinks, runCheck, type FakeSpec } from '../helpers/fake-host.js';
 
 const ROUTE = 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n' +
@@ -37,7 +38,8 @@ function host(extra: { forward?: string; nft?: string; ports?: { name: string; p
         { name: 'lo', addrs: ['127.0.0.1/8'] },
         { name: 'eth0', addrs: ['192.168.2.10/24'] },
         { name: 'virbr0', kind: 'bridge', addrs: ['192.168.122.1/24'] },
-        ...ports.map((p) => ({ name: p.name, master: 'virbr0' })),
+        // A VM's tap is a tun device to iproute2; a NIC has no link kind.
+        ...ports.map((p) => ({ name: p.name, master: 'virbr0', ...(p.physical ? {} : { kind: 'tun', info: { type: 'tap' } }) })),
       ]),
       [NFT]: { stdout: extra.nft ?? nft([]) },
     },
@@ -127,7 +129,7 @@ describe('an isolated network by intent (alias qnet:isolated)', () => {
 
 describe('parsers', () => {
   it('reads default routes from /proc/net/route', () => {
-    expect(parseProcRoute(ROUTE)).toEqual(['eth0']);
+    expect(defaultRoutes(parseProcRoute(ROUTE)).map((r) => r.dev)).toEqual(['eth0']);
   });
   it('reads legacy nat rules with negations and jumps', () => {
     const c = parseIptablesS('-P POSTROUTING ACCEPT\n-N LIBVIRT_PRT\n-A POSTROUTING -j LIBVIRT_PRT\n-A LIBVIRT_PRT -s 192.168.122.0/24 ! -d 192.168.122.0/24 -j MASQUERADE\n', 'ip', 'nat')!;

@@ -10,7 +10,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE, ERRNO, expandPattern } from '../../src/explain/catalogue.js';
 import { matchText } from '../../src/explain/match.js';
-import { CHECK_IDS, type CheckId } from '../../src/types.js';
+import { CHECK_IDS } from '../../checks/index.js';
+import { LINT_IDS, type CheckId } from '../../src/types.js';
+import { CAUSE_BY_ID } from '../../src/explain/causes.js';
+import { FAMILY_CASES } from './family-cases.js';
 
 interface Case {
   entry: string;
@@ -84,14 +87,14 @@ const CASES: Case[] = [
   { entry: 'kernel-own-address', source: 'kernel br_fdb.c wording in a syslog line', paste: 'Nov 23 10:00:01 host kernel: [ 8123.456789] br0: received packet on tap1 with own address as source address (addr:52:54:00:12:34:56, vlan:0)', ids: ['mac-duplicate', 'bridge-state'] },
   // libvirt
   { entry: 'libvirt-create-tap-ebusy', source: 'libvirt virnetdevtap.c wording in a libvirtd log line', paste: '2019-06-24 08:02:19.491+0000: 2463: error : virNetDevTapCreate:240 : Unable to create tap device vnet0: Device or resource busy', ids: ['tap-state'] },
-  { entry: 'libvirt-create-tap', source: 'libvirt virnetdevtap.c wording via virsh', paste: "error: Failed to start domain 'vm1'\nerror: Unable to create tap device vnet%d: Operation not permitted", ids: ['tap-state', 'tun-module', 'tun-perms'] },
+  { entry: 'libvirt-create-tap', source: 'libvirt virnetdevtap.c wording via virsh', paste: "error: Failed to start domain 'vm1'\nerror: Unable to create tap device vnet%d: Operation not permitted", best: 'libvirt-create-tap-any', ids: ['tap-state', 'tun-module', 'tun-perms'] },
   { entry: 'libvirt-open-tun', source: 'libvirt virnetdevtap.c wording, libvirt: error prefix', paste: 'libvirt: error : Unable to open /dev/net/tun, is tun module loaded?: No such file or directory', ids: ['tun-module', 'tun-perms'] },
   { entry: 'libvirt-mtu-virbr0', source: 'public paste (Japanese libvirt quickstart)', paste: "$ virsh start quickstart-vm\nerror: Failed to start domain 'quickstart-vm'\nerror: Cannot get interface MTU on 'virbr0': No such device", ids: ['bridge-state', 'ifname-mismatch'] },
   { entry: 'libvirt-bridge-helper', source: 'public paste (multiverse-os notes), without the stderr part', paste: 'Error starting domain: internal error: /usr/lib/qemu-bridge-helper --user-vnet --br=virbr0 --fd=24: failed to communicate with bridge helper: Transport endpoint is not connected', ids: ['helper-setuid', 'helper-acl'] },
   { entry: 'libvirt-exec-helper', source: 'public paste (multiverse-os notes)', paste: '**Error** Error starting domain: internal error: /usr/lib/qemu-bridge-helper --user-vnet --br=virbr0 --fd=24: failed to communicate with bridge helper: Transport endpoint is not connected stderr=libvirt: error: cannot execute binary /usr/lib/qemu/qemu-bridge-helper: Permission denied', ids: ['helper-setuid'] },
   { entry: 'libvirt-network-not-found', source: 'public paste (virt-install notes)', paste: "ERROR    Network not found: no network with matching name 'default'", ids: ['bridge-state'] },
   { entry: 'libvirt-network-inactive', source: 'public paste (wrapped as posted)', paste: "Requested operation is not valid:\nnetwork 'isolated' is not active", ids: ['bridge-state'] },
-  { entry: 'libvirt-network-start-failed', source: 'virsh-network.c wording with the collision line after it', paste: 'error: Failed to start network default\nerror: internal error: Network is already in use by interface eth0', ids: ['bridge-state', 'ip-forward', 'nat-masquerade', 'forward-policy'] },
+  { entry: 'libvirt-network-start-failed', source: 'virsh-network.c wording with the collision line after it', paste: 'error: Failed to start network default\nerror: internal error: Network is already in use by interface eth0', best: 'libvirt-net-in-use', ids: ['bridge-state'] },
   { entry: 'libvirt-firewall-chain', source: 'libvirt network_iptables.c chain and iptables error text', paste: 'error: Failed to start network default\nerror: internal error: Failed to apply firewall rules /usr/sbin/iptables -w --table filter --insert LIBVIRT_INP --in-interface virbr0 --protocol tcp --destination-port 67 --jump ACCEPT: iptables: No chain/target/match by that name.', ids: ['forward-policy', 'nat-masquerade'] },
   // guest
   { entry: 'guest-raise-network', source: 'seed 000 console', paste: "[FAILED] Failed to start Raise network interfaces.\nSee 'systemctl status networking.service' for details.\n[  OK  ] Reached target Network.", ids: ['guest-ifname', 'ifname-mismatch'] },
@@ -114,17 +117,21 @@ describe('the catalogue', () => {
     expect(new Set(CATALOGUE.map((e) => e.message)).size).toBe(CATALOGUE.length);
     for (const e of CATALOGUE) {
       expect(e.source, e.id).toMatch(/\S{3,}/);
+      // Every entry names a known cause; its errno may pick another known one.
+      expect(CAUSE_BY_ID.has(e.causeId), e.id).toBe(true);
+      for (const c of Object.values(e.errnoCauses ?? {})) expect(CAUSE_BY_ID.has(c!), `${e.id} -> ${c}`).toBe(true);
       expect(e.cause.length, e.id).toBeGreaterThan(10);
       expect(e.fix.length, e.id).toBeGreaterThan(10);
       expect(e.weight).toBeGreaterThan(0);
       expect(e.weight).toBeLessThanOrEqual(1);
-      expect(e.checkIds.length, e.id).toBeGreaterThan(0);
-      for (const id of e.checkIds) expect(CHECK_IDS, `${e.id} names ${id}`).toContain(id);
+      // Only causes no host check can see (a foreign DNS server) have no checks.
+      if (CAUSE_BY_ID.get(e.causeId)!.checkIds.length) expect(e.checkIds.length, e.id).toBeGreaterThan(0);
+      for (const id of e.checkIds) expect([...CHECK_IDS, ...LINT_IDS], `${e.id} names ${id}`).toContain(id);
     }
   });
 
   it('has a pasted case for every message, and every case names its source', () => {
-    const covered = new Set(CASES.map((c) => c.entry));
+    const covered = new Set([...CASES.map((c) => c.entry), ...FAMILY_CASES.map((c) => c.entry)]);
     expect(CATALOGUE.filter((e) => !covered.has(e.id)).map((e) => e.id)).toEqual([]);
     for (const c of CASES) {
       expect(byId.has(c.entry), c.entry).toBe(true);
@@ -175,9 +182,10 @@ describe('variants users paste', () => {
     expect(matchText('Could not access KVM kernel module: 权限不够')[0]!.entry.id).toBe('kvm-access-eacces');
   });
 
-  it('the errno table lists the same errors in every language', () => {
+  it('the errno table lists each error in many languages (from Debian\'s glibc catalogues)', () => {
     const sizes = Object.values(ERRNO).map((a) => a.length);
-    expect(Math.min(...sizes)).toBeGreaterThanOrEqual(8);
+    expect(Math.min(...sizes)).toBeGreaterThanOrEqual(20);
+    expect(ERRNO['EACCES']).toEqual(expect.arrayContaining(['permission denied', 'keine berechtigung', 'отказано в доступе', '许可がありません'.replace('许', '許')]));
   });
 
   it('a word broken by a hard wrap still matches, with less confidence', () => {
@@ -227,10 +235,11 @@ describe('any text', () => {
     );
   });
 
-  it('a megabyte of repeated message prefixes is matched in linear time', () => {
-    const started = performance.now();
-    matchText('eth0: broadcasting for a lease network script '.repeat(20000));
-    matchText(`could not configure /dev/net/tun (${'x'.repeat(900000)}`);
-    expect(performance.now() - started).toBeLessThan(5000);
+  it('a megabyte of repeated message prefixes does not hang the matcher', () => {
+    // Linear-time behaviour is measured by npm run bench:explain; this only proves termination on hostile input.
+    const a = matchText('eth0: broadcasting for a lease network script '.repeat(20000));
+    const b = matchText(`could not configure /dev/net/tun (${'x'.repeat(900000)}`);
+    expect(a.every((m) => byId.has(m.entry.id))).toBe(true);
+    expect(b.map((m) => m.entry.id)).not.toContain('qemu-tun-configure-eperm');
   });
 });

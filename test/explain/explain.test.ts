@@ -1,14 +1,16 @@
 // runExplain end to end: the pasted text is matched, the matching checks run
 // on a host read from a snapshot (fake hosts written to a temp dir, and real
-// recorded hosts from fixtures/real), and the output says which cause applies.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// recorded hosts from fixtures/), and the output says which cause applies.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checksToRun, MAX_INPUT, runExplain } from '../../src/commands/explain.js';
-import { matchText } from '../../src/explain/match.js';
+import { diagnose } from '../../src/explain/diagnose.js';
 import { UsageError } from '../../src/types.js';
-import { fakeHost, loadFixture, type FakeSpec } from '../helpers/fake-host.js';
+import { fakeHost, type FakeSpec } from '../helpers/fake-host.js';
+import { parseSnapshot } from '../../src/host/snapshot-file.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qnet-explain-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,7 +29,6 @@ const tunHost = (mode: number, gid = 0, group?: string): FakeSpec => ({
   exec: { 'getfacl -n -p /dev/net/tun': null, 'ip -j -d addr show': { stdout: '[]' }, 'ip -j addr show': { stdout: '[]' } },
 });
 
-const FIXTURES = new URL('../../fixtures/real/', import.meta.url).pathname;
 
 let out = '';
 beforeEach(() => {
@@ -53,9 +54,15 @@ describe('qnet explain --json', () => {
     expect(doc.schema).toBe('qnet.explain/v1');
     expect(doc.matches.length).toBeGreaterThan(0);
     for (const m of doc.matches) {
-      expect(Object.keys(m).sort()).toEqual(['cause', 'checkIds', 'confidence', 'fix']);
+      // v1 fields stay; qnet 0.2 only added id, lines and words.
+      expect(Object.keys(m).sort()).toEqual(['cause', 'checkIds', 'confidence', 'fix', 'id', 'lines', 'words']);
+      expect(typeof m.cause).toBe('string');
+      expect(typeof m.fix).toBe('string');
       expect(typeof m.confidence).toBe('number');
+      expect(Array.isArray(m.checkIds)).toBe(true);
     }
+    expect(doc.matches[0]!.id).toBe('tun-perms');
+    expect(doc.matches[0]!.lines).toEqual([{ line: 1, text: TUN_EACCES, message: 'could not open /dev/net/tun: Permission denied' }]);
     expect(doc.matches[0]!.checkIds).toEqual(['tun-perms']);
     expect(doc.results.map((r) => r.id)).toEqual(['tun-perms']);
     expect(doc.results[0]!.status).toBe('fail');
@@ -96,16 +103,16 @@ describe('qnet explain --json', () => {
   });
 });
 
-describe('recorded real hosts (fixtures/real) say which cause applies', () => {
+describe('recorded real hosts (fixtures/) say which cause applies', () => {
   // Each fixture is a snapshot of a host built for real, with the results the doctor gave there.
   const recorded = (name: string, id: string) => {
-    const snap = loadFixture(`real/${name}`);
+    const snap = parseSnapshot(readFileSync(fixturePath(name.replace(/\.json$/, '')), 'utf8'), name);
     return (snap.results as { id: string; status: string; summary: string }[]).find((r) => r.id === id)!;
   };
 
   it('"access denied by acl file" on a host whose bridge.conf allows no existing bridge', async () => {
     const paste = 'ERROR    /usr/libexec/qemu-bridge-helper --use-vnet --br=br0 --fd=30: failed to communicate with bridge helper: stderr=access denied by acl file\n: Transport endpoint is not connected';
-    const { code, doc } = await explainJson(paste, { snapshot: join(FIXTURES, 'acl-no-allow.json') });
+    const { code, doc } = await explainJson(paste, { snapshot: fixturePath('acl-no-allow') });
     const acl = doc.results.find((r) => r.id === 'helper-acl')!;
     expect(doc.results[0]!.id).toBe('helper-acl');
     expect([acl.status, acl.summary]).toEqual([recorded('acl-no-allow.json', 'helper-acl').status, recorded('acl-no-allow.json', 'helper-acl').summary]);
@@ -114,7 +121,7 @@ describe('recorded real hosts (fixtures/real) say which cause applies', () => {
   });
 
   it('"network script /etc/qemu-ifup failed with status 256" on a host without /etc/qemu-ifup', async () => {
-    const { doc } = await explainJson('qemu-system-x86_64: -netdev tap,id=n0: network script /etc/qemu-ifup failed with status 256', { snapshot: join(FIXTURES, 'ifup-missing.json') });
+    const { doc } = await explainJson('qemu-system-x86_64: -netdev tap,id=n0: network script /etc/qemu-ifup failed with status 256', { snapshot: fixturePath('ifup-missing') });
     const r = doc.results.find((x) => x.id === 'qemu-ifup')!;
     expect(r.status).toBe('fail');
     expect(r.summary).toBe(recorded('ifup-missing.json', 'qemu-ifup').summary);
@@ -122,9 +129,11 @@ describe('recorded real hosts (fixtures/real) say which cause applies', () => {
 
   it('the helper\'s /dev/net/tun failure: checks of the best cause come first', async () => {
     const paste = 'failed to open /dev/net/tun: Permission denied\nqemu-system-x86_64: -netdev bridge,id=n0,br=br0: bridge helper failed';
-    const { doc } = await explainJson(paste, { snapshot: join(FIXTURES, 'tun-0600.json') });
-    expect(doc.results.map((r) => r.id)).toEqual(checksToRun(matchText(paste)));
-    expect(doc.results.map((r) => r.id).slice(0, 2)).toEqual(['tun-perms', 'helper-setuid']);
+    const { doc } = await explainJson(paste, { snapshot: fixturePath('tun-0600') });
+    expect(doc.results.map((r) => r.id)).toEqual(checksToRun(diagnose(paste).map((d) => d.cause)));
+    // The helper's own reason (EACCES on /dev/net/tun) outranks QEMU's generic wrapper line.
+    expect(doc.matches.map((m) => m.id).slice(0, 2)).toEqual(['tun-perms', 'helper-acl']);
+    expect(doc.results.map((r) => r.id).slice(0, 2)).toEqual(['tun-perms', 'helper-acl']);
     expect(doc.results[0]!.status).toBe(recorded('tun-0600.json', 'tun-perms').status);
     expect(doc.results[0]!.status).toBe('fail');
   });
@@ -138,10 +147,19 @@ describe('text output', () => {
     expect(out).toMatch(/1 likely cause/);
     expect(out).toContain('cannot open /dev/net/tun read-write');
     expect(out).toMatch(/fix Let the user open \/dev\/net\/tun/);
-    expect(out).toContain('recognised "could not open /dev/net/tun: Permission denied" (qemu net/tap-linux.c');
+    expect(out).toContain(`line 1: ${TUN_EACCES}`);
+    // No internal references in what users read.
+    expect(out).not.toMatch(/captured 7\.2|seed \d|\.test\.ts|net\/tap-linux\.c/);
     expect(out).toMatch(/Which cause applies in snapshot .*host-\d+\.json:/);
     expect(out).toMatch(/✖ tun-perms/);
     expect(out).toContain('Failing here: tun-perms. qnet fix tun-perms previews the repairs.');
+  });
+
+  it('pasted lines are shown with control characters made visible', async () => {
+    const hostile = 'could not open /dev/net/tun: Permission denied \x1b]0;owned\x07\x1b[2J\u202etxt.exe';
+    await runExplain(hostile, { snapshot: snapshotFile(tunHost(0o600)), color: false });
+    expect(out).toContain('line 1: could not open /dev/net/tun: Permission denied \\x1b]0;owned\\x07\\x1b[2J\\u202etxt.exe');
+    expect(out).not.toMatch(/[\x07\x1b\u202e]/);
   });
 
   it('says when none of the checks fails here', async () => {
@@ -170,7 +188,7 @@ describe('bad input is a usage error (exit 2, one line)', () => {
     ['empty', '', /nothing to explain/],
     ['only whitespace', '  \n\t \n', /nothing to explain/],
     ['binary', 'ELF\0\0\0\x01\x02\x03', /not text/],
-    ['too long', 'x'.repeat(MAX_INPUT + 1), /over 1024 KiB/],
+    ['too long', 'x'.repeat(MAX_INPUT + 1), new RegExp(`over ${MAX_INPUT / 1024} KiB`)],
   ];
   for (const [name, text, msg] of bad) {
     it(name, async () => {

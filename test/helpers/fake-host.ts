@@ -2,40 +2,23 @@
 // A fake host is a snapshot: the same SnapshotHost replays it as replays a
 // recorded one, so the tests exercise the real replay path.
 import { readFileSync } from 'node:fs';
-import { Context } from '../../src/context.js';
+import { createContext } from '../../src/session.js';
 import { runChecks } from '../../src/engine.js';
 import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG } from '../../src/host/host.js';
 import { readKey, SnapshotHost, type ReadRecord } from '../../src/host/record.js';
 import { parseSnapshot, SNAPSHOT_SCHEMA, type Invoker, type SnapshotFile } from '../../src/host/snapshot-file.js';
 import type { Check, Result } from '../../src/types.js';
 
-export interface StatSpec {
-  type?: 'file' | 'dir' | 'chr' | 'link';
-  /** Permission bits, e.g. 0o600 or 0o4755. */
-  mode: number;
-  uid?: number;
-  gid?: number;
-  rdev?: [number, number];
-  size?: number;
-}
+import type { ExecSpec, HostSpec, LinkSpec, StatSpec } from '../../src/check-cases.js';
 
-export interface ExecSpec {
-  stdout?: string;
-  stderr?: string;
-  exitCode?: number;
-}
+export type { ExecSpec, StatSpec };
 
-/** `null` means the thing does not exist (ENOENT); a string code (e.g. 'EACCES') is that error. */
-export interface FakeSpec {
-  files?: Record<string, string | null | { error: string }>;
-  stats?: Record<string, StatSpec | null | { error: string }>;
-  lstats?: Record<string, StatSpec | null | { error: string }>;
-  dirs?: Record<string, string[] | null | { error: string }>;
-  readlinks?: Record<string, string | null>;
-  /** Keyed by argv joined with single spaces. `null`: the program is not installed. */
-  exec?: Record<string, ExecSpec | null>;
+/** A host record for a table case (the shape check files use for their `cases`). */
+export type FakeSpec = Omit<HostSpec, 'invoker'> & {
+  /** Binary file contents (ELF images); byte ranges of them are served as the live host serves them. */
+  binaries?: Record<string, Buffer>;
   invoker?: Partial<Invoker>;
-}
+};
 
 const TYPE_BITS = { file: S_IFREG, dir: S_IFDIR, chr: S_IFCHR, link: S_IFLNK } as const;
 
@@ -65,6 +48,7 @@ export function fakeHost(spec: FakeSpec): SnapshotFile {
   for (const [p, v] of Object.entries(files)) {
     reads[readKey('file', p)] = v === null ? err('ENOENT', p) : typeof v === 'string' ? { ok: true, text: v } : err(v.error, p);
   }
+  for (const [p, v] of Object.entries(spec.binaries ?? {})) reads[readKey('file', p)] = { ok: true, base64: v.toString('base64') };
   for (const [kind, table] of [['stat', spec.stats], ['lstat', spec.lstats]] as const) {
     for (const [p, v] of Object.entries(table ?? {})) {
       reads[readKey(kind, p)] = v === null ? err('ENOENT', p) : 'error' in v ? err(v.error, p) : statRecord(v);
@@ -81,7 +65,8 @@ export function fakeHost(spec: FakeSpec): SnapshotFile {
   for (const [p, v] of Object.entries(spec.readlinks ?? {})) {
     reads[readKey('readlink', p)] = v === null ? err('ENOENT', p) : { ok: true, target: v };
   }
-  for (const [cmd, v] of Object.entries(spec.exec ?? {})) {
+  const exec = { ...(spec.links ? ipLinks(spec.links) : {}), ...spec.exec };
+  for (const [cmd, v] of Object.entries(exec)) {
     reads[readKey('exec', cmd.split(' '))] =
       v === null ? err('ENOENT', cmd) : { ok: true, exec: { exitCode: v.exitCode ?? 0, stdout: v.stdout ?? '', stderr: v.stderr ?? '', timedOut: false } };
   }
@@ -115,33 +100,22 @@ export interface RunOpts {
   user?: string;
   /** true: unlisted reads are NOTCAPTURED, as in a real snapshot replay. Default: ENOENT. */
   strict?: boolean;
+  /** --deep */
+  deep?: boolean;
+  /** --guest */
+  guest?: boolean;
 }
 
 export async function runCheck(check: Check, snap: SnapshotFile, opts: RunOpts = {}): Promise<Result> {
   const host = opts.strict ? new SnapshotHost(snap.reads) : new OpenWorldHost(snap.reads);
-  const ctx = new Context({ host, invoker: snap.invoker, user: opts.user, source: 'snapshot' });
+  const ctx = await createContext({ host, invoker: snap.invoker, user: opts.user, source: 'snapshot', deep: opts.deep, guest: opts.guest });
   const [r] = await runChecks(ctx, [check]);
   return r!;
 }
 
-/** Loads a recorded snapshot from fixtures/. */
-export function loadFixture(rel: string): SnapshotFile {
-  const path = new URL(`../../fixtures/${rel}`, import.meta.url);
-  return parseSnapshot(readFileSync(path, 'utf8'), rel);
-}
 
 /** `ip -j -d addr show` output for a list of links, as iproute2 prints it. */
-export function ipJson(
-  links: {
-    name: string;
-    kind?: string;
-    mac?: string;
-    up?: boolean;
-    master?: string;
-    addrs?: string[];
-    info?: Record<string, unknown>;
-  }[],
-): string {
+export function ipJson(links: LinkSpec[]): string {
   return JSON.stringify(
     links.map((l, i) => ({
       ifindex: i + 1,
@@ -149,6 +123,7 @@ export function ipJson(
       flags: l.up === false ? ['BROADCAST', 'MULTICAST'] : ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'],
       operstate: l.up === false ? 'DOWN' : 'UP',
       ...(l.master ? { master: l.master } : {}),
+      ...(l.link ? { link: l.link } : {}),
       link_type: l.name === 'lo' ? 'loopback' : 'ether',
       address: l.mac ?? `52:54:00:00:00:${(i + 1).toString(16).padStart(2, '0')}`,
       ...(l.kind ? { linkinfo: { info_kind: l.kind, info_data: l.info ?? {} } } : {}),
@@ -162,15 +137,7 @@ export function ipJson(
 
 export const IP_ADDR_CMD = 'ip -j -d addr show';
 
-/**
- * Exec entries for all three ways qnet lists interfaces (detailed, basic, bridges only),
- * so a table case describes its links once.
- */
+/** The exec entry of the one interface listing qnet makes, so a table case describes its links once. */
 export function ipLinks(list: Parameters<typeof ipJson>[0]): Record<string, ExecSpec> {
-  return {
-    [IP_ADDR_CMD]: { stdout: ipJson(list) },
-    'ip -j addr show': { stdout: ipJson(list) },
-    'ip -j -d link show type bridge': { stdout: ipJson(list.filter((l) => l.kind === 'bridge')) },
-    'ip -j -d link show type tun': { stdout: ipJson(list.filter((l) => l.kind === 'tun')) },
-  };
+  return { [IP_ADDR_CMD]: { stdout: ipJson(list) } };
 }

@@ -14,11 +14,17 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const REPO = '/mnt/qnet-repo';
 export const BIN = `${REPO}/bin/qnet.js`;
 
-export function whyNotQemu(): string {
+/** Why the namespaces these tests build cannot be made here ('' when they can). */
+export function whyNotNs(): string {
   if (process.getuid?.() !== 0) return 'not root';
-  if (spawnSync('qemu-system-x86_64', ['--version']).status !== 0) return 'qemu-system-x86_64 is not installed';
+  if (spawnSync('ip', ['-V']).status !== 0) return 'ip is not installed (Debian: iproute2)';
   if (spawnSync('unshare', ['-n', 'true']).status !== 0) return 'no network namespaces';
   return '';
+}
+
+/** As whyNotNs, and QEMU, the judge, must be installed. */
+export function whyNotQemu(): string {
+  return whyNotNs() || (spawnSync('qemu-system-x86_64', ['--version']).status !== 0 ? 'qemu-system-x86_64 is not installed (Debian: qemu-system-x86)' : '');
 }
 
 export interface LintOut {
@@ -37,7 +43,8 @@ const PRELUDE = [
   'mount -t tmpfs qnet-lint /tmp',
   'mkdir -p /tmp/.o/etc-up /tmp/.o/etc-work /tmp/.o/lq-up /tmp/.o/lq-work',
   'mount -t overlay overlay -o lowerdir=/etc,upperdir=/tmp/.o/etc-up,workdir=/tmp/.o/etc-work /etc',
-  'mount -t overlay overlay -o lowerdir=/usr/lib/qemu,upperdir=/tmp/.o/lq-up,workdir=/tmp/.o/lq-work /usr/lib/qemu',
+  // (/usr/lib/qemu comes with qemu-system-common; UML cases run without it)
+  'if [ -d /usr/lib/qemu ]; then mount -t overlay overlay -o lowerdir=/usr/lib/qemu,upperdir=/tmp/.o/lq-up,workdir=/tmp/.o/lq-work /usr/lib/qemu; fi',
 ].join('\n');
 
 export class LintNs {

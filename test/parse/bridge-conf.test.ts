@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Context } from '../../src/context.js';
+import { createContext } from '../../src/session.js';
 import { SnapshotHost } from '../../src/host/record.js';
 import { aclAllows, readBridgeAcl, splitAclLine, type AclRule } from '../../src/parse/bridge-conf.js';
 import { fakeHost } from '../helpers/fake-host.js';
@@ -9,7 +9,7 @@ const CONF = '/etc/qemu/bridge.conf';
 /** Parses `files` (path → content; null = ENOENT) the way the helper would; unlisted reads are "not captured". */
 async function parse(files: Record<string, string | null>) {
   const snap = fakeHost({ files });
-  const ctx = new Context({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot' });
+  const ctx = await createContext({ host: new SnapshotHost(snap.reads), invoker: snap.invoker, source: 'snapshot' });
   return readBridgeAcl(ctx, CONF);
 }
 const rule = (type: 'allow' | 'deny', iface: string): AclRule => ({ type, iface, file: CONF, line: 1 });

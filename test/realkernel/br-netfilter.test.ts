@@ -57,4 +57,4 @@ const specs: ScenarioSpec[] = [
   },
 ];
 
-realKernelSuite('real kernel: br-netfilter', specs, ['iptables']);
+realKernelSuite('real kernel: br-netfilter', specs, ['iptables', 'sysctl']);

@@ -118,4 +118,4 @@ const specs: ScenarioSpec[] = [
   },
 ];
 
-realKernelSuite('real kernel: bridges, routing, firewall', specs, ['iptables']);
+realKernelSuite('real kernel: bridges, routing, firewall', specs, ['iptables', 'sysctl']);

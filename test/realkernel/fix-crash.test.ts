@@ -2,9 +2,12 @@
 // SIGKILLed (QNET_TEST_CRASH_AT, src/fixes/executor.ts crashHook) right after
 // journaling `begin` and right after journaling `done` of every step of
 // tun-perms/group-udev (groupadd when the group is missing, the udev rule, chgrp,
-// chmod, usermod). Each time `qnet undo --list` shows the set as interrupted, and
-// the next run (alternately `qnet fix --dry-run` and `qnet undo`) rolls it back:
-// the host is exactly as before, and QEMU as qnetuser still fails the same way.
+// chmod, usermod). Each time `qnet undo --list` shows the set as interrupted, a
+// `qnet fix --dry-run` says so and changes nothing (it takes no lock and rolls
+// nothing back), and the next run that changes the host (alternately `qnet fix`
+// and `qnet undo`) takes over the dead process's lock, saying whose it was, and
+// rolls the set back: the host is exactly as before, and QEMU as qnetuser still
+// fails the same way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipReason } from './harness.js';
 import { cliCopy, FixScenario, hostFingerprint, said } from './fix-harness.js';
@@ -61,14 +64,25 @@ describe.skipIf(why !== '')('qnet fix killed at every step of tun-perms/group-ud
           const list = await f.qnet(['undo', '--list'], env);
           expect(list.stdout, `${at}: ${said(list)}`).toMatch(/^\S+\s+interrupted\s+tun-perms \(tun-perms\/group-udev\)$/m);
 
-          const next = n++ % 2 === 0 ? await f.qnet(['fix', '--dry-run', '--user', 'qnetuser', 'tun-perms'], env) : await f.qnet(['undo'], env);
+          // A dry run reads only: the set stays interrupted, the host as the kill left it.
+          const dry = await f.qnet(['fix', '--dry-run', '--user', 'qnetuser', 'tun-perms'], env);
+          expect(dry.code, `${at}: ${said(dry)}`).toBe(0);
+          expect(dry.stdout, at).toMatch(/fix set \S+ was interrupted half-way/);
+          expect(dry.stdout + dry.stderr, at).not.toMatch(/rolled back/);
+          expect(dry.stdout, at).toMatch(/--dry-run: nothing was changed|Nothing to fix/);
+          expect(await f.state(WATCH), `${at}: the dry run changed the host`).toBe(mid);
+          expect((await f.qnet(['undo', '--list'], env)).stdout, at).toMatch(/^\S+\s+interrupted\s+tun-perms/m);
+
+          // `qnet fix` (not a terminal, no --yes: it applies nothing) or `qnet undo` recovers.
+          const next = n++ % 2 === 0 ? await f.qnet(['fix', '--user', 'qnetuser', 'tun-perms'], env) : await f.qnet(['undo'], env);
           expect(next.stdout + next.stderr, `${at}: ${said(next)}`).toMatch(/rolled back fix set \S+, which an earlier run left half-applied/);
+          expect(next.stdout, `${at}: ${said(next)}`).toMatch(/took over the lock of pid \d+ \(qnet fix --yes --user qnetuser tun-perms\), since \S+, which ended without releasing it/);
           expect(await f.state(WATCH), `after a kill at ${at} and the next run`).toBe(before);
           expect((await f.qnet(['undo', '--list'], env)).stdout, at).toMatch(/^\S+\s+rolled-back\s+tun-perms/m);
-          if (next.stdout.includes('--dry-run')) {
-            // The dry run after the recovery sees the host as broken as before and offers the same plan.
+          if (next.stdout.includes('✖ tun-perms')) {
+            // The fix after the recovery sees the host as broken as before and offers the same plan.
             expect(next.stdout).toMatch(/✖ tun-perms {2}\/dev\/net\/tun is crw------- root:root/);
-            expect(next.stdout).toMatch(/nothing was changed/);
+            expect(next.stderr).toMatch(/not a terminal, so nothing was applied/);
           }
         }
       }

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleCopy, Scenario, TEST_USER, type RunResult } from './harness.js';
+import { bundleCopy, missingTool, Scenario, TEST_USER, type RunResult } from './harness.js';
 
 /** Fixed bash text: /var/lib/dpkg becomes an overlay whose upper dir is on the scenario's tmpfs. */
 const PRIVATE_DPKG = `
@@ -48,9 +48,9 @@ export class FixScenario {
     return this.sc.inNs([process.execPath, this.bin, ...args], { env: { QNET_STATE_DIR: this.stateDir, ...env }, timeoutMs: 60_000 });
   }
 
-  /** The doctor's verdict on one check for qnetuser. */
-  async verdict(id: string): Promise<{ status: string; summary: string }> {
-    const r = await this.qnet(['doctor', '--json', '--user', TEST_USER, '--only', id]);
+  /** The doctor's verdict on one check for qnetuser (or `user`). */
+  async verdict(id: string, user = TEST_USER): Promise<{ status: string; summary: string }> {
+    const r = await this.qnet(['doctor', '--json', '--user', user, '--only', id]);
     let doc: { results: { id: string; status: string; summary: string }[] };
     try {
       doc = JSON.parse(r.stdout) as typeof doc;
@@ -76,7 +76,8 @@ export class FixScenario {
    *   link:NAME       the interface's flags (UP, LOWER_UP, ...) and its bridge
    *   a directory     type, mode, owner, and its entries with their modes and owners
    *   anything else   type, mode, owner, device numbers, and for a regular file its
-   *                   sha256 and security.capability xattr; "absent" when missing
+   *                   sha256 and file capabilities (getfattr's hex, or getcap's text
+   *                   where attr is not installed); "absent" when missing
    */
   async state(watch: readonly string[]): Promise<string> {
     const lines: string[] = [];
@@ -110,13 +111,25 @@ export class FixScenario {
         lines.push(`${p}: ${head} [${ls.split('\n').filter(Boolean).sort().join(', ')}]`);
       } else if (head.startsWith('regular')) {
         const sum = (await this.out(['sha256sum', p])).split(' ')[0];
-        const cap = await this.sc.inNs(['getfattr', '--absolute-names', '-n', 'security.capability', '-e', 'hex', p]);
-        lines.push(`${p}: ${head} ${sum} cap=${cap.code === 0 ? cap.stdout.trim().split('\n').pop() : 'none'}`);
+        lines.push(`${p}: ${head} ${sum} cap=${await this.caps(p)}`);
       } else {
         lines.push(`${p}: ${head}`);
       }
     }
     return lines.join('\n');
+  }
+
+  /** A file's capabilities: getfattr's `security.capability=0x...`, or getcap's text; "none". */
+  private async caps(p: string): Promise<string> {
+    if (missingTool(['getfattr']) === '') {
+      const r = await this.sc.inNs(['getfattr', '--absolute-names', '-n', 'security.capability', '-e', 'hex', p]);
+      return r.code === 0 ? r.stdout.trim().split('\n').pop()! : 'none';
+    }
+    // Neither tool: the same word before and after, so only what the tools would show is not compared.
+    if (missingTool(['getcap']) !== '') return 'unread (neither getfattr nor getcap is installed)';
+    const r = await this.sc.inNs(['getcap', '-n', p]);
+    if (r.code !== 0 || r.stderr.trim()) throw new Error(`getcap -n ${p}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    return r.stdout.trim() ? r.stdout.trim().slice(p.length + 1) : 'none';
   }
 
   dispose(): Promise<void> {

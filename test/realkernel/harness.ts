@@ -25,12 +25,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isVmProcess } from '../../src/facts/procs.js';
+import { isVmProcess } from '../../src/parse/qemu-cmdline.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin/qnet.js');
 export const BUNDLE = join(ROOT, 'dist/qnet.js');
-export const FIXTURES = join(ROOT, 'fixtures/real');
+/** Recorded scenarios, one directory per check: fixtures/<check>/<scenario>.json. */
+export const FIXTURES = join(ROOT, 'fixtures');
 export const TEST_USER = 'qnetuser';
 export const TEST_UID = 4242;
 export const HELPER = '/usr/lib/qemu/qemu-bridge-helper';
@@ -89,12 +90,37 @@ const which = (prog: string): string | undefined => {
 // ---------------------------------------------------------------------------
 // Can the real-kernel tests run here?
 
-export type Need = 'helper' | 'iptables' | 'qemu';
+/**
+ * What a real-kernel test may need beyond the base (root, namespaces, iproute2): each
+ * program with the Debian package that has it. A test whose need is missing skips and
+ * names it; it never fails for it.
+ */
+const TOOLS = {
+  qemu: { prog: 'qemu-system-x86_64', pkg: 'qemu-system-x86', role: 'QEMU is the judge of these scenarios' },
+  helper: { path: HELPER, pkg: 'qemu-system-common', role: 'the bridge helper is what these scenarios judge' },
+  iptables: { prog: 'iptables', pkg: 'iptables', role: 'the scenario sets firewall rules with it' },
+  setcap: { prog: 'setcap', pkg: 'libcap2-bin', role: 'the scenario gives a file a capability with it' },
+  getcap: { prog: 'getcap', pkg: 'libcap2-bin', role: 'qnet reads file capabilities with it when getfattr is missing' },
+  getfattr: { prog: 'getfattr', pkg: 'attr', role: 'the test reads file capabilities with it' },
+  sysctl: { prog: 'sysctl', pkg: 'procps', role: 'the scenario sets sysctls with it' },
+  'dpkg-statoverride': { prog: 'dpkg-statoverride', pkg: 'dpkg', role: 'the fix under test records a mode with it' },
+} as const satisfies Record<string, { prog?: string; path?: string; pkg: string; role: string }>;
+export type Need = keyof typeof TOOLS;
+
+/** '' when every need is there, else why not (the first missing one, by name). */
+export function missingTool(needs: readonly Need[]): string {
+  for (const n of needs) {
+    const t: { prog?: string; path?: string; pkg: string; role: string } = TOOLS[n];
+    if (t.prog && !which(t.prog)) return `${t.prog} is not installed (Debian: ${t.pkg}), and ${t.role}`;
+    if (t.path && !existsSync(t.path)) return `${t.path} is not installed (Debian: ${t.pkg}), and ${t.role}`;
+  }
+  return '';
+}
 
 function baseSkipReason(): string {
   if (process.platform !== 'linux') return 'not Linux';
   if (process.getuid?.() !== 0) return `not root (uid ${process.getuid?.()}): building namespaces, tun nodes and bridges needs root`;
-  for (const prog of ['unshare', 'nsenter', 'setpriv', 'ip', 'mknod', 'bash']) {
+  for (const prog of ['unshare', 'nsenter', 'setpriv', 'ip', 'mknod', 'bash', 'findmnt']) {
     if (!which(prog)) return `${prog} is not installed`;
   }
   const r = spawnSync('unshare', ['-m', '-n', '-p', '--fork', '--mount-proc', '--propagation', 'private', 'true'], { encoding: 'utf8' });
@@ -106,11 +132,7 @@ function baseSkipReason(): string {
 let baseReason: string | undefined;
 export function skipReason(needs: readonly Need[] = []): string {
   baseReason ??= baseSkipReason();
-  if (baseReason) return baseReason;
-  if (needs.includes('qemu') && !which('qemu-system-x86_64')) return 'qemu-system-x86_64 is not installed (Debian: qemu-system-x86), and QEMU is the judge of these scenarios';
-  if (needs.includes('helper') && !existsSync(HELPER)) return `${HELPER} is not installed (Debian: qemu-system-common)`;
-  if (needs.includes('iptables') && !which('iptables')) return 'iptables is not installed';
-  return '';
+  return baseReason || missingTool(needs);
 }
 
 // ---------------------------------------------------------------------------
@@ -210,6 +232,11 @@ export interface QemuSpec {
   netAdmin?: boolean;
   /** -accel VALUE (default: QEMU's, TCG when not asked). */
   accel?: 'kvm';
+  /**
+   * Hand QEMU this macvtap as fd 3, opened read-write by the user's own shell
+   * (`3<>/dev/tapN`, N its ifindex), as libvirt's direct interfaces do. Use with netdev 'tap,id=n0,fd=3'.
+   */
+  fdFromMacvtap?: string;
 }
 
 /** A QEMU left running while qnet looks at the host (a VM holding its tap, using its MAC). */
@@ -307,7 +334,7 @@ export class Scenario {
   }
 
   /** qemu-system-x86_64 frozen (-S) with QMP on stdio, as root or as qnetuser. */
-  private static qemuArgv(spec: Pick<QemuSpec, 'as' | 'groups' | 'netAdmin'>, args: string[]): string[] {
+  private static qemuArgv(spec: Pick<QemuSpec, 'as' | 'groups' | 'netAdmin' | 'fdFromMacvtap'>, args: string[]): string[] {
     const who =
       spec.as === 'root'
         ? []
@@ -318,7 +345,9 @@ export class Scenario {
             spec.groups === 'init' ? '--init-groups' : '--clear-groups',
             ...(spec.netAdmin ? ['--inh-caps', '+net_admin', '--ambient-caps', '+net_admin'] : []),
           ];
-    return [...who, 'qemu-system-x86_64', '-M', 'pc', '-nodefaults', '-display', 'none', '-S', '-no-user-config', '-qmp', 'stdio', ...args];
+    // The interface name is a constant of the test table; it is passed as an argument, never pasted into the script.
+    const fd = spec.fdFromMacvtap ? ['sh', '-c', 'exec 3<>"/dev/tap$(cat "/sys/class/net/$0/ifindex")" && exec "$@"', spec.fdFromMacvtap] : [];
+    return [...who, ...fd, 'qemu-system-x86_64', '-M', 'pc', '-nodefaults', '-display', 'none', '-S', '-no-user-config', '-qmp', 'stdio', ...args];
   }
 
   /** qemu-system-x86_64 with one netdev, frozen (-S), told to quit over QMP. */
@@ -538,7 +567,7 @@ export async function bundleCopy(dir: string): Promise<string> {
 // Scenario tables
 
 export interface ScenarioSpec {
-  /** Also the fixture's file name: fixtures/real/<name>.json. */
+  /** Also the fixture's file name: fixtures/<check>/<name>.json. */
   name: string;
   /** What is broken (or healthy), for the test's title. */
   title: string;
@@ -560,6 +589,12 @@ export interface ScenarioSpec {
   nics?: (string | { name: string; peer: string })[];
   /** Extra flags for the live doctor, the snapshot and the replay (e.g. --guest). */
   args?: string[];
+  /** Whose access qnet judges (--user); default qnetuser. */
+  user?: string;
+  /** Programs the scenario needs beyond the suite's (its setup's tools): it skips, naming them, when one is missing. */
+  needs?: Need[];
+  /** Key words of the check's evidence (each as "source → observed", one per line). */
+  evidence?: RegExp;
   /** QEMUs left running (started after `setup`, before qnet looks). */
   vms?: VmSpec[];
   /** QEMU's own view as the judge: do the running VMs' NICs (per `info network`) share a MAC? shared === (expect === 'fail'). */
@@ -576,24 +611,24 @@ export interface ScenarioSpec {
 export const recording = process.env.QNET_RECORD_FIXTURES === '1';
 
 interface SnapshotJson {
-  reads: Record<string, { ok: boolean; text?: string; base64?: string }>;
+  reads: Record<string, { ok: boolean; text?: string; base64?: string; argv?: string[] }>;
   [k: string]: unknown;
 }
 
 /**
- * What goes into fixtures/real: the snapshot with every non-VM command line blanked.
- * qnet's own redaction (src/host/redact.ts) blanks only text records, but a command
- * line holds NUL bytes and is recorded as base64, so it slips through; a fixture must
- * not carry other processes' command lines (the test runner's, or worse).
+ * What goes into fixtures/: the snapshot with every non-VM command line blanked.
+ * qnet itself blanks them (src/host/redact.ts); this is a second guard, for any
+ * form a command line is recorded in (argv, or text/base64 in older snapshots): a
+ * fixture must not carry other processes' command lines (the test runner's, or worse).
  */
 export function fixtureOf(snapshotText: string): string {
   const snap = JSON.parse(snapshotText) as SnapshotJson;
   for (const [key, rec] of Object.entries(snap.reads)) {
     if (!/^file \/proc\/\d+\/cmdline$/.test(key) || !rec.ok) continue;
     const raw = rec.text !== undefined ? Buffer.from(rec.text, 'utf8') : rec.base64 !== undefined ? Buffer.from(rec.base64, 'base64') : undefined;
-    if (!raw) continue;
-    const argv = raw.toString('utf8').split('\0').filter(Boolean);
-    if (!isVmProcess(argv)) snap.reads[key] = { ok: true, text: '' };
+    const argv = rec.argv ?? raw?.toString('utf8').split('\0').filter(Boolean);
+    if (!argv) continue;
+    if (!isVmProcess(argv)) snap.reads[key] = { ok: true, argv: [] };
   }
   return JSON.stringify(snap, null, 1) + '\n';
 }
@@ -610,7 +645,8 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
     const args = spec.args ?? [];
 
     // 2. the live doctor, inside the namespaces
-    const live = await sc.qnet(bin, ['doctor', '--json', '--user', TEST_USER, ...args]);
+    const user = spec.user ?? TEST_USER;
+    const live = await sc.qnet(bin, ['doctor', '--json', '--user', user, ...args]);
     const doc = parseDoctor(live, `${spec.name} (live)`);
     const res = doc.results.find((r) => r.id === spec.check);
     if (res?.status === 'skip' && res.summary === 'not implemented yet' && skip) {
@@ -622,23 +658,31 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
 
     // 3. snapshot inside, replay outside
     const snapFile = join(sc.dir, 'snapshot.json');
-    const snap = await sc.qnet(bin, ['snapshot', '-o', snapFile, '--user', TEST_USER, ...args]);
+    const snap = await sc.qnet(bin, ['snapshot', '-o', snapFile, '--user', user, ...args]);
     if (snap.code !== 0) throw new Error(`${spec.name}: qnet snapshot exited ${snap.code ?? snap.signal}: ${snap.stderr}`);
     // The snapshot carries --user and --guest: the replay is not told again.
     const replayRun = await run([process.execPath, bin, 'doctor', '--snapshot', snapFile, '--json'], { timeoutMs: 60_000 });
     const replay = parseDoctor(replayRun, `${spec.name} (replay)`);
+
+    const one = join(sc.dir, 'one-check.json');
+    if (recording) {
+      const rec = await sc.qnet(bin, ['snapshot', '-o', one, '--only', spec.check, '--user', user, ...args]);
+      if (rec.code !== 0) throw new Error(`${spec.name}: qnet snapshot --only ${spec.check} exited ${rec.code ?? rec.signal}: ${rec.stderr}`);
+    }
 
     // 4. QEMU, when it judges this check
     const q = spec.qemu ? await sc.qemu(spec.qemu) : undefined;
     const ping = spec.bridgedPing && machines ? await sc.bridgedPing(spec.bridgedPing.bridge, machines) : undefined;
     const judged = spec.judge ? await sc.inNs(['bash', '-c', spec.judge.script], { timeoutMs: 30_000 }) : undefined;
 
-    // 5. the fixture: blanked command lines, and it must replay to the same results too
+    // 5. the fixture: the reads of this scenario's check alone (snapshot --only, taken
+    // above before any judge touched the scenario), with blanked command lines; it must
+    // replay to the same result for that check
     let fixtureReplay: DoctorDoc | undefined;
     if (recording) {
-      mkdirSync(FIXTURES, { recursive: true });
-      const fixture = join(FIXTURES, `${spec.name}.json`);
-      writeFileSync(fixture, fixtureOf(readFileSync(snapFile, 'utf8')), { mode: 0o644 });
+      mkdirSync(join(FIXTURES, spec.check), { recursive: true });
+      const fixture = join(FIXTURES, spec.check, `${spec.name}.json`);
+      writeFileSync(fixture, fixtureOf(readFileSync(one, 'utf8')), { mode: 0o644 });
       const fr = await run([process.execPath, bin, 'doctor', '--snapshot', fixture, '--json'], { timeoutMs: 60_000 });
       fixtureReplay = parseDoctor(fr, `${spec.name} (fixture replay)`);
     }
@@ -654,19 +698,27 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
     expect(res, context).toBeDefined();
     expect(res!.status, context).toBe(spec.expect);
     expect(res!.summary, context).toMatch(spec.summary);
+    if (spec.evidence) {
+      const ev = ((res!.evidence ?? []) as { source: string; observed: string }[]).map((e) => `${e.source} → ${e.observed}`).join('\n');
+      expect(ev, context).toMatch(spec.evidence);
+    }
     for (const [id, status] of Object.entries(spec.others ?? {})) {
       const o = doc.results.find((r) => r.id === id);
       expect(o?.status, `[${spec.name}] ${id}: ${o ? `${o.status}: ${o.summary}` : 'no result'}`).toBe(status);
     }
-    // Exit code: 1 when anything fails, else 0.
-    expect(live.code, context).toBe(doc.results.some((r) => r.status === 'fail') ? 1 : 0);
+    // Exit code: 1 when anything fails or errors, else 0.
+    expect(live.code, context).toBe(doc.results.some((r) => r.status === 'fail' || r.status === 'error') ? 1 : 0);
 
     // Replay gives the same results anywhere, durations aside.
     expect(replay.host.source).toBe('snapshot');
     expect({ ...replay.host, source: 'live' }).toEqual(doc.host);
     expect(withoutDurations(replay), `[${spec.name}] replayed results differ from the live run`).toEqual(withoutDurations(doc));
     expect(replayRun.code).toBe(live.code);
-    if (fixtureReplay) expect(withoutDurations(fixtureReplay), `[${spec.name}] the fixture replays differently`).toEqual(withoutDurations(doc));
+    if (fixtureReplay) {
+      const only = (d: DoctorDoc) => withoutDurations(d).filter((r) => r.id === spec.check);
+      expect(fixtureReplay.results.map((r) => r.id), `[${spec.name}] the fixture replays other checks`).toEqual([spec.check]);
+      expect(only(fixtureReplay), `[${spec.name}] the fixture replays differently`).toEqual(only(doc));
+    }
 
     if (q && spec.qemu) {
       expect(q.timedOut, context).toBe(false);
@@ -730,7 +782,15 @@ export function realKernelSuite(title: string, specs: ScenarioSpec[], needs: Nee
             : s.judge
               ? `, ${s.judge.what} ${s.judge.works ? 'works' : 'fails'}`
               : '';
-      it(`${s.name}: ${s.title} → ${s.check} ${s.expect}${judge}`, (ctx) => runScenario(s, bin, (note) => ctx.skip(note)));
+      it(`${s.name}: ${s.title} → ${s.check} ${s.expect}${judge}`, (ctx) => {
+        const missing = missingTool(s.needs ?? []);
+        if (missing) {
+          console.log(`real-kernel scenario ${s.name} skipped: ${missing}`);
+          ctx.skip(missing);
+          return;
+        }
+        return runScenario(s, bin, (note) => ctx.skip(note));
+      });
     }
   });
 }

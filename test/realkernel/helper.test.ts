@@ -54,6 +54,7 @@ const setuid: ScenarioSpec[] = [
     check: 'helper-setuid',
     expect: 'pass',
     summary: /cap_net_admin/,
+    needs: ['setcap'],
     qemu: { netdev: BACKEND, starts: true },
   },
   {
@@ -65,6 +66,38 @@ const setuid: ScenarioSpec[] = [
     summary: /qnetuser cannot open it read-write/,
     others: { 'helper-setuid': 'pass', 'helper-acl': 'pass' },
     qemu: { netdev: BACKEND, starts: false, stderr: /failed to open \/dev\/net\/tun: Permission denied/ },
+  },
+];
+
+// A stock Debian has getcap (libcap2-bin) but not getfattr (attr): an overlay on /usr/bin whose
+// whiteout hides getfattr, in the scenario's mount namespace only.
+const NO_GETFATTR =
+  'mkdir "$T/usrbin-up" "$T/usrbin-work"\nmknod "$T/usrbin-up/getfattr" c 0 0\n' +
+  'mount -t overlay overlay -o "lowerdir=/usr/bin,upperdir=$T/usrbin-up,workdir=$T/usrbin-work" /usr/bin\n' +
+  'if PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin command -v getfattr; then echo "getfattr is still there" >&2; exit 1; fi\n';
+
+const noGetfattr: ScenarioSpec[] = [
+  {
+    name: 'helper-setcap-no-getfattr',
+    title: 'helper 0755 with cap_net_admin+ep, no getfattr (read with getcap)',
+    setup: BRIDGE + ACL_BR0 + 'helper_mode 0755\nsetcap cap_net_admin+ep "$T/bin/qemu-bridge-helper"\n' + NO_GETFATTR,
+    check: 'helper-setuid',
+    expect: 'pass',
+    summary: /runs with root rights \(the cap_net_admin\+ep file capability\)/,
+    evidence: /^getcap -n \/usr\/lib\/qemu\/qemu-bridge-helper → cap_net_admin=ep$/m,
+    needs: ['setcap', 'getcap'],
+    qemu: { netdev: BACKEND, starts: true },
+  },
+  {
+    name: 'helper-not-setuid-no-getfattr',
+    title: "Debian's 0755 helper, no getfattr (read with getcap)",
+    setup: BRIDGE + ACL_BR0 + 'helper_mode 0755\n' + NO_GETFATTR,
+    check: 'helper-setuid',
+    expect: 'fail',
+    summary: /qemu-bridge-helper has no root rights.*no setuid/,
+    evidence: /^getcap -n \/usr\/lib\/qemu\/qemu-bridge-helper → no file capabilities$/m,
+    needs: ['getcap'],
+    qemu: { netdev: BACKEND, starts: false, stderr: NO_RIGHTS },
   },
 ];
 
@@ -160,3 +193,4 @@ const acl: ScenarioSpec[] = [
 
 realKernelSuite('real kernel: helper-setuid', setuid, ['helper']);
 realKernelSuite('real kernel: helper-acl', acl, ['helper']);
+realKernelSuite('real kernel: helper-setuid without getfattr', noGetfattr, ['helper']);

@@ -28,7 +28,7 @@ const qemuSpecs: ScenarioSpec[] = [
       'mkdir "$T/lib-up" "$T/lib-work"\nmount -t overlay overlay -o "lowerdir=$dir,upperdir=$T/lib-up,workdir=$T/lib-work" "$dir"\nrm -f "$dir"/libslirp.so.0*\n',
     check: 'qemu-netdev',
     expect: 'fail',
-    summary: /qemu-system-x86_64 does not run: .*libslirp\.so\.0/,
+    summary: /qemu-system-x86_64 cannot start: it needs libslirp\.so\.0/,
     qemu: { as: 'user', netdev: 'user,id=n0', starts: false, stderr: /libslirp\.so\.0: cannot open shared object file/ },
   },
   {

@@ -11,13 +11,13 @@ import { autoBackend, makePlan } from '../../src/setup/plan.js';
 import { recommend } from '../../src/setup/recommend.js';
 import { Refusal, type Answers } from '../../src/setup/types.js';
 
-const nic = (name: string, o: Partial<ObsLink> = {}): ObsLink => ({ name, kind: '', up: true, carrier: true, addrs: [], physical: true, wireless: false, mac: '52:aa:00:00:00:01', ...o });
+const nic = (name: string, o: Partial<ObsLink> = {}): ObsLink => ({ name, kind: 'nic', up: true, carrier: true, addrs: [], physical: true, wireless: false, mac: '52:aa:00:00:00:01', ...o });
 const v4 = (local: string, prefixlen = 24) => ({ family: 4 as const, local, prefixlen, scope: 'global', dynamic: false, noprefixroute: false });
 const noFw: Firewall = { chains: [], sources: [] };
 
 function host(o: Partial<Observation> = {}): Observation {
   return {
-    links: [nic('lo', { kind: '', physical: false, addrs: [{ ...v4('127.0.0.1', 8), scope: 'host' }] }), nic('enp1s0', { addrs: [v4('192.168.1.20')] })],
+    links: [nic('lo', { kind: 'loopback', physical: false, addrs: [{ ...v4('127.0.0.1', 8), scope: 'host' }] }), nic('enp1s0', { addrs: [v4('192.168.1.20')] })],
     routes: [
       { family: 4, dst: 'default', gateway: '192.168.1.1', dev: 'enp1s0', protocol: 'dhcp', metric: 100, onlink: false },
       { family: 4, dst: '192.168.1.0/24', dev: 'enp1s0', protocol: 'kernel', scope: 'link', prefsrc: '192.168.1.20', onlink: false },
@@ -100,7 +100,7 @@ describe('plans', () => {
     expect(argvs(plan({}, { fw, docker: true }))).toContain('iptables -I DOCKER-USER -i qbr0 -o enp1s0 -j ACCEPT');
   });
   it('nat picks a subnet clear of every route and address', () => {
-    const p = plan({}, { links: [nic('lo', { physical: false }), nic('enp1s0', { addrs: [v4('10.77.0.5', 16)] })] });
+    const p = plan({}, { links: [nic('lo', { kind: 'loopback', physical: false }), nic('enp1s0', { addrs: [v4('10.77.0.5', 16)] })] });
     expect(p.subnet).toBe('10.78.0.1/24');
   });
   it('isolated: no gateway, no DNS, no forwarding, no NAT', () => {

@@ -1,22 +1,14 @@
 // Pieces every backend shares: the firewall rules of a NAT network, the
 // bridged-frames accept, a dnsmasq bound to the bridge alone, and the taps.
+import { iptablesRule as sharedRule, linkGone } from '../../fixes/plans.js';
 import type { Action } from '../../types.js';
 import type { Observation } from '../observe.js';
 import type { Design } from '../plan.js';
 import type { Step } from '../types.js';
 
-const swap = (argv: string[], from: string, to: string) => argv.map((x) => (x === from ? to : x));
-
-/** An iptables rule as an action: added unless present (-C), deleted exactly by undo. */
+/** An iptables rule as an action: added unless present (-C), deleted exactly by undo (unless gone already). */
 export function iptablesRule(rule: string[], why?: string): Action {
-  const verb = rule.includes('-A') ? '-A' : '-I';
-  return {
-    kind: 'run',
-    argv: ['iptables', ...rule],
-    inverse: ['iptables', ...swap(rule, verb, '-D')],
-    unless: ['iptables', ...swap(rule, verb, '-C')],
-    ...(why ? { why } : {}),
-  };
+  return { ...sharedRule(rule, { skipIfPresent: true }), ...(why ? { why } : {}) };
 }
 
 export function firewallSteps(d: Design): Step[] {
@@ -107,9 +99,9 @@ export function tapSteps(d: Design): Step[] {
       id: 'setup/taps',
       title: `create persistent tap${missing.length > 1 ? 's' : ''} ${missing.map((t) => t.name).join(', ')} owned by uid ${d.uid}, attached to ${d.bridge}`,
       actions: missing.flatMap((t): Action[] => [
-        { kind: 'run', argv: ['ip', 'tuntap', 'add', 'dev', t.name, 'mode', 'tap', 'user', String(d.uid)], inverse: ['ip', 'tuntap', 'del', 'dev', t.name, 'mode', 'tap'] },
-        { kind: 'run', argv: ['ip', 'link', 'set', 'dev', t.name, 'master', d.bridge], inverse: ['ip', 'link', 'set', 'dev', t.name, 'nomaster'] },
-        { kind: 'run', argv: ['ip', 'link', 'set', 'dev', t.name, 'up'], inverse: ['ip', 'link', 'set', 'dev', t.name, 'down'] },
+        { kind: 'run', argv: ['ip', 'tuntap', 'add', 'dev', t.name, 'mode', 'tap', 'user', String(d.uid)], inverse: ['ip', 'tuntap', 'del', 'dev', t.name, 'mode', 'tap'], inverseUnless: linkGone(t.name) },
+        { kind: 'run', argv: ['ip', 'link', 'set', 'dev', t.name, 'master', d.bridge], inverse: ['ip', 'link', 'set', 'dev', t.name, 'nomaster'], inverseUnless: linkGone(t.name) },
+        { kind: 'run', argv: ['ip', 'link', 'set', 'dev', t.name, 'up'], inverse: ['ip', 'link', 'set', 'dev', t.name, 'down'], inverseUnless: linkGone(t.name) },
       ]),
     },
   ];

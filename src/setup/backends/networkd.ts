@@ -6,7 +6,7 @@
 // networkd leaves a netdev behind when its .netdev goes, so undo deletes the
 // devices, then re-reads the configuration without qnet's files.
 import type { Action } from '../../types.js';
-import { ipv4ToInt } from '../../facts/firewall.js';
+import { ipv4ToInt } from '../../parse/ipv4.js';
 import { networkInt, showCidr } from '../net.js';
 import type { Observation } from '../observe.js';
 import type { Design } from '../plan.js';
@@ -106,7 +106,7 @@ export function renderNetworkd(d: Design, obs: Observation, _a: Answers): { step
     {
       id: d.mode === 'bridge' ? 'setup/bring-up' : 'setup/networkd-apply',
       title: `apply it now (networkctl reload creates ${devices.join(', ')}${d.mode === 'bridge' ? ` and moves ${d.uplink!.name} into ${br}` : ''})`,
-      actions: [{ kind: 'run', argv: ['networkctl', 'reload'] }],
+      actions: [{ kind: 'run', argv: ['networkctl', 'reload'], refresh: true }],
     },
   ];
   // networkd masquerades itself; a FORWARD DROP (Docker) or br_netfilter still needs the accepts.

@@ -1,6 +1,7 @@
 // The runtime backend: iproute2, iptables and dnsmasq only. Nothing is written
 // to the host's network configuration, so everything it builds is gone at the
 // next reboot (and the plan says so).
+import { linkGone } from '../../fixes/plans.js';
 import type { Action } from '../../types.js';
 import type { Observation } from '../observe.js';
 import { addrArgs, routeSpec, withAction, type Design } from '../plan.js';
@@ -14,10 +15,11 @@ export function bridgeCreateActions(d: Design): Action[] {
       kind: 'run',
       argv: ['ip', 'link', 'add', 'name', d.bridge, ...(d.bridgeMac ? ['address', d.bridgeMac] : []), 'type', 'bridge', 'stp_state', '0'],
       inverse: ['ip', 'link', 'del', 'dev', d.bridge],
+      inverseUnless: linkGone(d.bridge),
       why: d.mode === 'bridge' ? `the uplink's MAC, so the LAN (and its DHCP server) sees the same host` : 'a fixed MAC: it does not follow the ports that come and go',
     },
-    { kind: 'run', argv: ['ip', 'link', 'set', 'dev', d.bridge, 'alias', d.alias], why: 'records what the network is for, where qnet doctor reads it' },
-    { kind: 'run', argv: ['ip', 'link', 'set', 'dev', d.bridge, 'up'], inverse: ['ip', 'link', 'set', 'dev', d.bridge, 'down'] },
+    { kind: 'run', argv: ['ip', 'link', 'set', 'dev', d.bridge, 'alias', d.alias], inverse: ['ip', 'link', 'set', 'dev', d.bridge, 'alias', ''], inverseUnless: linkGone(d.bridge), why: 'records what the network is for, where qnet doctor reads it' },
+    { kind: 'run', argv: ['ip', 'link', 'set', 'dev', d.bridge, 'up'], inverse: ['ip', 'link', 'set', 'dev', d.bridge, 'down'], inverseUnless: linkGone(d.bridge) },
   ];
 }
 
@@ -29,7 +31,7 @@ export function moveSteps(d: Design): Step[] {
     {
       id: 'setup/enslave',
       title: `make ${up} a port of ${d.bridge}`,
-      actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', up, 'master', d.bridge], inverse: ['ip', 'link', 'set', 'dev', up, 'nomaster'] }],
+      actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', up, 'master', d.bridge], inverse: ['ip', 'link', 'set', 'dev', up, 'nomaster'], inverseUnless: linkGone(d.bridge) }],
     },
   ];
   const { addrs, routes } = d.move;
@@ -37,8 +39,9 @@ export function moveSteps(d: Design): Step[] {
     const actions: Action[] = [];
     for (const r of routes) actions.push({ kind: 'run', argv: withAction(routeSpec(r, up), 'del'), inverse: withAction(routeSpec(r, up), 'add') });
     for (const a of addrs) actions.push({ kind: 'run', argv: addrArgs(a, up, 'del'), inverse: addrArgs(a, up, 'add') });
-    for (const a of addrs) actions.push({ kind: 'run', argv: addrArgs(a, d.bridge, 'add'), inverse: addrArgs(a, d.bridge, 'del') });
-    for (const r of routes) actions.push({ kind: 'run', argv: withAction(routeSpec(r, d.bridge), 'add'), inverse: withAction(routeSpec(r, d.bridge), 'del') });
+    // What is on the bridge goes with it: nothing to take off a bridge that is gone (a reboot).
+    for (const a of addrs) actions.push({ kind: 'run', argv: addrArgs(a, d.bridge, 'add'), inverse: addrArgs(a, d.bridge, 'del'), inverseUnless: linkGone(d.bridge) });
+    for (const r of routes) actions.push({ kind: 'run', argv: withAction(routeSpec(r, d.bridge), 'add'), inverse: withAction(routeSpec(r, d.bridge), 'del'), inverseUnless: linkGone(d.bridge) });
     const what = [...addrs.map((a) => `${a.local}/${a.prefixlen}`), ...routes.map((r) => (r.dst === 'default' ? `the default route${r.gateway ? ` via ${r.gateway}` : ''}` : `the route to ${r.dst}`))];
     steps.push({ id: 'setup/move', title: `move ${what.join(', ')} from ${up} to ${d.bridge}`, actions });
   }
@@ -51,14 +54,14 @@ export function renderRuntime(d: Design, obs: Observation, _a: Answers): { steps
   if (!d.existing && !d.foreign) {
     steps.push({ id: 'setup/bridge', title: `create the bridge ${d.bridge} (${d.alias})`, actions: bridgeCreateActions(d) });
   } else if (d.existing && !obs.links.find((l) => l.name === d.bridge)?.up) {
-    steps.push({ id: 'setup/bridge-up', title: `bring ${d.bridge} up`, actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', d.bridge, 'up'], inverse: ['ip', 'link', 'set', 'dev', d.bridge, 'down'] }] });
+    steps.push({ id: 'setup/bridge-up', title: `bring ${d.bridge} up`, actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', d.bridge, 'up'], inverse: ['ip', 'link', 'set', 'dev', d.bridge, 'down'], inverseUnless: linkGone(d.bridge) }] });
   }
   if (d.addr && !d.addrPresent && !d.foreign) {
     const cidr = `${d.addr.addr}/${d.addr.len}`;
     steps.push({
       id: 'setup/address',
       title: `give ${d.bridge} the address ${cidr} (the guests' ${d.mode === 'nat' ? 'gateway' : 'way to the host'})`,
-      actions: [{ kind: 'run', argv: ['ip', 'addr', 'add', cidr, 'dev', d.bridge], inverse: ['ip', 'addr', 'del', cidr, 'dev', d.bridge] }],
+      actions: [{ kind: 'run', argv: ['ip', 'addr', 'add', cidr, 'dev', d.bridge], inverse: ['ip', 'addr', 'del', cidr, 'dev', d.bridge], inverseUnless: linkGone(d.bridge) }],
     });
   }
   steps.push(...moveSteps(d));

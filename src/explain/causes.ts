@@ -1,0 +1,393 @@
+// The causes `qnet explain` can name, each with the host checks that tell
+// whether it applies, the fix, and the symptoms people describe when they have
+// no error message to paste. Symptoms are written in our own words from public
+// reports (the URL of each report is kept beside it); facts carry over, the
+// reporters' sentences do not. `cues` are terms that point strongly at a cause
+// (169.254, docker, wlan, vhost, 52:54:00:12:34:56 ...), weighted on top of the
+// ranking of the symptom words (see describe.ts).
+import type { CheckId } from '../types.js';
+
+export type CauseId =
+  | 'tun-perms' | 'tun-missing' | 'tap-privilege' | 'tap-conflict' | 'helper-setuid' | 'helper-acl'
+  | 'qemu-ifup' | 'bridge-missing' | 'bridge-wireless' | 'bridge-uplink' | 'br-netfilter'
+  | 'forward-policy' | 'ip-forward' | 'nat-masquerade' | 'libvirt-firewall' | 'libvirt-net-clash'
+  | 'dnsmasq-clash' | 'vhost-net' | 'kvm' | 'duplicate-identity' | 'guest-ifname' | 'guest-dhcp'
+  | 'guest-route' | 'ifname-mismatch' | 'nm-conflict' | 'netplan-duplicates' | 'hostfwd-port'
+  | 'qemu-cmdline' | 'qemu-netdev';
+
+export interface Symptom {
+  /** What people report, in our words. */
+  text: string;
+  /** The public report it was gathered from. */
+  source: string;
+}
+
+export interface Cause {
+  id: CauseId;
+  /** One sentence: what is wrong. */
+  title: string;
+  fix: string;
+  checkIds: CheckId[];
+  symptoms: Symptom[];
+  /** Terms (already in the tokenizer's canonical form) that point at this cause, with a weight. */
+  cues: Record<string, number>;
+}
+
+const S = (text: string, source: string): Symptom => ({ text, source });
+
+export const CAUSES: readonly Cause[] = [
+  {
+    id: 'tun-perms',
+    title: 'the user running the VM cannot open /dev/net/tun read-write (its mode or group, or a security profile, keeps them out)',
+    fix: 'Let the user open /dev/net/tun: a udev rule giving it group netdev/kvm mode 0660 with the user in that group, or mode 0666 as Debian and Fedora ship (qnet fix tun-perms); check AppArmor/SELinux denials too.',
+    checkIds: ['tun-perms'],
+    symptoms: [
+      S('qemu as a normal user cannot open the tun device, permission denied on /dev/net/tun', 'https://github.com/os-autoinst/openQA/issues/544'),
+      S('/dev/net/tun is crw------- root only so my user gets permission denied when the VM starts its tap network', 'https://github.com/os-autoinst/openQA/issues/544'),
+      S('apparmor profile blocks the worker from opening /dev/net/tun', 'https://github.com/os-autoinst/openQA/issues/544'),
+    ],
+    cues: { 'devnettun': 1, permiss: 1, chmod: 0.5, apparmor: 1 },
+  },
+  {
+    id: 'tun-missing',
+    title: '/dev/net/tun is missing or no driver answers it: the tun module is not loaded (kernel upgraded without reboot, minimal kernel such as WSL2) or the node was not passed into the container',
+    fix: 'Load the driver and load it at boot: sudo modprobe tun; echo tun | sudo tee /etc/modules-load.d/tun.conf (after a kernel upgrade, reboot). In a container pass the node in (--device /dev/net/tun, --cap-add NET_ADMIN). qnet fix tun-module.',
+    checkIds: ['tun-module'],
+    symptoms: [
+      S('inside a docker container runqemu says the tun control device is unavailable and suggests modprobe tun', 'https://github.com/YoeDistro/yoe-distro/issues/265'),
+      S('modprobe tun fails: module not found for the running kernel, on WSL2', 'https://github.com/crops/poky-container/issues/96'),
+      S('the routeros container cannot open /dev/net/tun, no such file, the device was not passed to docker', 'https://github.com/EvilFreelancer/docker-routeros/issues/13'),
+      S('after an arch kernel update the bridge helper says no such device for /dev/net/tun', 'https://github.com/wichtounet/thor-os/issues/45'),
+      S('yocto runqemu inside a build container fails because there is no tun device', 'https://github.com/gmacario/easy-build/issues/8'),
+    ],
+    cues: { 'devnettun': 1, modprobe: 1.5, container: 1, docker: 0.5, wsl: 1.5, runqemu: 0.5, unavail: 1, 'no-such-device': 1 },
+  },
+  {
+    id: 'tap-privilege',
+    title: 'the VM process may not create a tap: it lacks CAP_NET_ADMIN (a normal user, an unprivileged libvirt session, a container or a snap), or the tap it names belongs to another user',
+    fix: 'Let root pre-create a tap owned by the user (sudo ip tuntap add dev tap0 mode tap user $USER; then -netdev tap,ifname=tap0,script=no,downscript=no), or use -netdev bridge through a privileged qemu-bridge-helper (qnet fix helper-setuid helper-acl), or connect to qemu:///system; -netdev user needs no privilege at all.',
+    checkIds: ['tap-state', 'tun-perms', 'helper-setuid', 'helper-acl'],
+    symptoms: [
+      S('the tap network only works when I run the start script with sudo, as my user it fails', 'https://github.com/foxlet/macOS-Simple-KVM/issues/197'),
+      S('a non root user cannot create a tap interface, setting cap_net_admin on the program fixed it', 'https://github.com/nemuTUI/nemu/issues/74'),
+      S('virt-manager from flatpak on a user session cannot create a virtual network or bridge, operation not permitted', 'https://github.com/flathub/org.virt_manager.virt-manager/issues/108'),
+      S('the test suite tries to create a tap device without root privileges and fails', 'https://github.com/autotest/virt-test/issues/116'),
+      S('interface type ethernet only works when qemu runs as root; modern kernels need cap_net_admin for taps', 'https://listman.redhat.com/archives/libvirt-users/2015-March/007587.html'),
+      S('qemu tap networking is broken for normal users although /dev/net/tun is world writable', 'https://bugs.launchpad.net/ubuntu/+source/qemu/+bug/103010'),
+      S('unikernel networking with a tap fails unless started as superuser', 'https://github.com/mirage/mirage-skeleton/issues/234'),
+    ],
+    cues: { sudo: 1, root: 1, 'non-root': 1.5, 'cap_net_admin': 1.5, session: 1, flatpak: 1, snap: 1, unprivileg: 1.5, tunsetiff: 1 },
+  },
+  {
+    id: 'tap-conflict',
+    title: 'the tap named in ifname= (or <target dev=/>) is already in use by another VM or process, exists with other flags, or is a tun device',
+    fix: 'Give each VM its own tap (ifname=tap1 …) or drop the fixed name so a free one is picked; stop the process holding it (qnet doctor shows which pid holds which tap); recreate a tun-mode device as a tap.',
+    checkIds: ['tap-state'],
+    symptoms: [
+    ],
+    cues: { busy: 1.5, 'in-use': 1, tap: 0.5, lock: 0.5 },
+  },
+  {
+    id: 'helper-setuid',
+    title: 'the privileged network helper (qemu-bridge-helper, GNS3 ubridge or UML uml_net) is missing or runs without root rights (not setuid, no cap_net_admin, a nosuid mount or a sandbox)',
+    fix: 'Give the helper root rights: sudo chmod u+s /usr/lib/qemu/qemu-bridge-helper (Debian path; /usr/libexec/qemu-bridge-helper on Fedora) or sudo setcap cap_net_admin+ep on it (ubridge needs cap_net_admin,cap_net_raw); from a flatpak or snap, use the host\'s libvirt (qemu:///system). qnet fix helper-setuid.',
+    checkIds: ['helper-setuid', 'helper-acl'],
+    symptoms: [
+      S('the script cannot find qemu-bridge-helper because the distribution installs it in another directory', 'https://github.com/cloudius-systems/osv/issues/707'),
+      S('after a system upgrade the bridge helper lost its setuid bit', 'https://github.com/clearlinux/distribution/issues/2529'),
+      S('as a normal user the bridge helper cannot create the tun device, operation not permitted', 'https://github.com/hatching/vmcloak/issues/196'),
+      S('gns3 says ubridge needs root access or the capability to interact with network adapters', 'https://github.com/GNS3/ubridge/issues/57'),
+      S('getcap on ubridge shows no capabilities and the cloud node cannot reach my tap', 'https://github.com/GNS3/gns3-gui/issues/2348'),
+      S('libvirt says qemu-bridge-helper is not a suitable bridge helper on nixos', 'https://github.com/AshleyYakeley/NixVirt/issues/17'),
+    ],
+    cues: { 'qemu-bridge-helper': 1, ubridge: 2, setuid: 2, setcap: 1.5, getcap: 1.5, suid: 1.5, 'uml_net': 2, capabl: 0.5 },
+  },
+  {
+    id: 'helper-acl',
+    title: '/etc/qemu/bridge.conf is missing, unreadable or does not allow the bridge, so qemu-bridge-helper refuses it',
+    fix: 'Create /etc/qemu/bridge.conf (root-owned, mode 0644) with one "allow BRIDGE" line per bridge (e.g. allow virbr0); a deny rule wins over allow. qnet fix helper-acl writes it.',
+    checkIds: ['helper-acl', 'helper-setuid'],
+    symptoms: [
+      S('running the unikernel with a bridge netdev gives access denied by the acl file', 'https://github.com/unikraft/docs/issues/182'),
+      S('virt-manager cannot start the VM on the bridge: the helper fails to parse its default acl file', 'https://github.com/NixOS/nixpkgs/issues/111675'),
+      S('on ubuntu /etc/qemu/bridge.conf is not found when the VM comes up on virbr0', 'https://github.com/virt-lightning/virt-lightning/issues/56'),
+    ],
+    cues: { 'bridge.conf': 2, acl: 2, allow: 1, 'qemu-bridge-helper': 0.5 },
+  },
+  {
+    id: 'qemu-ifup',
+    title: 'the tap up-script (/etc/qemu-ifup or script=) is missing, not executable, has no valid #! line, or a command in it failed',
+    fix: 'Make /etc/qemu-ifup an executable #!/bin/sh script that attaches "$1" to an existing bridge with absolute paths (qnet fix qemu-ifup writes one), or pass script=no,downscript=no when the tap is set up beforehand.',
+    checkIds: ['qemu-ifup'],
+    symptoms: [
+      S('no /etc/qemu-ifup file was installed so the guest tap network cannot come up', 'https://github.com/oscar-cluster/oscar/issues/485'),
+      S('qemu says it could not launch the network script for tap0', 'https://github.com/GNS3/gns3-gui/issues/554'),
+    ],
+    cues: { 'qemu-ifup': 2.5, script: 1, ifup: 0.5 },
+  },
+  {
+    id: 'bridge-missing',
+    title: 'the bridge the VM is attached to does not exist or is not a Linux bridge (virbr0 exists only while libvirt\'s network is active; a NIC or bond named as bridge; a name typo)',
+    fix: 'Start libvirt\'s network (sudo virsh net-start default && sudo virsh net-autostart default; define it first if it is missing), or create the bridge (nmcli, or a bridge stanza in /etc/network/interfaces.d), or fix the bridge name in the VM\'s configuration to one that exists (ip -br link show type bridge).',
+    checkIds: ['bridge-state', 'ifname-mismatch', 'helper-acl'],
+    symptoms: [
+      S('vagrant up fails because the virbr0 interface does not exist on the host', 'https://github.com/vagrant-libvirt/vagrant-libvirt/issues/671'),
+      S('virt-install says the br0 bridge has no MTU because no such device exists', 'https://github.com/Seitanas/kvm-vdi/issues/59'),
+      S('the domain xml names br0 but my only bridge is virbr0', 'https://github.com/Seitanas/kvm-vdi/issues/81'),
+      S('chose the physical nic enp3s0 as the bridge source in cockpit and the VM cannot start', 'https://github.com/cockpit-project/cockpit-machines/issues/543'),
+      S('VM network set to bond0 which is not a bridge so libvirt cannot add the port', 'https://github.com/SpaceinvaderOne/Home_Assistant_inabox/issues/11'),
+      S('virbr0 is missing after installing, the default network had to be defined and started', 'https://github.com/wubbl0rz/VmChamp/issues/3'),
+      S('the default network is not active so the domain does not start, enable it in virt-manager', 'https://github.com/foxlet/macOS-Simple-KVM/issues/445'),
+      S('windows VM script fails to get the network default', 'https://github.com/Fmstrat/winapps/issues/126'),
+      S('container with bridge mode: the helper cannot get the mtu of br0', 'https://github.com/ennweb/docker-kvm/issues/12'),
+    ],
+    cues: { virbr0: 1.5, 'net-start': 2, default: 0.5, inact: 1.5, 'not-active': 2, mtu: 1, 'no-such-device': 1, exist: 0.5, bond0: 1 },
+  },
+  {
+    id: 'bridge-wireless',
+    title: 'a wireless interface cannot be a bridge port: 802.11 client mode carries only its own MAC address, so bridged guests get nothing',
+    fix: 'Do not bridge Wi-Fi: use a NAT network (libvirt\'s default network, or a bridge of your own with MASQUERADE) or a routed setup; bridging needs a wired NIC (or 4-address/WDS mode the access point must support).',
+    checkIds: ['bridge-state'],
+    symptoms: [
+      S('a vagrant VM with a public network never gets an address on the wireless network the laptop uses', 'https://github.com/vagrant-libvirt/vagrant-libvirt/issues/756'),
+      S("the access point rejects frames from the VM's address when the VM is bridged onto wifi", 'https://github.com/virt-manager/virt-manager/issues/427'),
+      S('cannot add wlan0 to the bridge, operation not supported', 'https://firestuff.org/2016-05-17-wifi-bridging-redux.html'),
+      S('bridged my wireless card wlp2s0 with the tap and the guest only self-assigns an address', 'https://github.com/foxlet/macOS-Simple-KVM/issues/68'),
+      S('I want my VMs on the LAN but the laptop only has wifi; the bridge over wireless does not work', 'https://firestuff.org/2016-05-17-wifi-bridging-redux.html'),
+    ],
+    cues: { wireless: 3, '4addr': 2, laptop: 0.5 },
+  },
+  {
+    id: 'bridge-uplink',
+    title: 'the uplink moved into the bridge but its IP address, route or DHCP client stayed on the port (or the bridge has no carrier), so the host (and remote session) lost its network',
+    fix: 'Move the address and default route from the port to the bridge (configure the bridge, set the port to manual/no IP) in one step with a console or a confirm-or-revert timer (nmcli/netplan try).',
+    checkIds: ['bridge-state', 'nm-conflict'],
+    symptoms: [
+      S('the NIC was put into a new bridge that has no IP address, and now host and guests cannot reach each other', 'https://github.com/truenas/middleware/pull/5166'),
+      S('right after adding eth0 to the bridge the machine lost its network and my ssh session dropped', 'https://github.com/impact-eintr/Docker-ECE/issues/7'),
+      S('after enslaving the nic to br0 the host has no internet, the bridge and the port show different IPs', 'https://github.com/impact-eintr/Docker-ECE/issues/7'),
+    ],
+    cues: { ssh: 1, 'lost-connect': 2, enslav: 1.5, 'addif': 1, 'master': 0.5, remot: 1 },
+  },
+  {
+    id: 'br-netfilter',
+    title: 'bridged frames are passed to iptables (br_netfilter, often loaded by Docker) and the FORWARD rules drop them, so guests on a bridge get no traffic',
+    fix: 'Stop filtering bridged frames: net.bridge.bridge-nf-call-iptables=0 (and ip6tables, arptables) in /etc/sysctl.d with a rule that reapplies it when br_netfilter loads, or allow the bridge in FORWARD (iptables -I DOCKER-USER -i br0 -o br0 -j ACCEPT). qnet fix br-netfilter.',
+    checkIds: ['br-netfilter', 'forward-policy'],
+    symptoms: [
+      S('VMs on my bridge br0 get no IP and cannot reach the LAN even though the router sees their MAC address', 'https://github.com/cockpit-project/cockpit-machines/issues/1443'),
+      S('after docker was installed no traffic passes through the existing host bridge to the guests', 'https://github.com/docker/docs/issues/7370'),
+    ],
+    cues: { 'br_netfilter': 3, 'bridge-nf-call': 3, docker: 1, bridg: 0.5, lan: 0.5, arp: 1 },
+  },
+  {
+    id: 'forward-policy',
+    title: 'the firewall\'s FORWARD chain drops the VMs\' routed traffic (Docker sets the policy to DROP; firewalld/ufw do the same), so NAT guests reach the host but not the internet',
+    fix: 'Accept forwarding for the VM networks: iptables -I DOCKER-USER -i virbr0 -j ACCEPT and -o virbr0 ... RELATED,ESTABLISHED (or a libvirt network hook, or firewalld\'s libvirt zone); or let Docker not manage iptables. qnet fix forward-policy.',
+    checkIds: ['forward-policy', 'ip-forward', 'nat-masquerade'],
+    symptoms: [
+      S('since installing docker my libvirt guests on the default NAT network reach the host but not the internet', 'https://github.com/moby/moby/issues/52612'),
+      S('docker flips the FORWARD policy to DROP and qemu NAT networking breaks', 'https://github.com/moby/moby/issues/39439'),
+      S('minikube kvm2 VM cannot resolve DNS or pull images while the docker daemon runs on the host', 'https://github.com/kubernetes/minikube/pull/23593'),
+      S('installing docker-ce made my existing KVM guests unusable', 'https://github.com/docker/for-linux/issues/949'),
+      S('containers and KVMs unreachable because the FORWARD policy is DROP by default', 'https://github.com/Juniper/contrail-charms/issues/143'),
+      S('guest resolves names but pings to the outside get no replies with docker on the same machine', 'https://dipankardas-portfolio.pages.dev/posts/blogs/networkcoexistence'),
+    ],
+    cues: { docker: 2, forward: 1.5, drop: 1.5, 'docker-user': 2, internet: 0.5, nat: 0.5, firewalld: 0.5, ufw: 1 },
+  },
+  {
+    id: 'ip-forward',
+    title: 'IPv4 forwarding is off on the host, so a NAT or routed VM network cannot reach beyond the host',
+    fix: 'Turn forwarding on and keep it: sysctl -w net.ipv4.ip_forward=1 and net.ipv4.ip_forward=1 in /etc/sysctl.d/ (qnet fix ip-forward).',
+    checkIds: ['ip-forward', 'nat-masquerade'],
+    symptoms: [
+      S('a VM made with terraform on libvirt cannot reach the internet until IP forwarding is switched on on the host', 'https://github.com/ArmanTaheriGhaleTaki/terraform-libvirt-sample/issues/2'),
+      S('the libvirt bridge for the cluster VMs passes nothing out of the host while the kernel does not forward IPv4', 'https://github.com/openshift/installer/pull/512'),
+      S('the NAT rules are installed but the host does not forward packets between its interfaces, so guests cannot connect out', 'https://github.com/cybozu-go/placemat/pull/56'),
+    ],
+    cues: { 'ip_forward': 3, forward: 1, sysctl: 1, rout: 0.5, 'packet-forward': 2.5 },
+  },
+  {
+    id: 'nat-masquerade',
+    title: 'the VM subnet has no MASQUERADE/SNAT rule to the uplink (or the tool could not add one), so replies never come back',
+    fix: 'Add masquerading for the VM subnet: iptables -t nat -A POSTROUTING -s SUBNET ! -d SUBNET -j MASQUERADE (or IPMasquerade= with a networkd built with iptables/nft support). qnet fix nat-masquerade.',
+    checkIds: ['nat-masquerade', 'ip-forward'],
+    symptoms: [
+    ],
+    cues: { masquerad: 3, snat: 2, postrout: 2, nat: 1 },
+  },
+  {
+    id: 'libvirt-firewall',
+    title: 'libvirt could not set up (or lost) its firewall rules: iptables-legacy and nftables mixed, a firewall reload or restart removed its chains, no usable firewall backend, or IPv6 disabled in the kernel',
+    fix: 'Use one firewall backend (libvirt ≥ 10.4: firewall_backend = "nftables" in network.conf; older: iptables-nft alternatives, or install firewalld), restart libvirtd after firewall reloads (virsh net-destroy/net-start default), and do not disable IPv6 with ipv6.disable=1 when libvirt networks use ip6tables.',
+    checkIds: ['nat-masquerade', 'forward-policy'],
+    symptoms: [
+      S('restarting firewalld drops the rules libvirt added and the default network or its VMs stop working until libvirtd restarts', 'https://github.com/metal3-io/metal3-dev-env/pull/141'),
+      S('with the nftables backend of firewalld guests on the libvirt NAT network get no DHCP address', 'https://github.com/autotest/tp-libvirt/pull/1931'),
+      S('when the nftables service restarts the rules libvirt added vanish and the VMs lose their network', 'https://github.com/cirrax/puppet-libvirt/pull/81'),
+      S('since enabling nftables on the host the libvirt VMs have no internet', 'https://github.com/NixOS/nixpkgs/issues/416031'),
+      S('my own nftables ruleset interferes with the rules libvirt inserts for the NAT network', 'https://dl1ye.com/posts/guest-networking-with-libvirt-qemu-nftables-and-systemd-networkd'),
+      S('the default network cannot start: iptables nf_tables chain add fails for INPUT', 'https://github.com/retspen/webvirtcloud/issues/233'),
+      S('with ipv6 disabled on the kernel command line vagrant-libvirt cannot activate the network', 'https://github.com/vagrant-libvirt/vagrant-libvirt/issues/834'),
+      S('starting the default network fails: no valid firewall backend until firewalld was installed', 'https://cloud-atlas.readthedocs.io/zh_CN/latest/kvm/libvirt/network/libvirt_nat_network.html'),
+    ],
+    cues: { nftables: 2, iptables: 1, 'nf_tables': 2, firewall: 1.5, 'libvirt_': 1.5, backend: 1, 'chain_add': 2, ip6tables: 1.5, firewalld: 1 },
+  },
+  {
+    id: 'libvirt-net-clash',
+    title: 'libvirt\'s network collides with something that exists: its subnet is already routed through another interface (a LAN or VPN on 192.168.122.0/24, nested libvirt) or its bridge name is taken',
+    fix: 'Give the libvirt network another subnet (virsh net-edit default: e.g. 192.168.123.0/24) or bridge name, then virsh net-start; inside a VM that is itself on 192.168.122.0/24 this is the usual cause.',
+    checkIds: ['bridge-state'],
+    symptoms: [
+      S('vagrant defines its management network with a name or subnet that an existing libvirt network already uses', 'https://github.com/purpleidea/oh-my-vagrant/pull/62'),
+      S('nested virtualization: the outer VM already sits on 192.168.122.0/24 so the inner default network collides', 'https://github.com/openshift/assisted-test-infra/pull/1600'),
+      S('newly created virtual networks overlap existing libvirt networks and some interfaces stop working', 'https://github.com/SUSE-Cloud/automation/issues/2484'),
+      S('the new libvirt network cannot start because another bridge already uses its address range', 'https://github.com/rgouveia-redhat/ocp-libvirt-upi/issues/14'),
+    ],
+    cues: { 'already-in-use': 2, subnet: 1, nested: 1.5, '192.168.122': 1, overlap: 2, collid: 1.5 },
+  },
+  {
+    id: 'dnsmasq-clash',
+    title: 'another DNS/DHCP server (a system-wide dnsmasq, systemd-resolved or bind) already listens on port 53/67 on all addresses, so the VM network\'s dnsmasq cannot start',
+    fix: 'Make the other server bind only to its own interfaces (dnsmasq: bind-interfaces or bind-dynamic with except-interface=virbr0), or stop it; then restart the VM network.',
+    checkIds: [],
+    symptoms: [],
+    cues: { dnsmasq: 2, 'port-53': 2, 'address-in-use': 1.5, resolv: 1 },
+  },
+  {
+    id: 'vhost-net',
+    title: 'vhost was asked for (vhost=on or libvirt\'s default) but /dev/vhost-net is missing (vhost_net not loaded or not built) or not usable by the user running QEMU',
+    fix: 'sudo modprobe vhost_net (and load it at boot), let the user open /dev/vhost-net (group kvm, mode 0660), or drop vhost=on / use <driver name=\'qemu\'/>.',
+    checkIds: ['vhost-net'],
+    symptoms: [
+      S('the vhost_net module is not loaded by default on the host, guest networking is slow', 'https://github.com/rcbops/chef-cookbooks/issues/846'),
+      S('the lxd VM would not start until /dev/vhost-net was made accessible; qemu 7.2 aborts after the vhost warning', 'https://github.com/canonical/lxd/issues/11482'),
+      S('vhost_net is not listed by lsmod and the guest network is slow or fails to start with vhost', 'https://github.com/canonical/lxd/pull/11594'),
+    ],
+    cues: { vhost: 3, 'vhost_net': 3, lsmod: 0.5 },
+  },
+  {
+    id: 'kvm',
+    title: '/dev/kvm is missing or not usable by the user running QEMU (not in group kvm, virtualisation off, module not loaded, or no nested virtualisation)',
+    fix: 'Add the user to group kvm and log in again (sudo usermod -aG kvm $USER), make sure /dev/kvm is root:kvm 0660, enable VT-x/AMD-V (or nested virtualisation) and load kvm_intel/kvm_amd; without it run with -accel tcg. qnet fix kvm.',
+    checkIds: ['kvm'],
+    symptoms: [
+      S('qemu cannot access the kvm kernel module, permission denied, unless started with sudo', 'https://github.com/qword-os/qword/issues/50'),
+      S('kvm acceleration fails with permission denied on /dev/kvm; adding the user to the kvm group fixed it', 'https://github.com/foxlet/macOS-Simple-KVM/issues/125'),
+    ],
+    cues: { kvm: 1, 'devkvm': 3, 'kvm-group': 2, vt: 1, nest: 1 },
+  },
+  {
+    id: 'duplicate-identity',
+    title: 'two VMs share an identity: the same MAC address (cloned VMs, QEMU\'s default 52:54:00:12:34:56) or the same DHCP client id (a cloned /etc/machine-id), so they get the same IP or fight over it',
+    fix: 'Give every VM its own MAC (-device …,mac=52:54:00:xx:xx:xx; regenerate on clone) and an empty /etc/machine-id in templates (systemd-machine-id-setup on first boot).',
+    checkIds: ['mac-duplicate'],
+    symptoms: [
+      S('several VMs started from the same config get the same MAC address and therefore the same IP', 'https://github.com/quickemu-project/quickemu/issues/1667'),
+      S('two vagrant-libvirt environments always end up with the same management IP; the base box kept its machine-id', 'https://github.com/vagrant-libvirt/vagrant-libvirt/issues/913'),
+      S('every box made from my custom image gets the same ip address on the management network', 'https://github.com/vagrant-libvirt/vagrant-libvirt/issues/1737'),
+      S('the bridge logs that it received a packet with its own address: a MAC conflict from a VM or container', 'https://github.com/coolsnowwolf/lede/issues/3018'),
+      S('all my cloned VMs get the same IP address from DHCP', 'https://github.com/vagrant-libvirt/vagrant-libvirt/issues/913'),
+    ],
+    cues: { 'machine-id': 3, clone: 2, 'same-ip': 2.5, 'same-mac': 3, 'defaultmac': 3, duplic: 2, 'own-address': 2 },
+  },
+  {
+    id: 'guest-ifname',
+    title: 'inside the guest, the network config names an interface that does not exist: the NIC got a predictable name (ens3, enp0s3, enX0) instead of eth0, or the name changed after an upgrade or a move',
+    fix: 'Inside the guest: use the real name (ip -br link) in /etc/network/interfaces, netplan or the static config, match by MAC address, or boot with net.ifnames=0 to get eth0 back.',
+    checkIds: ['guest-ifname', 'ifname-mismatch'],
+    symptoms: [
+      S('the VM image configures eth0 but the kernel names the NIC differently, so the guest network never comes up and ssh fails', 'https://github.com/google/syzkaller/issues/2329'),
+      S('after updating the OS inside the VM the ethernet device has a new name and the network does not come up', 'https://github.com/home-assistant/operating-system/issues/2174'),
+      S('in qemu VMs enp0s3 became ens3 after the upgrade and the static network config broke', 'https://github.com/NixOS/nixpkgs/issues/29197'),
+      S('udev renamed eth0 to ens3 and my guest network config for eth0 no longer applies', 'https://github.com/coreos/docs/pull/125'),
+      S('after a systemd upgrade in the VM eth0 is gone and networking fails', 'https://github.com/systemd/systemd/pull/1119'),
+    ],
+    cues: { renam: 2, ens3: 2, enp0s3: 2, 'eth0': 1, 'net.ifnames': 3, predict: 2, interfac: 0.5, guest: 0.5 },
+  },
+  {
+    id: 'guest-dhcp',
+    title: 'the guest got no DHCP answer and fell back to a 169.254 link-local address (or none): nothing on its tap/bridge serves DHCP, or the host drops the frames',
+    fix: 'On the host: the tap must be on a bridge with a DHCP server (libvirt\'s dnsmasq or the LAN), the bridge must be up and wired, and frames must not be dropped (br_netfilter, FORWARD DROP). Inside the guest: the interface name must match its config.',
+    checkIds: ['guest-dhcp', 'bridge-state', 'br-netfilter', 'forward-policy'],
+    symptoms: [],
+    cues: { '169.254': 3, dhcp: 2, 'self-assign': 3, 'link-local': 3, lease: 1, 'no-ip': 1.5 },
+  },
+  {
+    id: 'guest-route',
+    title: 'the guest has an address but no default route (or its gateway does not answer), so only its own subnet is reachable',
+    fix: 'Inside the guest: add the gateway (ip route add default via GATEWAY) or fix the static config; check that the gateway address exists on the host bridge.',
+    checkIds: ['guest-route', 'guest-dhcp'],
+    symptoms: [],
+    cues: { gateway: 2, 'default-route': 2.5, unreach: 1.5 },
+  },
+  {
+    id: 'ifname-mismatch',
+    title: 'the host\'s network config names an interface that no longer exists (NIC renamed after a kernel, firmware or slot change), so the bridge comes up without its uplink',
+    fix: 'Put the real NIC name (ip -br link) into the bridge\'s ports in /etc/network/interfaces, netplan or NetworkManager, and pin names by MAC (systemd .link files) so they stop changing.',
+    checkIds: ['ifname-mismatch', 'bridge-state'],
+    symptoms: [
+      S('moved an NVMe to another slot and the proxmox host lost internet: vmbr0 names a port that is gone, the NIC has a new name', 'https://hexie.dev/bridge-with-no-slave/'),
+      S('after boot all network was down because the device names changed and the bridge config kept the old one', 'https://hexie.dev/bridge-with-no-slave/'),
+    ],
+    cues: { vmbr0: 1, 'bridge-ports': 2, renam: 1.5, proxmox: 1, slot: 1.5, 'no-slave': 2 },
+  },
+  {
+    id: 'nm-conflict',
+    title: 'NetworkManager has competing profiles for the device (the auto-created "Wired connection" and the bridge port), is not running, or fights another manager over it',
+    fix: 'Keep one profile per device: delete the auto-created one (nmcli con delete "Wired connection 1"), activate the bridge port profile; do not let ifupdown/networkd and NetworkManager both manage it.',
+    checkIds: ['nm-conflict'],
+    symptoms: [
+      S('the bridge for the VMs stays without a connection because the old NetworkManager profile still owns the ethernet port', 'https://22.frenchintelligence.org/2025/06/30/bridged-networking-on-fedora-workstation-for-virtual-machines'),],
+    cues: { networkmanager: 2, nmcli: 2, profil: 1.5, 'wired-connection': 2 },
+  },
+  {
+    id: 'netplan-duplicates',
+    title: 'the same interface is defined in more than one netplan file, so one definition silently wins',
+    fix: 'Keep each interface in one file under /etc/netplan (remove the cloud-init or installer leftover), then netplan try.',
+    checkIds: ['netplan-duplicates'],
+    symptoms: [],
+    cues: { netplan: 3, yaml: 1 },
+  },
+  {
+    id: 'hostfwd-port',
+    title: 'the host port in hostfwd= cannot be bound: something already listens on it (another VM, a previous run, a service) or it is below 1024 for a normal user',
+    fix: 'Pick a free host port above 1024 (ss -ltnp shows the used ones) or stop what holds it; qnet lint -- YOUR COMMAND checks every hostfwd port.',
+    checkIds: ['hostfwd-port'],
+    symptoms: [
+      S('forwarding a udp port below 1024 from the host fails unless run with sudo', 'https://github.com/openbmc/docs/issues/60'),
+      S('another VM was still running with the same forwarded ssh port', 'https://github.com/SerenityOS/serenity/issues/15181'),
+      S('something else was listening on port 9000 so the forward could not be set up', 'https://github.com/runtimejs/runtime/issues/138'),
+      S('a selenium server was already listening on the port I forwarded', 'https://github.com/aerokube/windows-images/issues/18'),
+    ],
+    cues: { hostfwd: 2.5, 'port-forward': 2, listen: 1, port: 1, ssh: 0.5 },
+  },
+  {
+    id: 'qemu-cmdline',
+    title: 'the QEMU command line uses an option this QEMU does not accept (removed vlan=, -nic on an old QEMU, a malformed hostfwd, a netdev without a device)',
+    fix: 'Use -netdev TYPE,id=n0,… with -device virtio-net-pci,netdev=n0 (or -nic on QEMU ≥ 2.12); qnet lint -- YOUR COMMAND points at the option.',
+    checkIds: ['qemu-cmdline'],
+    symptoms: [
+    ],
+    cues: { 'invalid-option': 2, vlan: 1.5, '-net': 1, deprec: 1 },
+  },
+  {
+    id: 'qemu-netdev',
+    title: 'this QEMU binary lacks the network backend or a library it needs: since 7.2 -netdev user needs libslirp at build time; a half-installed package misses libslirp.so',
+    fix: "Install your distribution's full QEMU package (qemu-system-x86 on Debian/Ubuntu, built with libslirp) or install libslirp-dev and rebuild QEMU; check with qemu-system-x86_64 -netdev help.",
+    checkIds: ['qemu-netdev'],
+    symptoms: [
+      S('a self-built qemu refuses -netdev user because the user backend is not compiled in; installing libslirp-dev and rebuilding fixed it', 'https://github.com/OP-TEE/optee_os/issues/5869'),
+      S('user networking missing from the qemu build for the test suite, libslirp was not installed', 'https://github.com/intel/rv-brs-test-suite/issues/6'),
+    ],
+    cues: { libslirp: 3, slirp: 2, compil: 1, build: 0.5, configur: 0.5 },
+  },
+];
+
+export const CAUSE_BY_ID: ReadonlyMap<CauseId, Cause> = new Map(CAUSES.map((c) => [c.id, c]));
+
+export function causeOf(id: CauseId): Cause {
+  const c = CAUSE_BY_ID.get(id);
+  if (!c) throw new Error(`unknown cause ${id}`);
+  return c;
+}
