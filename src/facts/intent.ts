@@ -27,13 +27,18 @@ export function parseIniIntent(body: string | undefined): NetIntent | undefined 
 
 /**
  * The intent recorded for an interface, if any: its alias, else the [X-Qnet] section of
- * the systemd-networkd configuration qnet setup wrote for it (networkd cannot set an alias).
+ * the systemd-networkd configuration qnet setup wrote for it (networkd cannot set an alias),
+ * directly or as a drop-in for the .network netplan renders.
  */
 export function intentOf(ctx: Context, dev: string): Promise<NetIntent | undefined> {
   return ctx.memo(`intent ${dev}`, async () => {
     const alias = parseIntent(text(await ctx.host.readFile(`/sys/class/net/${dev}/ifalias`)));
     if (alias) return alias;
-    return parseIniIntent(text(await ctx.host.readFile(`/etc/systemd/network/50-qnet-${dev}.network`)));
+    // networkd: the bridge's own .network, or (netplan) the drop-in beside the one netplan renders.
+    return (
+      parseIniIntent(text(await ctx.host.readFile(`/etc/systemd/network/50-qnet-${dev}.network`))) ??
+      parseIniIntent(text(await ctx.host.readFile(`/etc/systemd/network/10-netplan-${dev}.network.d/50-qnet.conf`)))
+    );
   });
 }
 

@@ -86,6 +86,27 @@ for i in $(seq 100); do ip route show default | grep -q enp1s0 && break; sleep 0
 ip route show default | grep -q enp1s0
 `;
 
+/** The uplink as a cloud image's netplan file configures it, rendered for networkd. */
+const UPLINK_NETPLAN = `
+mkdir -p /etc/netplan
+cat > /etc/netplan/50-cloud-init.yaml <<'NPEOF'
+# This file is generated from information provided by the datasource.
+network:
+  version: 2
+  ethernets:
+    enp1s0:
+      addresses: [${HOST_ADDR}/24]
+      routes:
+        - to: default
+          via: ${LAN_PEER}
+NPEOF
+chmod 0600 /etc/netplan/50-cloud-init.yaml
+netplan generate
+${NETWORKD_START}
+for i in $(seq 100); do ip route show default | grep -q enp1s0 && break; sleep 0.1; done
+ip route show default | grep -q enp1s0
+`;
+
 // The LAN's web server: answers every request with the source address it saw, and logs it.
 const HTTP_JS = `require('http').createServer((q,s)=>{const a=q.socket.remoteAddress.replace(/^::ffff:/,'');console.log('FROM '+a);s.end('from='+a+'\\n')}).listen(8080,'${LAN_PEER}',()=>console.log('LISTENING'));`;
 
@@ -93,7 +114,7 @@ export interface SetupScenarioOptions {
   /** Fixed bash run after the LAN is up (the scenario's own twist). */
   setup?: string;
   /** How the uplink gets its address: iproute2 by hand (default), ifupdown from /etc/network/interfaces, or systemd-networkd. */
-  uplinkBy?: 'ip' | 'ifupdown' | 'networkd';
+  uplinkBy?: 'ip' | 'ifupdown' | 'networkd' | 'netplan';
   /** Start the LAN's DHCP server (default true). */
   lanDhcp?: boolean;
 }
@@ -131,7 +152,7 @@ export class SetupScenario {
         const r = await run(['nsenter', '-t', String(lan), '-n', '--', ...argv]);
         if (r.code !== 0) throw new Error(`LAN: ${argv.join(' ')}: ${r.stderr}`);
       }
-      await f.sc.sh(o.uplinkBy === 'ifupdown' ? UPLINK_IFUPDOWN : o.uplinkBy === 'networkd' ? UPLINK_NETWORKD : UPLINK, 'uplink address');
+      await f.sc.sh(o.uplinkBy === 'ifupdown' ? UPLINK_IFUPDOWN : o.uplinkBy === 'networkd' ? UPLINK_NETWORKD : o.uplinkBy === 'netplan' ? UPLINK_NETPLAN : UPLINK, 'uplink address');
       const s = new SetupScenario(f, lan);
       if (o.lanDhcp !== false) {
         await s.inLanDaemon(['dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--bind-interfaces', '--interface=lan0', '--except-interface=lo', '--port=0', '--dhcp-range=192.168.50.100,192.168.50.150,255.255.255.0,1h', `--dhcp-option=option:router,${LAN_PEER}`, '--leasefile-ro', '--pid-file='], /sockets bound exclusively/);
@@ -347,17 +368,18 @@ export type Guest = (s: SetupScenario, doc: SetupDoc) => Promise<void>;
  * makes no fix set; `between` (e.g. a simulated reboot) and the guest proof run; `qnet undo`
  * restores the exact before-state.
  */
-export async function setupRoundTrip(name: string, bin: string, args: string[], guest: Guest, o: SetupScenarioOptions & { between?: Guest; settleMs?: number } = {}): Promise<SetupDoc> {
+export async function setupRoundTrip(name: string, bin: string, args: string[], guest: Guest, o: SetupScenarioOptions & { between?: Guest; settleMs?: number; files?: string[] } = {}): Promise<SetupDoc> {
   const s = await SetupScenario.start(name, bin, o);
   try {
-    const before = await s.netState();
+    const state = (gen?: { generated: 'drop' }) => s.netState(o.files ?? [], gen);
+    const before = await state();
     const failingBefore = await failingChecks(s);
     const r = await s.qnet(['setup', ...args, '--user', TEST_USER, '--yes', '--json']);
     const doc = setupDoc(r);
     expect(r.code, said(r)).toBe(0);
     expect(doc).toMatchObject({ schema: 'qnet.setup/v1', user: TEST_USER, applied: true, verified: true });
     expect(doc.proof?.every((p) => p.ok), JSON.stringify(doc.proof)).toBe(true);
-    const after = await s.netState();
+    const after = await state();
     expect(after).not.toBe(before);
 
     // Green for what was built: nothing fails that did not fail before (a stock Debian's
@@ -373,13 +395,13 @@ export async function setupRoundTrip(name: string, bin: string, args: string[], 
     expect(doc2.steps).toEqual([]);
     expect(doc2.vms).toEqual(doc.vms);
     expect(doc2.undo).toBe(doc.undo);
-    expect(await s.netState()).toBe(after);
+    expect(await state()).toBe(after);
     expect((await s.qnet(['undo', '--list'])).stdout).toBe(sets);
 
     if (o.between) {
-      const configured = await s.netState([], { generated: 'drop' });
+      const configured = await state({ generated: 'drop' });
       await o.between(s, doc);
-      expect(await s.netState([], { generated: 'drop' }), 'after the simulated reboot').toBe(configured);
+      expect(await state({ generated: 'drop' }), 'after the simulated reboot').toBe(configured);
     }
     await guest(s, doc);
 
@@ -389,10 +411,10 @@ export async function setupRoundTrip(name: string, bin: string, args: string[], 
       // A network manager applies the configuration handed back to it on its own time (networkd
       // after `networkctl reload`): give it a few seconds, then the state must be exactly as before.
       const end = Date.now() + (o.settleMs ?? 0);
-      let now = await s.netState();
+      let now = await state();
       while (now !== before && Date.now() < end) {
         await new Promise((r) => setTimeout(r, 250));
-        now = await s.netState();
+        now = await state();
       }
       expect(now).toBe(before);
     }

@@ -4,6 +4,7 @@ import type { Design } from '../plan.js';
 import type { Answers, Backend, Step } from '../types.js';
 import { Refusal } from '../types.js';
 import { renderIfupdown } from './ifupdown.js';
+import { renderNetplan } from './netplan.js';
 import { renderNetworkd } from './networkd.js';
 import { renderRuntime } from './runtime.js';
 
@@ -17,6 +18,8 @@ export function renderBackend(b: Backend): Render {
       return renderIfupdown;
     case 'networkd':
       return renderNetworkd;
+    case 'netplan':
+      return renderNetplan;
     default:
       return () => {
         throw new Refusal(`--backend ${b} is not supported yet: use --backend runtime`);
