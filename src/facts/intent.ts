@@ -25,10 +25,18 @@ export function parseIniIntent(body: string | undefined): NetIntent | undefined 
   return parseIntent(v ? `${INTENT_PREFIX}${v}` : undefined);
 }
 
+/** `org.qnet.intent=` of a NetworkManager keyfile's [user] data. */
+export function parseNmIntent(body: string | undefined): NetIntent | undefined {
+  const m = /^\s*\[user\]\s*$([\s\S]*?)(?=^\s*\[|(?![\s\S]))/m.exec(body ?? '');
+  const v = m ? /^\s*org\.qnet\.intent\s*=\s*(\S+)\s*$/m.exec(m[1]!)?.[1] : undefined;
+  return parseIntent(v ? `${INTENT_PREFIX}${v}` : undefined);
+}
+
 /**
  * The intent recorded for an interface, if any: its alias, else the [X-Qnet] section of
  * the systemd-networkd configuration qnet setup wrote for it (networkd cannot set an alias),
- * directly or as a drop-in for the .network netplan renders.
+ * directly or as a drop-in for the .network netplan renders, or the [user] data of the
+ * NetworkManager profile it wrote.
  */
 export function intentOf(ctx: Context, dev: string): Promise<NetIntent | undefined> {
   return ctx.memo(`intent ${dev}`, async () => {
@@ -37,7 +45,8 @@ export function intentOf(ctx: Context, dev: string): Promise<NetIntent | undefin
     // networkd: the bridge's own .network, or (netplan) the drop-in beside the one netplan renders.
     return (
       parseIniIntent(text(await ctx.host.readFile(`/etc/systemd/network/50-qnet-${dev}.network`))) ??
-      parseIniIntent(text(await ctx.host.readFile(`/etc/systemd/network/10-netplan-${dev}.network.d/50-qnet.conf`)))
+      parseIniIntent(text(await ctx.host.readFile(`/etc/systemd/network/10-netplan-${dev}.network.d/50-qnet.conf`))) ??
+      parseNmIntent(text(await ctx.host.readFile(`/etc/NetworkManager/system-connections/qnet-${dev}.nmconnection`)))
     );
   });
 }

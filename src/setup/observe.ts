@@ -78,6 +78,8 @@ export interface Managers {
   nmRunning: boolean;
   /** NetworkManager profiles that name the uplink (interface-name). */
   nmProfilesFor: (dev: string) => string[];
+  /** A NetworkManager profile's keyfile text, by its id. */
+  nmProfileText?: (id: string) => string | undefined;
   ifupdown: {
     installed: boolean;
     /** /etc/network/interfaces text, when it exists. */
@@ -303,9 +305,15 @@ export async function observe(ctx: Context): Promise<Observation> {
   const networkdFiles = await readDirFiles(ctx, ['/etc/systemd/network', '/run/systemd/network'], /\.network$/);
   const networkdRunning = (await ctx.host.stat('/run/systemd/netif/links')).ok;
   const netplanFiles = await readDirFiles(ctx, ['/etc/netplan', '/run/netplan', '/lib/netplan'], /\.ya?ml$/);
+  const nmTexts = new Map<string, string>();
+  for (const p of nm.profiles) {
+    const t = text(await ctx.host.readFile(p.path));
+    if (t !== undefined) nmTexts.set(p.keyfile.id ?? p.name, t);
+  }
   const managers: Managers = {
     nmRunning,
     nmProfilesFor: (dev) => nm.profiles.filter((p) => p.keyfile.interfaceName === dev).map((p) => p.keyfile.id ?? p.name),
+    nmProfileText: (id) => nmTexts.get(id),
     ifupdown: { installed: tools.ifup !== undefined, ...(interfaces !== undefined ? { interfaces } : {}), sourcesD, stanzas, ours },
     networkd: { running: networkdRunning, files: networkdFiles },
     netplan: { installed: tools.netplan !== undefined, files: netplanFiles },

@@ -19,7 +19,7 @@ const natChain = { chain: { family: 'ip', table: 'nat', name: 'POSTROUTING', typ
 const fwdChain = (policy: string) => ({ chain: { family: 'ip', table: 'filter', name: 'FORWARD', type: 'filter', hook: 'forward', prio: 0, policy } });
 const masq = natRule([{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: { prefix: { addr: '192.168.122.0', len: 24 } } } }, { xt: { type: 'target', name: 'MASQUERADE' } }]);
 
-function host(extra: { forward?: string; nft?: string; ports?: { name: string; physical: boolean }[]; alias?: string; networkd?: string } = {}): FakeSpec {
+function host(extra: { forward?: string; nft?: string; ports?: { name: string; physical: boolean }[]; alias?: string; networkd?: string; nm?: string } = {}): FakeSpec {
   const ports = extra.ports ?? [{ name: 'vnet0', physical: false }];
   return {
     invoker: { uid: 0, euid: 0, user: 'root' },
@@ -28,6 +28,7 @@ function host(extra: { forward?: string; nft?: string; ports?: { name: string; p
       '/proc/sys/net/ipv4/ip_forward': `${extra.forward ?? '1'}\n`,
       ...(extra.alias !== undefined ? { '/sys/class/net/virbr0/ifalias': `${extra.alias}\n` } : {}),
       ...(extra.networkd !== undefined ? { '/etc/systemd/network/50-qnet-virbr0.network': extra.networkd } : {}),
+      ...(extra.nm !== undefined ? { '/etc/NetworkManager/system-connections/qnet-virbr0.nmconnection': extra.nm } : {}),
     },
     stats: {
       '/usr/sbin/nft': { mode: 0o755 },
@@ -116,6 +117,11 @@ describe('an isolated network by intent (alias qnet:isolated)', () => {
     // Intent= outside the X-Qnet section means nothing.
     const elsewhere = '[Match]\nName=virbr0\n[Network]\nIntent=isolated\n';
     expect((await runCheck(ipForward, fakeHost(host({ forward: '0', networkd: elsewhere })))).status).toBe('fail');
+  });
+  it('NetworkManager cannot set an alias either: the [user] data of qnet\'s profile says it', async () => {
+    const nm = '[connection]\nid=qnet-virbr0\ntype=bridge\n\n[ipv4]\nmethod=manual\n\n[user]\norg.qnet.intent=isolated\n';
+    expect((await runCheck(ipForward, fakeHost(host({ forward: '0', nm })))).status).toBe('skip');
+    expect((await runCheck(ipForward, fakeHost(host({ forward: '0', nm: nm.replace('=isolated', '=nat') })))).status).toBe('fail');
   });
   it('a NAT intent, or another alias, is still judged as a routed network', async () => {
     for (const alias of ['qnet:nat', 'isolated', 'my bridge']) {

@@ -44,8 +44,8 @@ export function findStanza(text: string, iface: string): UplinkStanza | undefine
   return undefined;
 }
 
-/** Option lines that configure addressing: they move with the address to the bridge. */
-const ADDRESSING = /^(address|netmask|broadcast|network|gateway|metric|dns-\S+|hostname|scope|pointopoint|media|hwaddress|mtu)\b/;
+/** Option lines that configure addressing: they move with the address to the bridge (mtu, hwaddress stay with the card). */
+const ADDRESSING = /^(address|netmask|broadcast|network|gateway|metric|dns-\S+|hostname|scope|pointopoint)\b/;
 
 export function renderIfupdown(d: Design, obs: Observation, _a: Answers): { steps: Step[]; notes: string[]; dhcp: string | null } {
   if (!obs.managers.ifupdown.installed) throw new Refusal('ifupdown is not installed (Debian: apt-get install ifupdown): choose another --backend');
@@ -69,7 +69,7 @@ export function renderIfupdown(d: Design, obs: Observation, _a: Answers): { step
     if (!st) throw new Refusal(`${up} has no \`iface ${up} inet ...\` stanza in ${MAIN} (is it configured in ${IFUPDOWN_DIR}?): move it there by hand, or choose another --backend`);
     if (!['static', 'dhcp', 'manual'].includes(st.method)) throw new Refusal(`${up} uses \`inet ${st.method}\` in ${MAIN}; qnet moves only static and dhcp configurations onto a bridge`);
     const lines = main.split('\n');
-    const moved = st.options.filter((i) => ADDRESSING.test(lines[i]!.trim()) && !/^hwaddress\b/.test(lines[i]!.trim()));
+    const moved = st.options.filter((i) => ADDRESSING.test(lines[i]!.trim()));
     body.push(`iface ${br} inet ${st.method === 'manual' ? 'manual' : st.method}`);
     for (const i of moved) body.push(`    ${lines[i]!.trim()}`);
     body.push(

@@ -2,9 +2,9 @@
 import type { Observation } from '../observe.js';
 import type { Design } from '../plan.js';
 import type { Answers, Backend, Step } from '../types.js';
-import { Refusal } from '../types.js';
 import { renderIfupdown } from './ifupdown.js';
 import { renderNetplan } from './netplan.js';
+import { renderNetworkManager } from './networkmanager.js';
 import { renderNetworkd } from './networkd.js';
 import { renderRuntime } from './runtime.js';
 
@@ -20,9 +20,7 @@ export function renderBackend(b: Backend): Render {
       return renderNetworkd;
     case 'netplan':
       return renderNetplan;
-    default:
-      return () => {
-        throw new Refusal(`--backend ${b} is not supported yet: use --backend runtime`);
-      };
+    case 'networkmanager':
+      return renderNetworkManager;
   }
 }
