@@ -6,6 +6,7 @@
 import pc from 'picocolors';
 import { ALL_CHECKS } from '../../checks/index.js';
 import { liveInvoker, type Context } from '../context.js';
+import { visible } from '../output/safe.js';
 import { colorFor, openSession } from '../session.js';
 import { runChecksWithPlans } from '../engine.js';
 import { baseOf, ExecError, Journal, type SetInfo } from '../fixes/executor.js';
@@ -86,7 +87,7 @@ async function ask(obs: Observation, o: SetupOptions, partial: Partial<Answers>)
   const { select, input, confirm } = await import('../ui/interactive.js');
   const rec = recommend(obs);
   const out = { ...partial };
-  console.log(`\n${rec.summary.join('\n')}\n`);
+  console.log(`\n${rec.summary.map(visible).join('\n')}\n`);
   if (!out.mode) {
     const label: Record<Mode, string> = {
       user: 'user: QEMU\'s own user networking; nothing changes on this host (outgoing TCP/UDP, chosen ports forwarded in)',
@@ -109,7 +110,7 @@ async function ask(obs: Observation, o: SetupOptions, partial: Partial<Answers>)
       out.uplink = await select({
         message: 'Which network card should the bridge use?',
         default: rec.uplink,
-        choices: nics.map((l) => ({ name: `${l.name}${l.wireless ? ' (wireless: cannot be bridged)' : ''}${l.addrs.some((x) => x.family === 4) ? ` (${l.addrs.filter((x) => x.family === 4).map((x) => x.local).join(', ')}: moved to the bridge)` : ' (no address: safest)'}${l.carrier ? '' : ' (no carrier)'}`, value: l.name, disabled: l.wireless })),
+        choices: nics.map((l) => ({ name: `${visible(l.name)}${l.wireless ? ' (wireless: cannot be bridged)' : ''}${l.addrs.some((x) => x.family === 4) ? ` (${l.addrs.filter((x) => x.family === 4).map((x) => x.local).join(', ')}: moved to the bridge)` : ' (no address: safest)'}${l.carrier ? '' : ' (no carrier)'}`, value: l.name, disabled: l.wireless })),
       });
     }
   }
@@ -194,20 +195,20 @@ async function prereqs(ctx: Context, a: Answers): Promise<Prereq[]> {
 
 async function printPlan(plan: SetupPlan, c: Colors, backendWhy: string | undefined, ctx: Context): Promise<void> {
   const head = plan.mode === 'user' ? `mode user, for ${plan.user}` : `mode ${plan.mode}, bridge ${plan.bridge}${plan.subnet ? `, subnet ${plan.subnet}` : ''}, backend ${plan.backend}${backendWhy ? ` (${backendWhy})` : ''}, for ${plan.user} (${plan.access === 'helper' ? 'bridge helper' : 'persistent taps'})`;
-  console.log(`\n${c.bold('The plan')}: ${head}`);
+  console.log(`\n${c.bold('The plan')}: ${visible(head)}`);
   if (!plan.steps.length) console.log(plan.mode === 'user' ? '  Nothing to change on this host.' : c.green('  Already set up as asked: nothing to change.'));
   for (const [i, s] of plan.steps.entries()) {
-    console.log(`  ${c.cyan(`${i + 1}.`)} ${s.title}${s.risky ? c.yellow('  [confirm-or-revert]') : ''}`);
+    console.log(`  ${c.cyan(`${i + 1}.`)} ${visible(s.title)}${s.risky ? c.yellow('  [confirm-or-revert]') : ''}`);
     for (const a of s.actions) {
       for (const line of (await previewAction(ctx, a)).split('\n')) console.log(`       ${line}`);
     }
   }
   if (plan.risky.length && plan.steps.some((s) => s.risky)) {
-    console.log(c.yellow(`\n  This can cut you off: it ${plan.risky.join('; ')}.`));
-    console.log(c.yellow(`  It is applied like \`netplan try\`: unless it is confirmed in time, and the probe (${plan.probes.map((p) => p.what).join(', ') || 'none available'}) still answers, everything is rolled back.`));
+    console.log(c.yellow(`\n  This can cut you off: it ${visible(plan.risky.join('; '))}.`));
+    console.log(c.yellow(`  It is applied like \`netplan try\`: unless it is confirmed in time, and the probe (${visible(plan.probes.map((p) => p.what).join(', ')) || 'none available'}) still answers, everything is rolled back.`));
   }
-  for (const n of plan.notes) console.log(`  ${c.dim('•')} ${n}`);
-  console.log(`  ${c.dim('•')} Guests' addresses: ${plan.dhcp ?? 'static, as printed for each VM below'}.`);
+  for (const n of plan.notes) console.log(`  ${c.dim('•')} ${visible(n)}`);
+  console.log(`  ${c.dim('•')} Guests' addresses: ${visible(plan.dhcp ?? 'static, as printed for each VM below')}.`);
 }
 
 function vmLines(plan: SetupPlan): string[] {
@@ -348,7 +349,7 @@ export async function runSetup(o: SetupOptions): Promise<number> {
     if (!u.reversible) throw new Refusal(`part of this plan could not be undone (${u.why.join('; ')}); qnet setup only makes changes it can take back`);
   } catch (err) {
     if (err instanceof Refusal) {
-      process.stderr.write(`qnet: refused: ${err.message}\n`);
+      process.stderr.write(`qnet: refused: ${visible(err.message)}\n`);
       return 2;
     }
     throw err;
@@ -413,9 +414,9 @@ export async function runSetup(o: SetupOptions): Promise<number> {
         prove: () => prove(plan, obs),
         onStep: (step, _a, phase) => {
           const s = stepOf[step];
-          if (phase !== 'start' && s?.last) log(`${c.green('✔')} ${s.title}`);
+          if (phase !== 'start' && s?.last) log(`${c.green('✔')} ${visible(s.title)}`);
         },
-        say: log,
+        say: (line) => log(visible(line)),
       });
     } catch (err) {
       if (err instanceof ExecError || (err as NodeJS.ErrnoException).code) {
@@ -432,7 +433,7 @@ export async function runSetup(o: SetupOptions): Promise<number> {
   if (!o.json) {
     if (proof) {
       console.log(`\n${c.bold('Proof')}`);
-      for (const l of proof.lines) console.log(`  ${l.ok ? c.green('✔') : c.red('✖')} ${l.what}: ${l.said}`);
+      for (const l of proof.lines) console.log(`  ${l.ok ? c.green('✔') : c.red('✖')} ${visible(l.what)}: ${visible(l.said)}`);
     }
   }
   const undo = outcome.set ? (outcome.kept || !('reason' in outcome) ? outcome.set.record.id : o.keep ? outcome.set.record.id : null) : await setOf(journal, plan);
@@ -441,8 +442,8 @@ export async function runSetup(o: SetupOptions): Promise<number> {
     const rolledBack = !(o.keep && reason.startsWith('not verified (kept'));
     if (o.json) process.stdout.write(JSON.stringify(jsonDoc(plan, pv, !rolledBack, false, rolledBack ? null : undo, proof, { reason }), null, 2) + '\n');
     else {
-      console.log(c.red(`\n✖ ${reason}`));
-      if ('rollbackError' in outcome && outcome.rollbackError) console.log(c.red(`  The rollback was incomplete: ${outcome.rollbackError}`));
+      console.log(c.red(`\n✖ ${visible(reason)}`));
+      if ('rollbackError' in outcome && outcome.rollbackError) console.log(c.red(`  The rollback was incomplete: ${visible(outcome.rollbackError)}`));
       else if (rolledBack && plan.steps.length) console.log('  Everything was rolled back; the host is as it was.');
       else if (!rolledBack) console.log(`  The changes are kept (--keep). To revert them: qnet undo ${undo}`);
     }
