@@ -25,6 +25,8 @@ export interface Proof {
   results: Result[];
 }
 
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 const QMP = '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n';
 
 function machineArgs(): string[] | undefined {
@@ -77,7 +79,9 @@ export async function prove(plan: SetupPlan, obs: Observation): Promise<Proof> {
   lines.unshift({
     what: `doctor for ${plan.user}`,
     ok: !bad.length,
-    said: bad.length ? `${bad.map((r) => r.id).join(', ')} failing` : `${results.filter((r) => r.status === 'pass').length} checks pass, ${results.filter((r) => r.status === 'warn').length} warn, none fails (${plan.checks.join(', ')})`,
+    said: bad.length
+      ? `${bad.map((r) => r.id).join(', ')} failing`
+      : `${count(results.filter((r) => r.status === 'pass').length, 'check passes', 'checks pass')}, ${results.filter((r) => r.status === 'warn').length} ${results.filter((r) => r.status === 'warn').length === 1 ? 'warns' : 'warn'}, none fails (${plan.checks.join(', ')})`,
   });
 
   // 2. QEMU's network backend as the user, with the printed options
