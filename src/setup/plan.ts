@@ -78,18 +78,18 @@ export function routeSpec(r: ObsRoute, dev: string): string[] {
   ];
 }
 
-export const withAction = (spec: string[], action: 'add' | 'del') => ['ip', ...spec.map((x) => (x === 'ACTION' ? action : x))];
+export const withAction = (spec: string[], action: 'add' | 'del' | 'replace') => ['ip', ...spec.map((x) => (x === 'ACTION' ? action : x))];
 
-export function addrArgs(a: ObsAddr, dev: string, action: 'add' | 'del'): string[] {
+export function addrArgs(a: ObsAddr, dev: string, action: 'add' | 'del' | 'replace'): string[] {
   return [
     'ip',
     ...(a.family === 6 ? ['-6'] : []),
     'addr',
     action,
     `${a.local}/${a.prefixlen}`,
-    ...(action === 'add' && a.broadcast ? ['brd', a.broadcast] : []),
-    ...(action === 'add' && a.noprefixroute ? ['noprefixroute'] : []),
-    ...(action === 'add' && a.label ? ['label', a.label] : []),
+    ...(action !== 'del' && a.broadcast ? ['brd', a.broadcast] : []),
+    ...(action !== 'del' && a.noprefixroute ? ['noprefixroute'] : []),
+    ...(action !== 'del' && a.label ? ['label', a.label] : []),
     'dev',
     dev,
   ];

@@ -87,6 +87,24 @@ describe.skipIf(reason !== '')('qnet setup, runtime backend, proven by a booted 
     });
   }, 240_000);
 
+  it('after a reboot the runtime bridge is gone and the uplink has its address again: undo succeeds, leaves the network alone and puts the files back', async () => {
+    const s = await SetupScenario.start('setup-reboot-undo', cli!.bin);
+    try {
+      const before = await s.netState();
+      const r = await s.qnet(['setup', '--mode', 'bridge', '--uplink', 'enp1s0', '--user', TEST_USER, '--yes']);
+      expect(r.code, said(r)).toBe(0);
+      // What a reboot leaves: no bridge, the uplink configured as at boot.
+      await s.f.sc.sh(`ip link del dev qbr0\nip addr add ${HOST_ADDR}/24 dev enp1s0\nip route add default via ${LAN_PEER} dev enp1s0\n`, 'reboot');
+      const u = await s.qnet(['undo']);
+      expect(u.code, said(u)).toBe(0);
+      // The network is as the reboot left it (the same as before setup), and the files setup
+      // wrote (the ACL, the helper's mode) are put back.
+      expect(await s.netState()).toBe(before);
+    } finally {
+      await s.dispose();
+    }
+  }, 120_000);
+
   const noUml = existsSync('/usr/bin/linux.uml') ? '' : 'linux.uml is not installed (Debian: user-mode-linux)';
   it.skipIf(noUml !== '')('isolated for User-Mode Linux: a persistent tap owned by qnetuser; linux.uml with the printed option attaches to it, gets a lease and reaches the host', async () => {
     await roundTrip('setup-uml', ['--mode', 'isolated', '--vm-kind', 'uml'], async (s, doc) => {

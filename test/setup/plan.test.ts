@@ -106,8 +106,8 @@ describe('plans', () => {
     // Each move has its exact inverse.
     const move = p.steps.find((s) => s.id === 'setup/move')!.actions;
     expect(move.map((a) => (a.kind === 'run' ? a.inverse?.join(' ') : ''))).toEqual([
-      'ip route add default via 192.168.1.1 dev enp1s0 proto dhcp metric 100',
-      'ip addr add 192.168.1.20/24 dev enp1s0',
+      'ip route replace default via 192.168.1.1 dev enp1s0 proto dhcp metric 100',
+      'ip addr replace 192.168.1.20/24 dev enp1s0',
       'ip addr del 192.168.1.20/24 dev qbr0',
       'ip route del default via 192.168.1.1 dev qbr0 proto dhcp metric 100',
     ]);

@@ -37,8 +37,9 @@ export function moveSteps(d: Design): Step[] {
   const { addrs, routes } = d.move;
   if (addrs.length || routes.length) {
     const actions: Action[] = [];
-    for (const r of routes) actions.push({ kind: 'run', argv: withAction(routeSpec(r, up), 'del'), inverse: withAction(routeSpec(r, up), 'add') });
-    for (const a of addrs) actions.push({ kind: 'run', argv: addrArgs(a, up, 'del'), inverse: addrArgs(a, up, 'add') });
+    // Put back with `replace`: after a reboot the uplink has them again, and undo must not fail on that.
+    for (const r of routes) actions.push({ kind: 'run', argv: withAction(routeSpec(r, up), 'del'), inverse: withAction(routeSpec(r, up), 'replace') });
+    for (const a of addrs) actions.push({ kind: 'run', argv: addrArgs(a, up, 'del'), inverse: addrArgs(a, up, 'replace') });
     // What is on the bridge goes with it: nothing to take off a bridge that is gone (a reboot).
     for (const a of addrs) actions.push({ kind: 'run', argv: addrArgs(a, d.bridge, 'add'), inverse: addrArgs(a, d.bridge, 'del'), inverseUnless: linkGone(d.bridge) });
     for (const r of routes) actions.push({ kind: 'run', argv: withAction(routeSpec(r, d.bridge), 'add'), inverse: withAction(routeSpec(r, d.bridge), 'del'), inverseUnless: linkGone(d.bridge) });
