@@ -18,7 +18,8 @@ import { network, vms, type LinkKind } from '../model/network.js';
 import { escapeControlsInStrings } from '../parse/ip-json.js';
 import { targetUser, type TargetUser } from '../facts/users.js';
 import { text } from '../host/host.js';
-import { aclAllows, readBridgeAcl } from '../parse/bridge-conf.js';
+import { aclAllows } from '../parse/bridge-conf.js';
+import { readBridgeAcl } from '../facts/bridge-helper.js';
 import { parseInterfaces } from '../parse/netconfig.js';
 
 export interface ObsAddr {
