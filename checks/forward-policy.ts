@@ -3,6 +3,7 @@
 import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
 import { showPrefix } from '../src/parse/ipv4.js';
 import { which } from '../src/facts/system.js';
+import { withoutIsolated } from '../src/facts/intent.js';
 import { requireLinks } from '../src/model/network.js';
 import type { Check, FixPlan } from '../src/types.js';
 import { iptablesRule } from '../src/fixes/plans.js';
@@ -12,7 +13,11 @@ const check: Check = {
   area: 'firewall',
   title: () => 'the FORWARD chain lets VM traffic through',
   async run(ctx) {
-    const { vmNets: nets, uplinks } = await requireLinks(ctx);
+    const model = await requireLinks(ctx);
+    const uplinks = model.uplinks;
+    // Networks recorded as isolated (qnet setup's alias qnet:isolated) are meant to reach nothing beyond the host.
+    const { nets, isolated } = await withoutIsolated(ctx, model.vmNets);
+    if (!nets.length && isolated.length) return { status: 'skip', summary: `no routed or NAT VM network: ${isolated.join(', ')} ${isolated.length > 1 ? 'are' : 'is'} isolated by intent (alias qnet:isolated)` };
     if (!nets.length) return { status: 'skip', summary: 'no routed or NAT VM network (bridged LANs are br-netfilter\'s concern)' };
     const fw = await firewall(ctx);
     const evidence = [...fw.sources];

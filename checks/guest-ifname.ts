@@ -2,7 +2,7 @@
 // (seed 000: the guest's interfaces file says eth0, QEMU's NIC is enp0s3).
 import { guestMode } from '../src/facts/guest.js';
 import type { Check } from '../src/types.js';
-import { judgeNames } from './ifname-mismatch.js';
+import { judgeNames } from '../src/facts/ifname-judge.js';
 
 const check: Check = {
   id: 'guest-ifname',

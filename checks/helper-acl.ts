@@ -14,11 +14,11 @@
 //   include loop                  → with ulimit -n 20000 the helper segfaults (bridge helper
 //                                   failed, no message); with 1024 it runs out of descriptors
 //                                   and carries on
-import { aclPaths, bridgeHelpers } from '../src/facts/bridge-helper.js';
+import { aclFor, aclPaths, bridgeHelpers, readBridgeAcl } from '../src/facts/bridge-helper.js';
 import { requireLinks, validIfname } from '../src/model/network.js';
 import { groupName, groupsFile, modeAllows, targetUser, userName } from '../src/facts/users.js';
 import { describeError, isDir, modeString, type StatInfo } from '../src/host/host.js';
-import { aclAllows, readBridgeAcl, type AclRule, type BridgeAcl } from '../src/parse/bridge-conf.js';
+import { aclAllows, type AclRule, type BridgeAcl } from '../src/parse/bridge-conf.js';
 import type { Context } from '../src/context.js';
 import type { Action, Check, Evidence, Finding, FixPlan } from '../src/types.js';
 
@@ -189,7 +189,8 @@ const check: Check = {
       const status = fails.length ? 'fail' : 'warn';
       return { title, status, summary: fails[0] ?? warns[0]!, evidence, details: [...fails.slice(1), ...warns.slice(fails.length ? 0 : 1), ...details], fixes };
     }
-    const rules: AclRule[] = acl.rules.filter((r) => !unreadableByUser.has(r.file) && !unreadableByUser.has(dirOf(r.file)));
+    // The rules as the helper sees them when run by the user: the judge lint shares.
+    const { rules } = await aclFor(ctx, path, user);
     const at = (r: AclRule) => `${r.file}:${r.line}`;
     const allowAll = rules.filter((r) => r.type === 'allow' && r.iface === 'all');
     for (const r of allowAll) {

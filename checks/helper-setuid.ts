@@ -11,11 +11,10 @@
 //                      /dev/net/tun are then opened AS THE USER
 //   4755 on nosuid   → same as 0755
 //   cap_net_admin+ep → works (and also reads bridge.conf as the user)
-import { bridgeHelpers, fileCaps, helperPackage, type HelperFile } from '../src/facts/bridge-helper.js';
-import { mountOf, which } from '../src/facts/system.js';
-import { groupName, groupsFile, modeAllows, targetUser, userName, type TargetUser } from '../src/facts/users.js';
-import { isFile, modeString, S_ISUID } from '../src/host/host.js';
-import { grantsNetAdmin } from '../src/parse/vfs-cap.js';
+import { bridgeHelpers, helperPackage, judgeHelper, type HelperFile, type HelperJudgement } from '../src/facts/bridge-helper.js';
+import { which } from '../src/facts/system.js';
+import { groupName, groupsFile, targetUser, type TargetUser } from '../src/facts/users.js';
+import { isFile } from '../src/host/host.js';
 import type { Context } from '../src/context.js';
 import type { Action, Check, Evidence, Finding, FixPlan } from '../src/types.js';
 import { addToGroup } from '../src/fixes/plans.js';
@@ -27,55 +26,7 @@ const QEMU_FAILS_UNPRIVILEGED = [
 const DROPS_TO_USER =
   'Built with libcap-ng (Debian, Fedora, RHEL), a setuid helper switches to the calling uid at once and keeps only CAP_NET_ADMIN, so /etc/qemu/bridge.conf and /dev/net/tun must be usable by the user (see helper-acl, tun-perms).';
 
-interface Judged {
-  h: HelperFile;
-  /** Root rights: how, or undefined. */
-  via?: 'setuid' | 'capability';
-  /** Why not (one line per reason). */
-  why: string[];
-  /** The file capabilities were needed and could not be read (no getfattr or getcap, or unreadable output). */
-  capsUnknown?: string;
-  nosuid: boolean;
-  userCanExec: boolean;
-}
-
-async function judge(ctx: Context, h: HelperFile, user: TargetUser, evidence: Evidence[]): Promise<Judged> {
-  const st = h.stat!;
-  const groups = await groupsFile(ctx);
-  const owner = `${await userName(ctx, st.uid)}:${groupName(groups, st.gid)}`;
-  evidence.push({ source: `stat ${h.path}`, observed: `${modeString(st.mode)} ${st.uid}:${st.gid}${h.linkTarget ? ` (symlink to ${h.linkTarget})` : ''}` });
-  const why: string[] = [];
-  const mount = await mountOf(ctx, h.path);
-  const nosuid = mount?.options.includes('nosuid') ?? false;
-  if (nosuid) {
-    evidence.push({ source: `mount of ${h.path}`, observed: `${mount!.mountPoint} ${mount!.options.join(',')}` });
-    why.push(`it sits on ${mount!.mountPoint}, mounted nosuid: the kernel ignores setuid bits and file capabilities there`);
-  }
-  const userCanExec = isFile(st) && modeAllows(user, st, 1);
-  if (!isFile(st)) why.push('it is not a regular file');
-  else if (!userCanExec) why.push(`${user.name} cannot execute it (${modeString(st.mode)} ${owner})`);
-  const setuidRoot = st.uid === 0 && (st.mode & S_ISUID) !== 0;
-  if (setuidRoot && userCanExec && !nosuid) return { h, via: 'setuid', why, nosuid, userCanExec };
-  if (st.uid !== 0 && (st.mode & S_ISUID) !== 0) why.push(`it is setuid but owned by ${owner}, not root`);
-  else if (!setuidRoot) why.push(`it is ${modeString(st.mode)} ${owner}: no setuid bit`);
-
-  // The setuid route does not give rights: look for a file capability (getfattr, or getcap).
-  const fc = await fileCaps(ctx, h.path);
-  if (fc.kind === 'unknown') {
-    evidence.push({ source: fc.source, observed: fc.why });
-    return { h, why, capsUnknown: fc.notCaptured ? 'not captured in the snapshot' : fc.why, nosuid, userCanExec };
-  }
-  if (fc.kind === 'none') {
-    evidence.push({ source: fc.source, observed: 'no file capabilities' });
-    why.push('it has no file capabilities');
-    return { h, why, nosuid, userCanExec };
-  }
-  const grant = grantsNetAdmin(fc.cap);
-  evidence.push({ source: fc.source, observed: fc.observed });
-  if (grant.ok && userCanExec && !nosuid) return { h, via: 'capability', why, nosuid, userCanExec };
-  if (!grant.ok) why.push(`its file capability does not help: ${grant.why}`);
-  return { h, why, nosuid, userCanExec };
-}
+type Judged = HelperJudgement<HelperFile>;
 
 function octalMode(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, '0');
@@ -199,7 +150,7 @@ const check: Check = {
     const judged: Judged[] = [];
     // Defaults first; stop once a default helper is privileged (no getfattr beyond need).
     const ordered = [...hs.helpers.filter((h) => h.stat)].sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
-    for (const h of ordered) judged.push(await judge(ctx, h, user, evidence));
+    for (const h of ordered) judged.push(await judgeHelper(ctx, h, user, evidence));
 
     const defaults = judged.filter((j) => j.h.isDefault);
     const copies = judged.filter((j) => !j.h.isDefault);

@@ -3,6 +3,7 @@
 import { showPrefix } from '../src/parse/ipv4.js';
 import { sysctl } from '../src/facts/system.js';
 import { requireLinks } from '../src/model/network.js';
+import { withoutIsolated } from '../src/facts/intent.js';
 import { describeError } from '../src/host/host.js';
 import type { Check } from '../src/types.js';
 
@@ -14,8 +15,15 @@ const check: Check = {
   order: 10,
   title: () => 'IPv4 forwarding for routed VM networks',
   async run(ctx) {
-    const nets = (await requireLinks(ctx)).vmNets;
-    if (!nets.length) return { status: 'skip', summary: 'no routed or NAT VM network (a bridge or tap with an address and no physical port)' };
+    const { nets, isolated } = await withoutIsolated(ctx, (await requireLinks(ctx)).vmNets);
+    if (!nets.length) {
+      return {
+        status: 'skip',
+        summary: isolated.length
+          ? `no routed or NAT VM network: ${isolated.join(', ')} ${isolated.length > 1 ? 'are' : 'is'} isolated by intent (alias qnet:isolated) and needs no forwarding`
+          : 'no routed or NAT VM network (a bridge or tap with an address and no physical port)',
+      };
+    }
     const list = nets.map((n) => `${n.dev} ${showPrefix(n.subnet)}`).join(', ');
     const v = await sysctl(ctx, 'net.ipv4.ip_forward');
     if (v.error) {

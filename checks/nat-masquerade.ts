@@ -1,6 +1,7 @@
 // nat-masquerade: each routed VM subnet leaves through a MASQUERADE/SNAT rule
 // towards an uplink, or replies never find their way back to the guests.
 import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
+import { withoutIsolated } from '../src/facts/intent.js';
 import { showPrefix } from '../src/parse/ipv4.js';
 import { requireLinks } from '../src/model/network.js';
 import type { Check, FixPlan } from '../src/types.js';
@@ -12,7 +13,11 @@ const check: Check = {
   order: 20,
   title: () => 'routed VM subnets are masqueraded towards an uplink',
   async run(ctx) {
-    const { vmNets: nets, uplinks } = await requireLinks(ctx);
+    const model = await requireLinks(ctx);
+    const uplinks = model.uplinks;
+    // Networks recorded as isolated (qnet setup's alias qnet:isolated) are meant to reach nothing beyond the host.
+    const { nets, isolated } = await withoutIsolated(ctx, model.vmNets);
+    if (!nets.length && isolated.length) return { status: 'skip', summary: `no routed or NAT VM network: ${isolated.join(', ')} ${isolated.length > 1 ? 'are' : 'is'} isolated by intent (alias qnet:isolated)` };
     if (!nets.length) return { status: 'skip', summary: 'no routed or NAT VM network' };
     const evidence = [{ source: 'read /proc/net/route', observed: uplinks.length ? `default route via ${uplinks.join(', ')}` : 'no default route' }];
     if (!uplinks.length) {

@@ -70,7 +70,7 @@ async function runLint(cmd: string[], opts: CommonOpts & { pid?: string }): Prom
     if (!r.ok) throw new UsageError(`--pid ${opts.pid}: cannot read its command line (${r.code})`);
     argv = r.value.toString('utf8').split('\0').filter(Boolean);
   }
-  const { lint } = await import('./commands/lint.js');
+  const { lint } = await import('./lint/index.js');
   const { summarize } = await import('./engine.js');
   const report = await lint(ctx, argv);
   if (opts.json) {
@@ -274,6 +274,50 @@ was interrupted is rolled back by the next qnet fix or qnet undo.`,
     .action(async (ids: string[], opts) => {
       const { runFix } = await import('./commands/fix.js');
       setExit(await runFix(ids, opts));
+    });
+
+  program
+    .command('setup')
+    .description('guided first-time VM networking (user, bridge, isolated or nat), applied reversibly and proven by QEMU')
+    .option('--mode <mode>', 'user, bridge, isolated or nat')
+    .option('--uplink <if>', 'the network card to bridge (bridge) or to masquerade out of (nat)')
+    .option('--bridge <name>', 'the bridge to create (default qbr0)')
+    .option('--subnet <cidr>', 'isolated/nat: the host\'s address on the bridge, e.g. 10.77.0.1/24 (default: a free private /24)')
+    .option('--backend <name>', 'where it persists: auto, runtime, ifupdown, networkmanager, networkd or netplan')
+    .option('--user <name>', 'who runs the VMs (default: SUDO_USER under sudo, else you)')
+    .option('--vms <n>', 'how many VMs (distinct MACs and options for each)')
+    .option('--vm-kind <kind>', 'qemu or uml')
+    .option('--access <how>', 'how the user reaches the bridge: helper (qemu-bridge-helper) or taps (persistent, user-owned)')
+    .option('--hostfwd <rule>', 'user mode: forward a host port, tcp:HOSTPORT-:GUESTPORT (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--confirm-timeout <seconds>', 'how long to wait for confirmation before rolling back (default 120)')
+    .option('--keep', 'keep the changes even when the proof fails')
+    .option('--dry-run', 'print the plan; change nothing')
+    .option('-y, --yes', 'no questions: apply with the given (or recommended) answers')
+    .option('--json', 'one qnet.setup/v1 document on stdout, nothing else there')
+    .option('--no-color', 'no colour (also: NO_COLOR)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  sudo qnet setup                                   ask, show the plan, apply, prove
+  sudo qnet setup --mode nat --vms 2 --yes          a NAT network for two VMs, no questions
+  sudo qnet setup --mode bridge --uplink enp2s0 --dry-run
+  qnet setup --mode user --hostfwd tcp:2222-:22     nothing changes; prints the options
+  sudo qnet setup --mode isolated --vm-kind uml --user alice --yes`,
+    )
+    .action(async (opts) => {
+      const { runSetup } = await import('./commands/setup.js');
+      setExit(await runSetup(opts));
+    });
+
+  // Started detached by `qnet setup` for a change that could cut the user off: rolls it
+  // back if setup dies (or hangs) before the change was confirmed.
+  program
+    .command('setup-watchdog', { hidden: true })
+    .argument('<marker>')
+    .action(async (marker: string) => {
+      const { runWatchdog } = await import('./setup/confirm.js');
+      setExit(await runWatchdog(marker));
     });
 
   program

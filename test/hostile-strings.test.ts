@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
 import { ALL_CHECKS } from '../checks/index.js';
-import { lint } from '../src/commands/lint.js';
+import { lint } from '../src/lint/index.js';
 import { buildReport } from '../src/commands/report.js';
 import { createContext } from '../src/session.js';
 import { doctor, runChecksWithPlans } from '../src/engine.js';

@@ -2,7 +2,7 @@
 // the setuid bit or a cap_net_admin+ep file capability (decoded from getfattr, the
 // same read helper-setuid makes) is what lets the helper work.
 import { describe, expect, it } from 'vitest';
-import { lint, quotedWhole } from '../src/commands/lint.js';
+import { lint, quotedWhole } from '../src/lint/index.js';
 import { UsageError } from '../src/types.js';
 import { createContext } from '../src/session.js';
 import { SnapshotHost } from '../src/host/record.js';
@@ -162,5 +162,37 @@ describe('lint: a tap script run by a non-root user', () => {
   });
   it('a script that raises its rights with sudo is not judged unusable', async () => {
     expect((await tapLint('alice', '#!/bin/sh\nsudo -n ip link set dev "$1" master br0 up\n')).summary).not.toMatch(/CAP_NET_ADMIN/);
+  });
+});
+
+describe('lint judges with the checks\' own judges', () => {
+  const run = async (spec: FakeSpec, argv: string[], opts: { strict?: boolean } = {}) => {
+    const snap = fakeHost(spec);
+    const host = opts.strict ? new SnapshotHost(snap.reads) : new SnapshotHost(new Proxy(snap.reads, { get: (t, k: string) => t[k] ?? { ok: false, code: 'ENOENT', message: k }, has: () => true, getOwnPropertyDescriptor: (t, k: string) => ({ value: t[k] ?? { ok: false, code: 'ENOENT', message: k }, writable: false, enumerable: true, configurable: true }) }));
+    const ctx = await createContext({ host, invoker: snap.invoker, user: 'alice', source: 'snapshot' });
+    return (await lint(ctx, argv)).results;
+  };
+  it('UML: /dev/net/tun granted to alice by an ACL entry is usable, as tun-perms says (lint used to ignore ACLs)', async () => {
+    const spec: FakeSpec = {
+      stats: { '/dev/net/tun': { type: 'chr', mode: 0o660, rdev: [10, 200] } },
+      exec: { ...ipLinks([{ name: 'lo' }, { name: 'tap0', kind: 'tun', info: { type: 'tap', user: 1000 } }]), 'getfacl -n -p /dev/net/tun': { stdout: '# file: /dev/net/tun\nuser::rw-\nuser:1000:rw-\ngroup::rw-\nmask::rw-\nother::---\n' } },
+    };
+    const results = await run(spec, ['./linux', 'eth0=tuntap,tap0']);
+    expect(results.find((r) => r.id === 'qemu-cmdline')).toMatchObject({ status: 'pass' });
+    expect(results.find((r) => r.id === 'tun-perms')).toMatchObject({ status: 'pass' });
+  });
+  it('a setuid helper= on a nosuid mount fails for alice, as helper-setuid says (lint used to pass it)', async () => {
+    const spec: FakeSpec = {
+      stats: { [HELPER]: { mode: 0o104755, uid: 0, gid: 0 } },
+      files: { '/etc/qemu/bridge.conf': 'allow brnm0\n', '/proc/self/mountinfo': '22 1 8:1 / / rw - ext4 /dev/sda1 rw\n30 22 8:2 / /usr/lib/qemu rw,nosuid - ext4 /dev/sda2 rw\n' },
+      exec: ipLinks([{ name: 'lo' }, { name: 'brnm0', kind: 'bridge' }]),
+    };
+    const r = (await run(spec, ['qemu-system-x86_64', '-netdev', `tap,br=brnm0,helper=${HELPER},id=net0`])).find((x) => x.id === 'qemu-cmdline')!;
+    expect([r.summary, ...(r.details ?? [])].join('\n')).toMatch(/neither setuid root nor given cap_net_admin.*nosuid/);
+  });
+  it('a snapshot without the unprivileged port limit: hostfwd-port is a skip saying so, not a crash', async () => {
+    const spec: FakeSpec = { exec: ipLinks([{ name: 'lo' }]), files: { '/proc/net/tcp': '  sl  local_address rem_address   st\n' } };
+    const results = await run(spec, ['qemu-system-x86_64', '-netdev', 'user,id=n0,hostfwd=tcp::2222-:22'], { strict: true });
+    expect(results.find((r) => r.id === 'hostfwd-port')).toMatchObject({ status: 'skip', summary: expect.stringMatching(/ip_unprivileged_port_start was not captured/) });
   });
 });

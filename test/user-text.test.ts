@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_CHECKS } from '../checks/index.js';
-import { lint } from '../src/commands/lint.js';
+import { lint } from '../src/lint/index.js';
 import { buildReport } from '../src/commands/report.js';
 import { renderExplain } from '../src/commands/explain.js';
 import { createContext } from '../src/session.js';

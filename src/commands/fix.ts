@@ -16,7 +16,7 @@ import { createContext } from '../session.js';
 import { runChecksWithPlans, selectChecks, type Outcome } from '../engine.js';
 import { ExecError, InterruptedError, Journal, StaleError, type SetInfo } from '../fixes/executor.js';
 import { errnoText, holderText } from '../fixes/lock.js';
-import { previewPlan, shellQuote, showArgv } from '../fixes/preview.js';
+import { actionLine, previewPlan, showArgv } from '../fixes/preview.js';
 import { CommandError } from '../fixes/run.js';
 import { irreversibleWhy, planUndoability } from '../fixes/undoable.js';
 import { writeFileAtomic } from '../host/atomic-write.js';
@@ -57,20 +57,6 @@ function liveContext(user?: string): Promise<Context> {
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-function describeAction(a: Action): string {
-  switch (a.kind) {
-    case 'write-file': return `write ${shellQuote(a.path)}`;
-    case 'mkdir': return showArgv(['mkdir', '-p', a.path]);
-    case 'remove-file': return showArgv(['rm', a.path]);
-    case 'chmod': return showArgv(['chmod', (a.mode & 0o7777).toString(8), a.path]);
-    case 'chown': return showArgv(['chown', `${a.uid}:${a.gid}`, a.path]);
-    case 'chgrp': return showArgv(['chgrp', a.group, a.path]);
-    case 'mknod-char': return showArgv(['mknod', a.path, 'c', String(a.major), String(a.minor)]);
-    case 'sysctl': return `sysctl ${a.key}=${a.value}`;
-    case 'run': return showArgv(a.argv);
-    case 'note': return a.text;
-  }
-}
 
 /**
  * Each file a plan rewrites or removes carries what it held when the plan was
@@ -456,7 +442,7 @@ async function applyAndVerify(
       set = await journal.apply(
         chosen,
         (step, a, phase) => {
-          const text = `step ${step + 1}: ${visible(describeAction(a))}`;
+          const text = `step ${step + 1}: ${visible(actionLine(a))}`;
           if (phase === 'start') {
             if (spin.isEnabled) spin.start(text);
           } else if (spin.isEnabled) spin.succeed(`${text}${phase === 'unchanged' ? c.dim(' (already so)') : ''}`);

@@ -2,7 +2,7 @@
 // fix set; list the journal (reads only); drop a set that cannot be undone.
 import { conflictsOf, ExecError, Journal, type JournalEvent, type SetInfo, type Undo } from '../fixes/executor.js';
 import { holderText } from '../fixes/lock.js';
-import { showArgv } from '../fixes/preview.js';
+import { actionLine, showArgv } from '../fixes/preview.js';
 import { irreversibleWhy } from '../fixes/undoable.js';
 import type { Action } from '../types.js';
 import { UsageError } from '../types.js';
@@ -42,20 +42,6 @@ function undoText(u: Undo): string {
   }
 }
 
-function describe(a: Action): string {
-  switch (a.kind) {
-    case 'write-file': return `write ${a.path}`;
-    case 'mkdir': return showArgv(['mkdir', '-p', a.path]);
-    case 'remove-file': return showArgv(['rm', a.path]);
-    case 'chmod': return showArgv(['chmod', (a.mode & 0o7777).toString(8), a.path]);
-    case 'chown': return showArgv(['chown', `${a.uid}:${a.gid}`, a.path]);
-    case 'chgrp': return showArgv(['chgrp', a.group, a.path]);
-    case 'mknod-char': return showArgv(['mknod', a.path, 'c', String(a.major), String(a.minor)]);
-    case 'sysctl': return `sysctl ${a.key}=${a.value}`;
-    case 'run': return showArgv(a.argv);
-    case 'note': return `# ${a.text}`;
-  }
-}
 
 const needRoot = (what: string) => {
   if ((process.geteuid?.() ?? 0) !== 0) throw new UsageError(`${what} changes the system and needs root: run it with sudo`);
@@ -70,7 +56,7 @@ async function show(journal: Journal, s: SetInfo): Promise<void> {
   for (const f of s.record.fixes) console.log(`  fix ${f.checkId}: ${visible(f.title)} (${f.planId})`);
   const steps = new Map<number, string[]>();
   for (const e of s.events) if ('step' in e) steps.set(e.step, [...(steps.get(e.step) ?? []), e.event === 'done' || e.event === 'reverted' ? `${e.event} (${e.outcome})` : e.event]);
-  s.record.actions.forEach((a, i) => console.log(`  step ${i + 1}: ${visible(describe(a))}  [${(steps.get(i) ?? ['not begun']).join(', ')}]`));
+  s.record.actions.forEach((a, i) => console.log(`  step ${i + 1}: ${visible(actionLine(a))}  [${(steps.get(i) ?? ['not begun']).join(', ')}]`));
   // Steps set.json does not list (it is damaged): what their journal entries say they changed.
   for (const [step, evs] of steps) {
     if (step >= s.record.actions.length) {
@@ -177,7 +163,7 @@ export async function runUndo(id: string | undefined, opts: UndoOptions): Promis
     }
     // Steps with nothing left to put back (done by hand already) and those that cannot be undone.
     const unchanged = done.events.filter((e) => e.event === 'reverted' && e.outcome === 'unchanged').map((e) => (e as { step: number }).step);
-    for (const step of unchanged.filter((st) => !irreversibleWhy(done.record.actions[st]!))) console.log(`= step ${step + 1}: ${visible(describe(done.record.actions[step]!))} (already undone)`);
+    for (const step of unchanged.filter((st) => !irreversibleWhy(done.record.actions[st]!))) console.log(`= step ${step + 1}: ${visible(actionLine(done.record.actions[step]!))} (already undone)`);
     done.record.actions.forEach((a, i) => {
       const why = irreversibleWhy(a);
       const ran = done.events.some((e) => e.event === 'done' && e.step === i && e.outcome === 'applied');

@@ -18,10 +18,15 @@ export async function runWizard(): Promise<number> {
   spin.stop(); // never leave a spinner running under a prompt
   process.stdout.write(await renderText(report, { color, verbose: false }));
   const failing = report.results.filter((r) => r.status === 'fail' && r.fixes.length);
+  // No bridge at all: no VM network yet, so setting one up comes first.
+  const noVmNet = report.results.find((r) => r.id === 'bridge-state')?.status === 'skip';
+  const setup = { name: 'Set up VM networking (guided: user, bridge, isolated or NAT)', value: 'setup' };
   const choice = await select({
     message: 'What next?',
     choices: [
+      ...(noVmNet ? [setup] : []),
       ...(failing.length ? [{ name: `Fix problems (${failing.map((r) => r.id).join(', ')})`, value: 'fix' }] : []),
+      ...(noVmNet ? [] : [setup]),
       { name: 'Explain an error message (paste it, or a log, or describe the problem)', value: 'explain' },
       { name: 'Write a report for a bug tracker (qnet-report.md, redacted)', value: 'report' },
       { name: 'Quit', value: 'quit' },
@@ -30,6 +35,10 @@ export async function runWizard(): Promise<number> {
   if (choice === 'fix') {
     const { runFix } = await import('./fix.js');
     return runFix([], { color });
+  }
+  if (choice === 'setup') {
+    const { runSetup } = await import('./setup.js');
+    return runSetup({ color });
   }
   if (choice === 'explain') {
     const { readPaste } = await import('../explain/paste.js');

@@ -7,8 +7,12 @@
 // (a /usr/local build prints "failed to parse default acl file
 // `/usr/local/libexec/../etc/qemu/bridge.conf'").
 import type { Context } from '../context.js';
-import { describeError, NOT_CAPTURED, text, type StatInfo } from '../host/host.js';
-import { decodeVfsCap, describeVfsCap, parseGetcap, parseGetfattr, type VfsCap } from '../parse/vfs-cap.js';
+import { describeError, isFile, modeString, NOT_CAPTURED, S_ISUID, text, type StatInfo } from '../host/host.js';
+import { decodeVfsCap, describeVfsCap, grantsNetAdmin, parseGetcap, parseGetfattr, type VfsCap } from '../parse/vfs-cap.js';
+import type { Evidence } from '../types.js';
+import { DEFAULT_ACL, IFNAMSIZ, splitAclLine, type AclRule, type BridgeAcl } from '../parse/bridge-conf.js';
+import { mountOf } from './system.js';
+import { groupName, groupsFile, modeAllows, userName, type TargetUser } from './users.js';
 
 export interface HelperDir {
   dir: string;
@@ -176,4 +180,149 @@ export function fileCaps(ctx: Context, path: string): Promise<FileCaps> {
     const noRootid = argv.length === 2 ? ' (this getcap cannot show whether it was set inside a user namespace)' : '';
     return { kind: 'caps', cap, source: gsrc, observed: `${describeVfsCap(cap)}${noRootid}` };
   });
+}
+/** A helper file to judge: its path, its stat (symlinks followed), and the link target. */
+export type HelperSubject = Pick<HelperFile, 'path' | 'stat' | 'linkTarget'>;
+
+/** Whether a helper runs with root rights for the user: how, or why not. */
+export interface HelperJudgement<H extends HelperSubject = HelperSubject> {
+  h: H;
+  /** Root rights: how, or undefined. */
+  via?: 'setuid' | 'capability';
+  /** Why not (one line per reason). */
+  why: string[];
+  /** The file capabilities were needed and could not be read (no getfattr or getcap, or unreadable output). */
+  capsUnknown?: string;
+  nosuid: boolean;
+  userCanExec: boolean;
+}
+
+/**
+ * The one judge of a helper's privilege, shared by helper-setuid and lint: setuid root (not on a
+ * nosuid mount) and executable by the user, or a cap_net_admin+ep file capability.
+ */
+export async function judgeHelper<H extends HelperSubject>(ctx: Context, h: H, user: TargetUser, evidence: Evidence[]): Promise<HelperJudgement<H>> {
+  const st = h.stat!;
+  const groups = await groupsFile(ctx);
+  const owner = `${await userName(ctx, st.uid)}:${groupName(groups, st.gid)}`;
+  evidence.push({ source: `stat ${h.path}`, observed: `${modeString(st.mode)} ${st.uid}:${st.gid}${h.linkTarget ? ` (symlink to ${h.linkTarget})` : ''}` });
+  const why: string[] = [];
+  const mount = await mountOf(ctx, h.path);
+  const nosuid = mount?.options.includes('nosuid') ?? false;
+  if (nosuid) {
+    evidence.push({ source: `mount of ${h.path}`, observed: `${mount!.mountPoint} ${mount!.options.join(',')}` });
+    why.push(`it sits on ${mount!.mountPoint}, mounted nosuid: the kernel ignores setuid bits and file capabilities there`);
+  }
+  const userCanExec = isFile(st) && modeAllows(user, st, 1);
+  if (!isFile(st)) why.push('it is not a regular file');
+  else if (!userCanExec) why.push(`${user.name} cannot execute it (${modeString(st.mode)} ${owner})`);
+  const setuidRoot = st.uid === 0 && (st.mode & S_ISUID) !== 0;
+  if (setuidRoot && userCanExec && !nosuid) return { h, via: 'setuid', why, nosuid, userCanExec };
+  if (st.uid !== 0 && (st.mode & S_ISUID) !== 0) why.push(`it is setuid but owned by ${owner}, not root`);
+  else if (!setuidRoot) why.push(`it is ${modeString(st.mode)} ${owner}: no setuid bit`);
+
+  // On a nosuid mount the kernel ignores file capabilities too: nothing else to look for.
+  if (nosuid) return { h, why, nosuid, userCanExec };
+  // The setuid route does not give rights: look for a file capability (getfattr, or getcap).
+  const fc = await fileCaps(ctx, h.path);
+  if (fc.kind === 'unknown') {
+    evidence.push({ source: fc.source, observed: fc.why });
+    return { h, why, capsUnknown: fc.notCaptured ? 'not captured in the snapshot' : fc.why, nosuid, userCanExec };
+  }
+  if (fc.kind === 'none') {
+    evidence.push({ source: fc.source, observed: 'no file capabilities' });
+    why.push('it has no file capabilities');
+    return { h, why, nosuid, userCanExec };
+  }
+  const grant = grantsNetAdmin(fc.cap);
+  evidence.push({ source: fc.source, observed: fc.observed });
+  if (grant.ok && userCanExec && !nosuid) return { h, via: 'capability', why, nosuid, userCanExec };
+  if (!grant.ok) why.push(`its file capability does not help: ${grant.why}`);
+  return { h, why, nosuid, userCanExec };
+}
+
+
+/**
+ * /etc/qemu/bridge.conf (or the ACL of the helper's layout) with its includes, read the way
+ * qemu-bridge-helper reads it (see src/parse/bridge-conf.ts).
+ */
+export async function readBridgeAcl(ctx: Context, path = DEFAULT_ACL): Promise<BridgeAcl> {
+  return ctx.memo(`bridge-acl ${path}`, async () => {
+    const acl: BridgeAcl = { rules: [], files: [], problems: [], unusable: false };
+    const visit = async (file: string, top: boolean, stack: string[]): Promise<void> => {
+      if (stack.includes(file)) {
+        // The real helper recurses until it runs out of stack or file descriptors.
+        acl.problems.push({ file, message: `include loop: ${[...stack, file].join(' → ')}`, fatal: true });
+        acl.unusable = true;
+        return;
+      }
+      const r = await ctx.host.readFile(file);
+      if (!r.ok) {
+        acl.files.push({ path: file, readError: describeError(r) });
+        if (top) acl.unusable = true;
+        else acl.problems.push({ file, message: `included file cannot be read (${describeError(r)}); the helper skips it silently`, fatal: false });
+        return;
+      }
+      acl.files.push({ path: file });
+      const lines = r.value.toString('utf8').split('\n');
+      for (let i = 0; i < lines.length; i++) {
+        const parsed = splitAclLine(lines[i]!);
+        if (parsed === 'blank') continue;
+        const fail = (message: string) => {
+          acl.problems.push({ file, line: i + 1, message, fatal: top });
+          if (top) acl.unusable = true;
+        };
+        if (parsed === 'invalid') {
+          fail(`invalid line "${lines[i]!.trim()}" (a command needs an argument)`);
+          return;
+        }
+        const { cmd, arg } = parsed;
+        if (cmd === 'allow' || cmd === 'deny') {
+          if (arg !== 'all' && Buffer.byteLength(arg) >= IFNAMSIZ) {
+            fail(`name "${arg}" is ${Buffer.byteLength(arg)} bytes; interface names have at most 15`);
+            return;
+          }
+          acl.rules.push({ type: cmd, iface: arg, file, line: i + 1 });
+        } else if (cmd === 'include') {
+          await visit(arg, false, [...stack, file]);
+        } else {
+          fail(`unknown command "${cmd}" (the helper knows allow, deny, include; they are case-sensitive)`);
+          return;
+        }
+      }
+    };
+    await visit(path, true, []);
+    return acl;
+  });
+}
+
+
+/**
+ * The ACL as the helper sees it when run by `user`: a libcap-ng helper reads it with the
+ * user's rights, so files (and directories) the user cannot read contribute no rules, and an
+ * unreadable top file makes the helper refuse everything. The one judge helper-acl and lint share.
+ */
+export async function aclFor(ctx: Context, path: string, user: TargetUser): Promise<{ acl: BridgeAcl; rules: AclRule[]; unreadable: Set<string>; refuses?: string }> {
+  const acl = await readBridgeAcl(ctx, path);
+  const unreadable = new Set<string>();
+  if (user.uid !== 0) {
+    const files = acl.files.filter((f) => f.readError !== 'ENOENT').map((f) => f.path);
+    const dirs = [...new Set(files.map((f) => f.slice(0, f.lastIndexOf('/')) || '/'))];
+    await Promise.all(
+      [...files.map((f) => [f, 4] as const), ...dirs.map((d) => [d, 1] as const)].map(async ([p, want]) => {
+        const st = await ctx.host.stat(p);
+        if (st.ok && !modeAllows(user, st.value, want)) unreadable.add(p);
+      }),
+    );
+  }
+  const dirOf = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';
+  const rules = acl.rules.filter((r) => !unreadable.has(r.file) && !unreadable.has(dirOf(r.file)));
+  const refuses = acl.files[0]?.readError === 'ENOENT'
+    ? `${path} does not exist`
+    : unreadable.has(path) || unreadable.has(dirOf(path))
+      ? `${user.name} cannot read ${path}, and the helper reads it as ${user.name}`
+      : acl.unusable
+        ? `the helper cannot use ${path} (${acl.problems.find((p) => p.fatal)?.message ?? acl.files[0]?.readError ?? 'unreadable'})`
+        : undefined;
+  return { acl, rules, unreadable, ...(refuses ? { refuses } : {}) };
 }

@@ -3,7 +3,7 @@
 // keyfiles, /etc/qemu/bridge.conf, /etc/qemu-ifup, udev rename rules.
 import type { Context } from '../context.js';
 import { describeError, NOT_CAPTURED, text } from '../host/host.js';
-import { readBridgeAcl } from '../parse/bridge-conf.js';
+import { readBridgeAcl } from './bridge-helper.js';
 import { scriptFacts } from '../parse/ifup-script.js';
 import { nmKeyfiles } from './nm.js';
 import { parseInterfaces, parseUdevRules, type NameRef, type UdevRename } from '../parse/netconfig.js';

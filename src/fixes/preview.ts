@@ -44,18 +44,22 @@ async function fileDiff(ctx: Context, path: string, content: string): Promise<st
     .trimEnd();
 }
 
-export async function previewAction(ctx: Context, a: Action): Promise<string> {
+/**
+ * One action as one line, the same command the preview shows (without a file's diff):
+ * the label of a step while it is applied, undone or listed.
+ */
+export function actionLine(a: Action): string {
   switch (a.kind) {
     case 'write-file': {
       const own = a.uid !== undefined ? ` owner ${a.uid}:${a.gid ?? a.uid}` : '';
-      return `write ${a.path} (mode ${octal(a.mode)}${own})\n${await fileDiff(ctx, a.path, a.content)}`;
+      return `write ${shellQuote(a.path)} (mode ${octal(a.mode)}${own})`;
     }
     case 'mkdir': {
       const own = a.uid !== undefined ? ` owner ${a.uid}:${a.gid ?? a.uid}` : '';
       return a.mode === 0o755 && !own ? showArgv(['mkdir', '-p', a.path]) : `${showArgv(['mkdir', '-p', '-m', octal(a.mode), a.path])}${own ? `    #${own}` : ''}`;
     }
     case 'remove-file':
-      return `${showArgv(['rm', a.path])}    # kept in the journal: undo puts it back`;
+      return showArgv(['rm', a.path]);
     case 'chmod':
       return showArgv(['chmod', octal(a.mode), a.path]);
     case 'chown':
@@ -63,13 +67,27 @@ export async function previewAction(ctx: Context, a: Action): Promise<string> {
     case 'chgrp':
       return showArgv(['chgrp', a.group, a.path]);
     case 'mknod-char':
-      return `${showArgv(['mknod', '-m', octal(a.mode), a.path, 'c', String(a.major), String(a.minor)])}`;
+      return showArgv(['mknod', '-m', octal(a.mode), a.path, 'c', String(a.major), String(a.minor)]);
     case 'sysctl':
       return showArgv(['sysctl', '-w', `${a.key}=${a.value}`]);
     case 'run':
-      return showArgv(a.argv) + (a.why ? `    # ${a.why}` : '');
+      return showArgv(a.argv);
     case 'note':
       return `# ${a.text}`;
+  }
+}
+
+/** What a person reads before applying an action: its line, and a file's diff or a note on what undo keeps. */
+export async function previewAction(ctx: Context, a: Action): Promise<string> {
+  switch (a.kind) {
+    case 'write-file':
+      return `${actionLine(a)}\n${await fileDiff(ctx, a.path, a.content)}`;
+    case 'remove-file':
+      return `${actionLine(a)}    # kept in the journal: undo puts it back`;
+    case 'run':
+      return actionLine(a) + (a.why ? `    # ${a.why}` : '');
+    default:
+      return actionLine(a);
   }
 }
 

@@ -80,7 +80,7 @@ describe('qemu-netdev', async () => {
     files: { '/proc/sys/kernel/arch': 'x86_64\n', ...extra.files },
     dirs: { '/usr/bin': ['qemu-img', 'qemu-system-i386', 'qemu-system-x86_64'] },
     binaries: { ...(needed ? { '/usr/bin/qemu-system-x86_64': elfWithNeeded(needed, { interp: '/lib64/ld-linux-x86-64.so.2' }) } : {}), ...extra.binaries },
-    stats: { ...Object.fromEntries(installed.map((l) => [`${LIBDIR}/${l}`, { mode: 0o644 }])), ...extra.stats },
+    stats: { '/usr/bin/qemu-system-x86_64': { mode: 0o755 }, ...Object.fromEntries(installed.map((l) => [`${LIBDIR}/${l}`, { mode: 0o644 }])), ...extra.stats },
   });
   it('passes when it links libslirp and every library is there (Debian 12), without running QEMU', async () => {
     const r = await runCheck(qemuNetdev, fakeHost(host(DEBIAN)));

@@ -355,3 +355,17 @@ describe('globMatch (fnmatch as netplan uses it)', () => {
     ['eth[', 'eth[', true],
   ])('%s vs %s → %s', (pattern, name, want) => expect(globMatch(pattern, name)).toBe(want));
 });
+
+describe('one failure, one check: ifname-mismatch on a host, guest-ifname inside a VM', () => {
+  it('inside a VM the missing eth0 is reported once, by guest-ifname', async () => {
+    const { default: guestIfname } = await import('../../checks/guest-ifname.js');
+    const spec: FakeSpec = {
+      files: { '/etc/network/interfaces': 'auto eth0\niface eth0 inet dhcp\n', '/sys/class/dmi/id/sys_vendor': 'QEMU\n' },
+      exec: ipLinks([{ name: 'lo' }, { name: 'enp0s3' }]),
+    };
+    const [host, guest] = await Promise.all([runCheck(ifnameMismatch, fakeHost(spec)), runCheck(guestIfname, fakeHost(spec))]);
+    expect(host).toMatchObject({ status: 'skip', summary: expect.stringMatching(/guest-ifname judges/) });
+    expect(guest.status).toBe('fail');
+    expect(guest.summary).toMatch(/eth0/);
+  });
+});

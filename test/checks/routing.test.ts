@@ -19,11 +19,17 @@ const natChain = { chain: { family: 'ip', table: 'nat', name: 'POSTROUTING', typ
 const fwdChain = (policy: string) => ({ chain: { family: 'ip', table: 'filter', name: 'FORWARD', type: 'filter', hook: 'forward', prio: 0, policy } });
 const masq = natRule([{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: { prefix: { addr: '192.168.122.0', len: 24 } } } }, { xt: { type: 'target', name: 'MASQUERADE' } }]);
 
-function host(extra: { forward?: string; nft?: string; ports?: { name: string; physical: boolean }[] } = {}): FakeSpec {
+function host(extra: { forward?: string; nft?: string; ports?: { name: string; physical: boolean }[]; alias?: string; networkd?: string; nm?: string } = {}): FakeSpec {
   const ports = extra.ports ?? [{ name: 'vnet0', physical: false }];
   return {
     invoker: { uid: 0, euid: 0, user: 'root' },
-    files: { '/proc/net/route': ROUTE, '/proc/sys/net/ipv4/ip_forward': `${extra.forward ?? '1'}\n` },
+    files: {
+      '/proc/net/route': ROUTE,
+      '/proc/sys/net/ipv4/ip_forward': `${extra.forward ?? '1'}\n`,
+      ...(extra.alias !== undefined ? { '/sys/class/net/virbr0/ifalias': `${extra.alias}\n` } : {}),
+      ...(extra.networkd !== undefined ? { '/etc/systemd/network/50-qnet-virbr0.network': extra.networkd } : {}),
+      ...(extra.nm !== undefined ? { '/etc/NetworkManager/system-connections/qnet-virbr0.nmconnection': extra.nm } : {}),
+    },
     stats: {
       '/usr/sbin/nft': { mode: 0o755 },
       ...Object.fromEntries(ports.filter((p) => p.physical).map((p) => [`/sys/class/net/${p.name}/device`, { type: 'dir' as const, mode: 0o755 }])),
@@ -86,6 +92,44 @@ describe('forward-policy', () => {
   });
   it('passes with the default ACCEPT policy', async () => {
     expect((await runCheck(forwardPolicy, fakeHost(host({ nft: nft([fwdChain('accept')]) })))).status).toBe('pass');
+  });
+});
+
+// qnet setup records an isolated network's intent in the bridge's alias (qnet:isolated):
+// forwarding off, no masquerade and a DROP policy are then what was asked for.
+describe('an isolated network by intent (alias qnet:isolated)', () => {
+  const dockerDrop = nft([natChain, fwdChain('drop')]);
+  it('ip-forward skips it even with forwarding off, and says why', async () => {
+    const r = await runCheck(ipForward, fakeHost(host({ forward: '0', alias: 'qnet:isolated' })));
+    expect(r.status).toBe('skip');
+    expect(r.summary).toMatch(/virbr0 is isolated by intent/);
+  });
+  it('nat-masquerade and forward-policy skip it', async () => {
+    const h = host({ forward: '0', alias: 'qnet:isolated', nft: dockerDrop });
+    expect((await runCheck(natMasquerade, fakeHost(h))).status).toBe('skip');
+    expect((await runCheck(forwardPolicy, fakeHost(h))).status).toBe('skip');
+  });
+  it('systemd-networkd cannot set an alias: the [X-Qnet] section of the bridge\'s .network says it', async () => {
+    const nd = '[Match]\nName=virbr0\n\n[Network]\nAddress=192.168.122.1/24\n\n[X-Qnet]\nIntent=isolated\n';
+    expect((await runCheck(ipForward, fakeHost(host({ forward: '0', networkd: nd })))).status).toBe('skip');
+    const nat = nd.replace('Intent=isolated', 'Intent=nat');
+    expect((await runCheck(ipForward, fakeHost(host({ forward: '0', networkd: nat })))).status).toBe('fail');
+    // Intent= outside the X-Qnet section means nothing.
+    const elsewhere = '[Match]\nName=virbr0\n[Network]\nIntent=isolated\n';
+    expect((await runCheck(ipForward, fakeHost(host({ forward: '0', networkd: elsewhere })))).status).toBe('fail');
+  });
+  it('NetworkManager cannot set an alias either: the [user] data of qnet\'s profile says it', async () => {
+    const nm = '[connection]\nid=qnet-virbr0\ntype=bridge\n\n[ipv4]\nmethod=manual\n\n[user]\norg.qnet.intent=isolated\n';
+    expect((await runCheck(ipForward, fakeHost(host({ forward: '0', nm })))).status).toBe('skip');
+    expect((await runCheck(ipForward, fakeHost(host({ forward: '0', nm: nm.replace('=isolated', '=nat') })))).status).toBe('fail');
+  });
+  it('a NAT intent, or another alias, is still judged as a routed network', async () => {
+    for (const alias of ['qnet:nat', 'isolated', 'my bridge']) {
+      const h = host({ forward: '0', alias, nft: dockerDrop });
+      expect((await runCheck(ipForward, fakeHost(h))).status, alias).toBe('fail');
+      expect((await runCheck(natMasquerade, fakeHost(h))).status, alias).toBe('fail');
+      expect((await runCheck(forwardPolicy, fakeHost(h))).status, alias).toBe('fail');
+    }
   });
 });
 

@@ -44,3 +44,29 @@ describe('shellQuote', () => {
     expect(showArgv(['-x'])).toBe('-x');
   });
 });
+
+describe('one rendering of an action', () => {
+  it('the step label is the first line of the preview, for every kind of action', async () => {
+    const { actionLine, previewAction } = await import('../../src/fixes/preview.js');
+    const { createContext } = await import('../../src/session.js');
+    const { SnapshotHost } = await import('../../src/host/record.js');
+    const ctx = await createContext({ host: new SnapshotHost({}), invoker: { uid: 0, euid: 0, user: 'root', sudoUser: null }, source: 'snapshot' });
+    const actions = [
+      { kind: 'write-file', path: '/etc/x y', content: 'a\n', mode: 0o644, uid: 0, gid: 0 },
+      { kind: 'mkdir', path: '/dev/net', mode: 0o755 },
+      { kind: 'remove-file', path: '/etc/NetworkManager/system-connections/w.nmconnection' },
+      { kind: 'chmod', path: '/dev/net/tun', mode: 0o666 },
+      { kind: 'chown', path: '/dev/tap3', uid: 1000, gid: 1000 },
+      { kind: 'chgrp', path: '/dev/kvm', group: 'kvm' },
+      { kind: 'mknod-char', path: '/dev/net/tun', major: 10, minor: 200, mode: 0o666 },
+      { kind: 'sysctl', key: 'net.ipv4.ip_forward', value: '1' },
+      { kind: 'run', argv: ['ip', 'link', 'set', 'dev', '$(id)', 'up'], why: 'bring it up' },
+      { kind: 'note', text: 'do this by hand' },
+    ] as const;
+    for (const a of actions) {
+      const line = actionLine(a as never);
+      expect((await previewAction(ctx, a as never)).split('\n')[0]!.startsWith(line), a.kind).toBe(true);
+    }
+    expect(actionLine(actions[7] as never)).toBe('sysctl -w net.ipv4.ip_forward=1');
+  });
+});

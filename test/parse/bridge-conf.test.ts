@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createContext } from '../../src/session.js';
 import { SnapshotHost } from '../../src/host/record.js';
-import { aclAllows, readBridgeAcl, splitAclLine, type AclRule } from '../../src/parse/bridge-conf.js';
+import { aclAllows, splitAclLine, type AclRule } from '../../src/parse/bridge-conf.js';
+import { readBridgeAcl } from '../../src/facts/bridge-helper.js';
 import { fakeHost } from '../helpers/fake-host.js';
 
 const CONF = '/etc/qemu/bridge.conf';

@@ -163,6 +163,12 @@ mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T/etc-up,workdir=$T/etc-wor
 mount -t tmpfs -o mode=0755 qnet-realkernel-devnet /dev/net
 # sysfs shows the network namespace of whoever mounted it: mount one for the scenario's.
 mount -t sysfs sysfs /sys
+# A scenario is a host, whatever machine runs the tests (CI runs on a VM): hide the signs of a
+# hypervisor (the CPU flag, virtio devices, DMI); guest scenarios say --guest.
+sed 's/ hypervisor\\b//' /proc/cpuinfo > "$T/cpuinfo"
+mount --bind "$T/cpuinfo" /proc/cpuinfo
+if [ -d /sys/bus/virtio/devices ]; then mount -t tmpfs -o mode=0755 qnet-novirtio /sys/bus/virtio/devices; fi
+if [ -d /sys/devices/virtual/dmi/id ]; then mount -t tmpfs -o mode=0755 qnet-nodmi /sys/devices/virtual/dmi/id; fi
 ip link set lo up
 if getent passwd qnetuser >/dev/null || getent passwd 4242 >/dev/null; then
   echo "a user qnetuser or uid 4242 already exists on this host; the scenarios need them free" >&2; exit 1
@@ -682,7 +688,10 @@ export async function runScenario(spec: ScenarioSpec, bin: string, skip?: (note:
     if (recording) {
       mkdirSync(join(FIXTURES, spec.check), { recursive: true });
       const fixture = join(FIXTURES, spec.check, `${spec.name}.json`);
-      writeFileSync(fixture, fixtureOf(readFileSync(one, 'utf8')), { mode: 0o644 });
+      const body = fixtureOf(readFileSync(one, 'utf8'));
+      // A recording that differs only in its time stamps and durations leaves the file as it was.
+      const unstamped = (t: string) => t.replace(/"(createdAt|durationMs)": [^,\n]*/g, '');
+      if (!existsSync(fixture) || unstamped(readFileSync(fixture, 'utf8')) !== unstamped(body)) writeFileSync(fixture, body, { mode: 0o644 });
       const fr = await run([process.execPath, bin, 'doctor', '--snapshot', fixture, '--json'], { timeoutMs: 60_000 });
       fixtureReplay = parseDoctor(fr, `${spec.name} (fixture replay)`);
     }
