@@ -7,8 +7,13 @@
 // doctor's own outcomes on the same context: the topology never reads the host
 // another way. Renderers: src/output/topology-text.ts (terminal) and
 // src/output/mermaid.ts (Mermaid flowchart, also used by the report).
+import { ALL_CHECKS } from '../../checks/index.js';
 import type { Context } from '../context.js';
-import { doctorOutcomes, VERSION, type Outcome } from '../engine.js';
+import { doctorOutcomes, exitCodeOf, VERSION, type Outcome } from '../engine.js';
+import { UsageError } from '../errors.js';
+import { renderMermaid } from '../output/mermaid.js';
+import { renderTopologyText } from '../output/topology-text.js';
+import { checksFor, openSession } from '../session.js';
 import { netnsIds, network, vms as runningVms, type Link, type LinkKind } from '../model/network.js';
 import type { Check, DoctorReport, HostInfo, Result, Status } from '../types.js';
 
@@ -225,50 +230,6 @@ export async function topologyOf(ctx: Context, checks: readonly Check[]): Promis
 }
 
 // ---------------------------------------------------------------------------
-// Tree order, shared by the renderers: uplinks first, then bridges with their
-// ports, then everything else at the top level; lower devices carry their
-// macvtaps; taps and macvtaps carry the VMs using them.
-
-export interface TreeItem {
-  node: TopoNode;
-  /** How it hangs under its parent. */
-  via?: EdgeKind;
-  children: TreeItem[];
-}
-
-const RANK: Partial<Record<NodeKind, number>> = { bridge: 1, bond: 2, nic: 3, vxlan: 4, veth: 5, tap: 6, tun: 6, macvtap: 7, macvlan: 7, vlan: 7, dummy: 8, other: 9, netns: 10, vm: 11 };
-
-export function topologyTree(t: Topology): TreeItem[] {
-  const byId = new Map(t.nodes.map((n) => [n.id, n]));
-  const children = new Map<string, { id: string; via: EdgeKind }[]>();
-  const hasParent = new Set<string>();
-  const attach = (parent: string, child: string, via: EdgeKind) => {
-    if (hasParent.has(child)) return;
-    hasParent.add(child);
-    children.set(parent, [...(children.get(parent) ?? []), { id: child, via }]);
-  };
-  for (const e of t.edges) if (e.kind === 'port-of') attach(e.to, e.from, e.kind);
-  for (const e of t.edges) if (e.kind === 'lower-of') attach(e.from, e.to, e.kind);
-  // A VM hangs under the first tap it uses; further taps mention it.
-  for (const e of t.edges) if (e.kind === 'uses') attach(e.to, e.from, e.kind);
-  // A namespace hangs under its first veth.
-  for (const e of t.edges) if (e.kind === 'peer-of' && byId.get(e.to)?.kind === 'netns') attach(e.from, e.to, e.kind);
-  const seen = new Set<string>();
-  const item = (id: string, via?: EdgeKind): TreeItem => {
-    seen.add(id);
-    const kids = (children.get(id) ?? []).filter((c) => !seen.has(c.id)).map((c) => item(c.id, c.via));
-    return { node: byId.get(id)!, ...(via ? { via } : {}), children: kids };
-  };
-  const order = (n: TopoNode) => (n.uplink ? 0 : (RANK[n.kind] ?? 9));
-  const roots = t.nodes.filter((n) => !hasParent.has(n.id)).sort((a, b) => order(a) - order(b));
-  const out: TreeItem[] = [];
-  for (const r of roots) if (!seen.has(r.id)) out.push(item(r.id));
-  // Anything left in a cycle (a bond of bridges, a bad model) is shown at the top level.
-  for (const n of t.nodes) if (!seen.has(n.id)) out.push(item(n.id));
-  return out;
-}
-
-// ---------------------------------------------------------------------------
 // The command
 
 export interface TopologyCommandOptions {
@@ -287,23 +248,17 @@ export interface TopologyCommandOptions {
 export const TOPOLOGY_FORMATS = ['text', 'json', 'mermaid'] as const;
 
 export async function runTopology(opts: TopologyCommandOptions): Promise<number> {
-  const { UsageError } = await import('../errors.js');
   const format = opts.format ?? (opts.json ? 'json' : 'text');
   if (!(TOPOLOGY_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format ${JSON.stringify(format)}; choose ${TOPOLOGY_FORMATS.join(', ')}`);
   if (opts.json && format !== 'json') throw new UsageError(`--json and --format ${format} ask for different outputs; give one of them`);
   if (format === 'json') opts = { ...opts, json: true };
-  const { openSession, checksFor } = await import('../session.js');
-  const { ALL_CHECKS } = await import('../../checks/index.js');
-  const { exitCodeOf } = await import('../engine.js');
   const session = await openSession(opts);
   const { topology, report } = await topologyOf(session.ctx, checksFor(ALL_CHECKS, session, opts));
   if (format === 'json') process.stdout.write(JSON.stringify(topology, null, 2) + '\n');
   else if (format === 'mermaid') {
-    const { renderMermaid } = await import('../output/mermaid.js');
     // A document gets every node; the report caps its diagram.
     process.stdout.write(renderMermaid(topology, { maxNodes: Number.MAX_SAFE_INTEGER, problemText: 60 }).text);
   } else {
-    const { renderTopologyText } = await import('../output/topology-text.js');
     process.stdout.write(renderTopologyText(topology, { color: session.color, verbose: Boolean(opts.verbose) }));
   }
   return exitCodeOf(report.results);

@@ -3,7 +3,8 @@
 // interface it is about. Every host string (interface, VM and namespace names,
 // owners, addresses, check summaries) goes through `visible` where it is printed.
 import pc from 'picocolors';
-import { topologyTree, type Problem, type TopoNode, type Topology, type TreeItem } from '../commands/topology.js';
+import type { Problem, TopoNode, Topology } from '../commands/topology.js';
+import { topologyTree, type TreeItem } from './topology-tree.js';
 import { visible } from './safe.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
