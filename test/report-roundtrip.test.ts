@@ -15,7 +15,7 @@ import { decodeEmbedded, EMBED_BEGIN, EMBED_END, encodeEmbedded } from '../src/h
 import { checksFor, openSession, readSnapshotFile } from '../src/session.js';
 import { visible } from '../src/output/safe.js';
 import type { DoctorReport, Result } from '../src/types.js';
-import { allFixtures } from './helpers/fixtures.js';
+import { allFixtures, fixturePath } from './helpers/fixtures.js';
 import { trackerCopy } from './helpers/tracker-copy.js';
 import { codeBlocks, detailsBlocks, parseGfm, tables } from './helpers/gfm.js';
 import { MermaidRenderer, whyNoMermaid } from './helpers/mermaid-render.js';
@@ -125,5 +125,25 @@ describe('every recorded host: report → --snapshot report.md replays the same 
   }
   it.skipIf(Boolean(mermaidWhy))('rendered every report\'s diagram in Chromium', () => {
     expect(rendered).toBe(fixtures.length);
+  });
+});
+
+describe('where replacing addresses would change a verdict', () => {
+  it('the report shows the real verdict, with addresses replaced in its text, and carries no snapshot, saying why', async () => {
+    // A MASQUERADE rule for 172.16.0.0/12 does not cover the VM network 10.66.0.0/24. Replaced /24 by /24,
+    // both land in 198.18.0.0/15, where the /12 would cover the other: the verdict would flip to pass.
+    const text = readFileSync(fixturePath('nat-absent'), 'utf8').replace('\\"addr\\": \\"10.99.0.0\\", \\"len\\": 24', '\\"addr\\": \\"172.16.0.0\\", \\"len\\": 12');
+    const file = join(dir, 'nat-wide-rule.json');
+    writeFileSync(file, text);
+    expect(text).toContain('172.16.0.0');
+    const { md, doctor: real } = await reportOf(file, true);
+    expect(real.results.map((r) => r.status)).toEqual(['fail']);
+    expect(tables(parseGfm(md))[0]!.rows.map((r) => r[0])).toEqual(['✖']);
+    expect(md).toMatch(/No snapshot in this report: with its addresses replaced, the host record would give other verdicts \(nat-masquerade\)/);
+    expect(md).not.toContain('-----BEGIN QNET SNAPSHOT-----');
+    for (const a of ['10.66.0', '172.16.0.0', '192.0.2.2']) expect(md).not.toContain(a);
+    expect(md).toMatch(/virbr9 198\.18\.\d+\.0\/24/);
+    // Unredacted, the same host carries its snapshot.
+    expect((await reportOf(file, false)).md).toContain('-----BEGIN QNET SNAPSHOT-----');
   });
 });
