@@ -111,9 +111,11 @@ const check: Check = {
         evidence,
         fixes: fixList,
         details: [nsNote],
+        subjects: active.map((a) => a.br.name),
       };
     }
     const drops: string[] = [];
+    const subjects = new Set<string>();
     const maybes: string[] = [];
     for (const a of active) {
       const fams = new Set<string>(a.families.flatMap((f) => [...f.nft]));
@@ -123,6 +125,7 @@ const check: Check = {
         const { fate, why } = chainFate(chain, { iif: a.br.name, oif: a.br.name, bridged: true });
         if (fate === 'drop') drops.push(`${a.br.name}: ${chainLabel(chain)} drops them (${why})`);
         if (fate === 'maybe') maybes.push(`${a.br.name}: ${chainLabel(chain)}: ${why}`);
+        if (fate === 'drop' || fate === 'maybe') subjects.add(a.br.name);
       }
     }
     if (drops.length) {
@@ -136,10 +139,11 @@ const check: Check = {
           'Guests on the bridge get no DHCP lease or lose traffic, while the host looks fine. Docker sets FORWARD to DROP.',
           nsNote,
         ],
+        subjects: [...subjects],
       };
     }
     if (maybes.length) {
-      return { status: 'warn', summary: `bridged frames are passed to iptables and some rules may drop them: ${maybes[0]}`, evidence, fixes: fixList, details: [...maybes.slice(1), nsNote] };
+      return { status: 'warn', summary: `bridged frames are passed to iptables and some rules may drop them: ${maybes[0]}`, evidence, fixes: fixList, details: [...maybes.slice(1), nsNote], subjects: [...subjects] };
     }
     return {
       status: 'pass',

@@ -17,7 +17,9 @@ const check: Check = {
     const warns: string[] = [];
     const evidence: Evidence[] = [];
     const fixes: FixPlan[] = [];
+    const subjects = new Set<string>();
     for (const br of brs) {
+      const before = fails.length + warns.length;
       const ports = ls.portsOf(br.name);
       const uplinks = ports.filter((p) => p.physical).map((p) => ({ p }));
       const stp = br.bridge?.stp_state;
@@ -56,9 +58,13 @@ const check: Check = {
           actions: [{ kind: 'run', argv: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '0'], inverse: ['ip', 'link', 'set', 'dev', br.name, 'type', 'bridge', 'stp_state', '1'], inverseUnless: linkGone(br.name) }],
         });
       }
+      if (fails.length + warns.length > before) subjects.add(br.name);
     }
-    if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, fixes, details: [...fails.slice(1), ...warns] };
-    if (warns.length) return { status: 'warn', summary: warns[0]!, evidence, fixes, details: warns.slice(1) };
+    for (const p of brs.flatMap((b) => ls.portsOf(b.name))) {
+      if (p.wireless || (p.physical && p.addrs.some((a) => a.family === 'inet'))) subjects.add(p.name);
+    }
+    if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, fixes, details: [...fails.slice(1), ...warns], subjects: [...subjects] };
+    if (warns.length) return { status: 'warn', summary: warns[0]!, evidence, fixes, details: warns.slice(1), subjects: [...subjects] };
     return { status: 'pass', summary: `${brs.map((b) => b.name).join(', ')}: up, wired as expected`, evidence };
   },
 };

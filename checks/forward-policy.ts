@@ -25,11 +25,13 @@ const check: Check = {
     const uplink = uplinks[0];
     const drops: string[] = [];
     const maybes: string[] = [];
+    const subjects = new Set<string>();
     for (const n of nets) {
       for (const c of fw.chains.filter((x) => x.hook === 'forward' && (x.family === 'ip' || x.family === 'inet'))) {
         const f = chainFate(c, { iif: n.dev, ...(uplink ? { oif: uplink } : {}), src: n.subnet });
         if (f.fate === 'drop') drops.push(`${n.dev} ${showPrefix(n.subnet)}: ${chainLabel(c)} drops it (${f.why})`);
         if (f.fate === 'maybe') maybes.push(`${n.dev}: ${chainLabel(c)}: ${f.why}`);
+        if (f.fate === 'drop' || f.fate === 'maybe') subjects.add(n.dev);
       }
     }
     if (!drops.length && !maybes.length) return { status: 'pass', summary: `the FORWARD path accepts traffic from ${nets.map((n) => n.dev).join(', ')}`, evidence };
@@ -53,8 +55,8 @@ const check: Check = {
     const managers = (await Promise.all([['firewall-cmd', 'firewalld: firewall-cmd --permanent --zone=trusted --add-interface=DEV'], ['ufw', 'ufw: ufw route allow in on DEV'], ['nft', 'nftables: add the rules to /etc/nftables.conf']].map(async ([p, how]) => ((await which(ctx, p!)) ? how : undefined)))).filter(Boolean);
     const details = [...drops.slice(1), ...maybes.slice(drops.length ? 0 : 1)];
     if (managers.length) details.push(`These rules last until reboot; to persist them: ${managers.join('; ')}`);
-    if (drops.length) return { status: 'fail', summary: `VM traffic is dropped: ${drops[0]}`, evidence, fixes, details };
-    return { status: 'warn', summary: `VM traffic may be dropped: ${maybes[0]}`, evidence, fixes, details };
+    if (drops.length) return { status: 'fail', summary: `VM traffic is dropped: ${drops[0]}`, evidence, fixes, details, subjects: [...subjects] };
+    return { status: 'warn', summary: `VM traffic may be dropped: ${maybes[0]}`, evidence, fixes, details, subjects: [...subjects] };
   },
 };
 

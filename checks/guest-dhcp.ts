@@ -24,6 +24,7 @@ const check: Check = {
       status: 'fail',
       summary: `${stuck.map((l) => l.name).join(', ')} fell back to a 169.254 link-local address: its DHCP request got no answer`,
       evidence,
+      subjects: stuck.map((l) => l.name),
       details: [
         'Likely causes on the host side:',
         '- user networking (-netdev user) answers DHCP itself: if you use it, the guest NIC is not attached to that netdev (check -device ...,netdev=ID)',

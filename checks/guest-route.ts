@@ -30,13 +30,14 @@ const check: Check = {
     const gw = routes[0]!.gateway;
     const why = `if it stays incomplete, the gateway is down, on another subnet, or the host side drops the frames (bridge-state, br-netfilter, forward-policy on the host). A guest given the host tap's own IP shows the same symptom.`;
     if (routes.some((r) => arp.unanswered.has(r.gateway))) {
-      return { status: 'fail', summary: `the default gateway ${gw} does not answer ARP (the kernel asked; the entry is incomplete)`, evidence, details: [`Check again with: ping -c1 ${gw}; ${why}`] };
+      return { status: 'fail', summary: `the default gateway ${gw} does not answer ARP (the kernel asked; the entry is incomplete)`, evidence, details: [`Check again with: ping -c1 ${gw}; ${why}`], subjects: routes.map((r) => r.dev) };
     }
     return {
       status: 'warn',
       summary: `the default gateway ${gw} has not been asked for yet (no ARP entry): nothing has been sent through it`,
       evidence,
       details: [`Try: ping -c1 ${gw}, then run qnet doctor again; ${why}`],
+      subjects: routes.map((r) => r.dev),
     };
   },
 };

@@ -38,6 +38,7 @@ const check: Check = {
       status: 'fail',
       summary: `IPv4 forwarding is off: guests on ${list} reach this host and nothing beyond it`,
       evidence,
+      subjects: nets.map((n) => n.dev),
       fixes: [
         {
           id: 'ip-forward/sysctl',

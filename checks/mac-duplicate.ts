@@ -27,6 +27,7 @@ const check: Check = {
       status: 'fail',
       summary: `VMs ${[...new Set(users.map((u) => u.pid))].join(' and ')} share MAC ${mac}${defaulted ? " (QEMU's default, given to every NIC without mac=)" : ''}`,
       evidence,
+      subjects: [...new Set(dups.flatMap(([, u]) => u.map((x) => `pid:${x.pid}`)))],
       details: [
         ...dups.slice(1).map(([m, u]) => `also ${m}: pids ${[...new Set(u.map((x) => x.pid))].join(', ')}`),
         'Give each NIC its own address, e.g. -device virtio-net-pci,netdev=n0,mac=52:54:00:xx:xx:xx (keep the 52:54:00 prefix, vary the rest).',

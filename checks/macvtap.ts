@@ -23,7 +23,9 @@ const check: Check = {
     const fails: string[] = [];
     const evidence: Evidence[] = [];
     const fixes: FixPlan[] = [];
+    const subjects = new Set<string>();
     for (const t of taps) {
+      const before = fails.length;
       const node = `/dev/tap${t.index}`;
       const lower = t.lower ? net.link(t.lower) : undefined;
       evidence.push({ source: `${net.source} (${t.name})`, observed: `ifindex ${t.index}, ${t.up ? 'UP' : 'DOWN'}, lower device ${t.lower ?? 'unknown'}${lower ? ` (${lower.up ? 'UP' : 'DOWN'}${lower.lowerUp ? ', carrier' : ', no carrier'})` : ''}` });
@@ -75,9 +77,11 @@ const check: Check = {
       } else if (!t.up) {
         fails.push(`${t.name} is down: the guest has no link until it is up`);
       }
+      if (fails.length > before) subjects.add(t.name);
+      if (lower && (!lower.up || !lower.lowerUp)) subjects.add(lower.name);
     }
     const details = ['The host itself cannot reach a guest through a macvtap on the same lower device (macvtap sends the host\'s frames past it); use a bridge when host and guest must talk.'];
-    if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, fixes, details: [...fails.slice(1), ...details] };
+    if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, fixes, details: [...fails.slice(1), ...details], subjects: [...subjects] };
     return { status: 'pass', summary: `${taps.map((t) => t.name).join(', ')}: usable by ${user.name}`, evidence, details };
   },
 };

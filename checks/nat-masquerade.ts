@@ -59,9 +59,10 @@ const check: Check = {
         evidence,
         fixes,
         details: ok.length ? [`masqueraded: ${ok.join('; ')}`] : [],
+        subjects: nets.filter((n) => missing.includes(`${n.dev} ${showPrefix(n.subnet)}`)).map((n) => n.dev),
       };
     }
-    if (maybe.length) return { status: 'warn', summary: `NAT for ${maybe.join('; ')}`, evidence };
+    if (maybe.length) return { status: 'warn', summary: `NAT for ${maybe.join('; ')}`, evidence, subjects: nets.filter((n) => maybe.some((m) => m.startsWith(`${n.dev} `))).map((n) => n.dev) };
     return { status: 'pass', summary: `every routed VM subnet is translated: ${ok.join('; ')}`, evidence };
   },
 };

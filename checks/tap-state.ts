@@ -22,7 +22,12 @@ const check: Check = {
     const evidence: Evidence[] = [];
     // With many taps, evidence lists the first few and those with a problem; the summary counts the rest.
     const MAX_EVIDENCE = 20;
+    const subjects = new Set<string>();
     for (const t of taps) {
+      const before = fails.length + warns.length;
+      const mark = () => {
+        if (fails.length + warns.length > before) subjects.add(t.name);
+      };
       const held = running.filter((h) => h.taps.includes(t.name));
       const owner = t.tun?.ownerName ?? (t.tun?.owner !== undefined ? `uid ${t.tun.owner}` : 'no owner');
       const note = () => evidence.push({
@@ -48,6 +53,7 @@ const check: Check = {
         const h = held[0]!;
         warns.push(`${t.name} is in use by pid ${h.pid} (${h.argv.slice(0, 3).join(' ')}…): a second VM cannot attach to it ("Device or resource busy")`);
         if (!t.up) warns.push(`${t.name} is held by pid ${h.pid} but DOWN: its guest has no link (script=no leaves bringing it up to you)`);
+        mark();
         continue;
       }
       if (user.uid !== 0 && t.tun?.persist) {
@@ -61,10 +67,11 @@ const check: Check = {
       if (t.tun?.persist && !t.master && !t.addrs.length && !meant) {
         warns.push(`${t.name} is persistent, used by no process, on no bridge and without an address: stale, or its bridge setup never ran (${showArgv(['ip', 'link', 'set', t.name, 'master'])} BRIDGE)`);
       }
+      mark();
     }
     if (taps.length > evidence.length) evidence.push({ source: ls.source, observed: `${taps.length - evidence.length} more tap(s) not listed` });
-    if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, details: [...fails.slice(1), ...warns], fixes };
-    if (warns.length) return { status: 'warn', summary: warns[0]!, evidence, details: warns.slice(1) };
+    if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, details: [...fails.slice(1), ...warns], fixes, subjects: [...subjects] };
+    if (warns.length) return { status: 'warn', summary: warns[0]!, evidence, details: warns.slice(1), subjects: [...subjects] };
     return { status: 'pass', summary: `${taps.map((t) => t.name).join(', ')}: usable by ${user.name}`, evidence };
   },
 };

@@ -174,16 +174,28 @@ export function buildProgram(setExit: (code: number) => void): Command {
     setExit(await runLint(cmd, opts));
   });
 
-  addCommon(program.command('report').description('the findings as Markdown for a bug tracker, redacted by default'))
+  addCommon(program.command('report').description('the findings, the network diagram and a replayable snapshot as Markdown for a bug tracker, redacted by default'))
     .option('-o, --output <file>', 'write the report to a file (default: stdout)')
     .option('--no-redact', 'keep real addresses, MACs, host and user names')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  qnet report -o qnet-report.md          redacted Markdown, under GitHub's 65,536-character limit
+  qnet report --no-redact | less         real addresses and names, for your own eyes
+  qnet doctor --snapshot qnet-report.md  replay the diagnosis a report carries (also pasted back from a tracker)
+`,
+    )
     .action(async (opts: CommonOpts & { output?: string; redact: boolean }) => {
       const session = await openSession(opts);
       const { ctx, recorder, snapshot } = session;
       const checks = checksFor(ALL_CHECKS, session, opts);
       const report = await doctor(ctx, checks);
       const { buildReport } = await import('./commands/report.js');
-      const md = await buildReport({ ctx, checks, report, reads: recorder ? await recorder.records() : snapshot!.reads }, { redact: opts.redact });
+      const md = await buildReport(
+        { ctx, checks, report, reads: recorder ? () => recorder.records() : snapshot!.reads, ...(snapshot ? { createdAt: snapshot.createdAt } : {}) },
+        { redact: opts.redact, allChecks: ALL_CHECKS },
+      );
       if (opts.output) {
         try {
           writeFileAtomic(opts.output, md, { mode: 0o600 });
@@ -193,6 +205,23 @@ export function buildProgram(setExit: (code: number) => void): Command {
         process.stderr.write(`qnet: wrote ${opts.output}${opts.redact ? ' (redacted)' : ''}\n`);
       } else process.stdout.write(md);
       setExit(exitCodeOf(report.results));
+    });
+
+  addCommon(program.command('topology').description('draw uplinks, bridges, ports, taps and the VMs using them, with failing checks marked'))
+    .option('--format <format>', 'text (default), json (same as --json: qnet.topology/v1) or mermaid (a Mermaid flowchart)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  qnet topology                         the tree in the terminal, problems under the interface they are about
+  qnet topology --json                  nodes and edges (qnet.topology/v1) for tools
+  qnet topology --format mermaid > net.mmd
+  qnet topology --snapshot host.json    the network of a recorded host (or of a qnet report file)
+`,
+    )
+    .action(async (opts: CommonOpts) => {
+      const { runTopology } = await import('./commands/topology.js');
+      setExit(await runTopology(opts));
     });
 
   program

@@ -29,6 +29,8 @@ class Timeout extends Error {}
 export interface Outcome {
   result: Result;
   plans: FixPlan[];
+  /** The finding's subjects (interfaces, `pid:N`), for the topology; not part of the result's JSON. */
+  subjects?: string[];
 }
 
 async function runOne(ctx: Context, check: Check, timeoutMs: number): Promise<Outcome> {
@@ -60,7 +62,7 @@ async function runOne(ctx: Context, check: Check, timeoutMs: number): Promise<Ou
       result.details = d.length > MAX_DETAILS ? [...d.slice(0, MAX_DETAILS), `(+${d.length - MAX_DETAILS} more)`] : d;
     }
     result.durationMs = round(performance.now() - started);
-    return { result, plans: finding.fixes ?? [] };
+    return { result, plans: finding.fixes ?? [], ...(finding.subjects?.length ? { subjects: finding.subjects } : {}) };
   } catch (err) {
     // A UsageError (unknown --user) is the caller's mistake, not the check's.
     if (err instanceof UsageError) throw err;
@@ -102,8 +104,14 @@ export function summarize(results: readonly Result[]): Record<Status, number> {
 }
 
 export async function doctor(ctx: Context, checks: readonly Check[]): Promise<DoctorReport> {
-  const [host, results] = await Promise.all([hostInfo(ctx), runChecks(ctx, checks)]);
-  return { schema: 'qnet.doctor/v1', qnet: VERSION, host, summary: summarize(results), results };
+  return (await doctorOutcomes(ctx, checks)).report;
+}
+
+/** The doctor's report and the outcomes behind it (fix plans, the subjects the topology marks). */
+export async function doctorOutcomes(ctx: Context, checks: readonly Check[]): Promise<{ report: DoctorReport; outcomes: Outcome[] }> {
+  const [host, outcomes] = await Promise.all([hostInfo(ctx), runChecksWithPlans(ctx, checks)]);
+  const results = outcomes.map((o) => o.result);
+  return { report: { schema: 'qnet.doctor/v1', qnet: VERSION, host, summary: summarize(results), results }, outcomes };
 }
 
 /** Exit code of a doctor-like run: 1 when a check failed or broke (a broken check must not look healthy to scripts). */

@@ -10,6 +10,7 @@ import { resolveTargetUser } from './facts/users.js';
 import { LiveHost } from './host/live.js';
 import { CachingHost, SnapshotHost } from './host/record.js';
 import { parseSnapshot, type SnapshotFile } from './host/snapshot-file.js';
+import { decodeEmbedded, hasEmbedded } from './host/snapshot-embed.js';
 import { selectChecks } from './engine.js';
 import type { Check } from './types.js';
 
@@ -59,6 +60,13 @@ export function readSnapshotFile(path: string): SnapshotFile {
     body = readFileSync(path, 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read snapshot ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  // A qnet report (the saved file, or its text copied back from a tracker) carries the snapshot of its host.
+  if (!body.trimStart().startsWith('{')) {
+    if (hasEmbedded(body)) return parseSnapshot(decodeEmbedded(body, path), `the snapshot in ${path}`);
+    if (/^#+ qnet \S+ report\s*$/m.test(body)) {
+      throw new UsageError(`${path} is a qnet report without a snapshot (it did not fit in the report); ask for the file qnet snapshot -o FILE writes`);
+    }
   }
   return parseSnapshot(body, path);
 }

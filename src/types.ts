@@ -132,6 +132,12 @@ export interface Finding {
   details?: string[];
   /** A title that names the subject more precisely than the check's default. */
   title?: string;
+  /**
+   * What a non-passing finding is about, for `qnet topology` and the report's diagram:
+   * interface names, or `pid:N` for a running VM. Not part of the JSON result. Without
+   * it, an evidence source ending in `(NAME)` of an existing interface names NAME.
+   */
+  subjects?: string[];
 }
 
 export interface Result {

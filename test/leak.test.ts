@@ -21,6 +21,7 @@ import { identityUses } from '../src/facts/users.js';
 import { redactSnapshot } from '../src/host/redact.js';
 import { CachingHost, SnapshotHost, type ReadRecord } from '../src/host/record.js';
 import { parseSnapshot, type SnapshotFile } from '../src/host/snapshot-file.js';
+import { decodeEmbedded, hasEmbedded } from '../src/host/snapshot-embed.js';
 import type { Result } from '../src/types.js';
 import { allFixtures } from './helpers/fixtures.js';
 
@@ -87,6 +88,8 @@ function plant(fixture: string, n: Names): SnapshotFile {
   return snap;
 }
 
+const NOW = new Date('2026-01-01T00:00:00.000Z');
+
 /** What leaves the host for this planted record: the snapshot qnet writes, the report redacted and not. */
 async function render(snap: SnapshotFile) {
   const caching = new CachingHost(new SnapshotHost(snap.reads));
@@ -101,14 +104,39 @@ async function render(snap: SnapshotFile) {
   return {
     liveResults: JSON.stringify(report.results),
     snapshot: JSON.stringify(written),
-    redacted: await buildReport({ ctx, checks, report, reads }, { redact: true }),
-    plain: await buildReport({ ctx, checks, report, reads }, { redact: false }),
+    // The clock is fixed: the two renderings of a fixture (names that are words, unique names) must be identical.
+    redacted: await buildReport({ ctx, checks, report, reads }, { redact: true, now: NOW }),
+    plain: await buildReport({ ctx, checks, report, reads }, { redact: false, now: NOW }),
   };
 }
 
-/** The words of a text, addresses (anything with two colons: IPv6, MACs) left out. */
-const words = (s: string) => new Set(s.replace(/[\w.]*:[\w.]*:[\w.:]*/g, ' ').match(/[A-Za-z]{3,}/g) ?? []);
+/** A report without the line saying whether it is redacted, and without the encoded snapshot. */
+const prose = (md: string) => md.replace(/^- redaction: .*$/m, '').replace(/-----BEGIN QNET SNAPSHOT-----[\s\S]*?-----END QNET SNAPSHOT-----/g, '');
+/** Fenced code blocks (fix previews: commands and file diffs), as lists of lines. */
+function blocks(md: string): string[][] {
+  const out: string[][] = [];
+  let open: { fence: string; info: string; lines: string[] } | undefined;
+  for (const line of md.split('\n')) {
+    if (open) {
+      if (line === open.fence) {
+        if (open.info !== 'mermaid' && open.info !== 'qnet-snapshot') out.push(open.lines);
+        open = undefined;
+      } else open.lines.push(line);
+      continue;
+    }
+    const m = /^(`{3,})(.*)$/.exec(line);
+    if (m) open = { fence: m[1]!, info: m[2]!.trim(), lines: [] };
+  }
+  return out;
+}
+/** The words of a text outside code blocks, addresses (anything with two colons: IPv6, MACs) left out. */
+const words = (s: string) => new Set(prose(s).replace(/^(`{3,}).*\n[\s\S]*?\n\1$/gm, '').replace(/[\w.]*:[\w.]*:[\w.:]*/g, ' ').match(/[A-Za-z]{3,}/g) ?? []);
+/** A comment line of a file in a diff (` # …`, `-# …`, `+# …`): a redacted report keeps only its `#`. */
+const COMMENT = /^[-+ ]?\s*[#;]/;
 const reached = new Map<string, number>();
+/** The snapshot a report carries, decoded ('' when it carries none). */
+const embedded = (md: string) => (hasEmbedded(md) ? decodeEmbedded(md, 'report') : '');
+let carried = 0;
 
 describe('planted secrets and identifiers never leave the host', () => {
   for (const f of files) {
@@ -122,19 +150,43 @@ describe('planted secrets and identifiers never leave the host', () => {
           expect(out.redacted, `${s} in the report`).not.toContain(s);
         }
         for (const s of ADDRESSES) expect(out.redacted.toLowerCase(), `${s} in the report`).not.toContain(s.toLowerCase());
+        // The snapshot the redacted report carries is redacted the same way: no secret, GECOS, address or MAC.
+        const inside = embedded(out.redacted);
+        if (inside) carried++;
+        for (const s of [...SECRETS, ...GECOS]) expect(inside, `${s} in the report's snapshot`).not.toContain(s);
+        for (const s of ADDRESSES) expect(inside.toLowerCase(), `${s} in the report's snapshot`).not.toContain(s.toLowerCase());
       }
-      // Unique names: not a single occurrence is left.
-      expect(b.redacted).not.toMatch(/zqx/);
+      // Not one occurrence of a unique name in the snapshot either.
+      expect(embedded(b.redacted)).not.toMatch(/zqx/);
+      // Unique names: not a single occurrence is left (in the text; the snapshot is decoded above).
+      expect(prose(b.redacted)).not.toMatch(/zqx/);
       // Names that are ordinary words: the report reads exactly as with unique names.
       expect(a.redacted).toBe(b.redacted);
       // Every ordinary word of the unredacted report is still there.
       const kept = words(b.redacted);
       const lost = [...words(b.plain)].filter((w) => !kept.has(w) && !/^zqx/.test(w));
       expect(lost, 'words the redaction lost').toEqual([]);
+      // Fix previews (commands, file diffs) read the same, but for comment lines of host files (blanked to
+      // their "#") and lines holding a planted identifier (replaced).
+      const [pb, rb] = [blocks(b.plain), blocks(b.redacted)];
+      expect(rb.length).toBe(pb.length);
+      pb.forEach((lines, i) => {
+        expect(rb[i]!.length).toBe(lines.length);
+        lines.forEach((line, j) => {
+          const red = rb[i]![j]!;
+          if (COMMENT.test(line) && !line.startsWith('#') && red === line.replace(/^([-+ ]?\s*[#;]).*$/, '$1')) return;
+          // Addresses, MACs and the planted names are replaced by pseudonyms.
+          if (/zqx|\d+\.\d+\.\d+\.\d+|[0-9a-f]{1,4}(:[0-9a-f]{0,4}){2,}/i.test(line)) return;
+          expect(red, `preview line ${j} of block ${i}`).toBe(line);
+        });
+      });
       for (const s of [...ADDRESSES, ...Object.values(UNIQUE), 'Debian']) if (b.plain.includes(s)) reached.set(s, (reached.get(s) ?? 0) + 1);
       if (b.liveResults.includes(SECRETS[2]!)) reached.set('secret in live findings', (reached.get('secret in live findings') ?? 0) + 1);
     });
   }
+  it('the redacted reports carried their snapshots (the checks of what they hold could fail)', () => {
+    expect(carried).toBeGreaterThan(files.length);
+  });
   it('the planted identifiers did reach the unredacted reports (the test above could fail)', () => {
     for (const s of [ADDRESSES[0]!, ADDRESSES[1]!, ADDRESSES[2]!, ADDRESSES[4]!, UNIQUE.target, UNIQUE.host, UNIQUE.other, 'secret in live findings']) {
       expect(reached.get(s) ?? 0, `${s} never appeared unredacted`).toBeGreaterThan(0);

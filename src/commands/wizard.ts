@@ -51,7 +51,7 @@ export async function runWizard(): Promise<number> {
   if (choice === 'report') {
     const { buildReport } = await import('./report.js');
     const { writeFileAtomic } = await import('../host/atomic-write.js');
-    const md = await buildReport({ ctx, checks: ALL_CHECKS, report, reads: await caching.records() }, { redact: true });
+    const md = await buildReport({ ctx, checks: ALL_CHECKS, report, reads: () => caching.records() }, { redact: true, allChecks: ALL_CHECKS });
     writeFileAtomic('qnet-report.md', md, { mode: 0o600 });
     console.log('Wrote qnet-report.md (addresses, MACs, host and user names replaced). Read it before you post it.');
   }

@@ -98,6 +98,8 @@ export interface Vm {
   argv: string[];
   /** Taps the process holds open (fdinfo `iff:`). */
   taps: string[];
+  /** ifindexes of the macvtap devices (`/dev/tapN`) the process holds open. */
+  macvtapIndexes?: number[];
   /** NICs of a QEMU command line with their MACs. */
   nics: VmNic[];
 }
@@ -496,20 +498,25 @@ export async function inOurNetns(ctx: Context, pid: number): Promise<boolean> {
   return theirs.value === mine.value;
 }
 
-async function heldTaps(ctx: Context, pid: number): Promise<string[]> {
+async function heldTaps(ctx: Context, pid: number): Promise<{ taps: string[]; macvtaps: number[] }> {
   const fds = await ctx.host.readdir(`/proc/${pid}/fd`);
-  if (!fds.ok) return [];
+  if (!fds.ok) return { taps: [], macvtaps: [] };
   const found: string[] = [];
+  const macvtaps: number[] = [];
   await Promise.all(
     fds.value.map(async (fd) => {
       const target = await ctx.host.readlink(`/proc/${pid}/fd/${fd}`);
-      if (!target.ok || target.value !== '/dev/net/tun') return;
+      if (!target.ok) return;
+      // A macvtap is handed to QEMU as an open /dev/tapN, N its ifindex.
+      const mv = /^\/dev\/tap(\d+)$/.exec(target.value);
+      if (mv) return void macvtaps.push(Number(mv[1]));
+      if (target.value !== '/dev/net/tun') return;
       const info = text(await ctx.host.readFile(`/proc/${pid}/fdinfo/${fd}`)) ?? '';
       const iff = /^iff:\s*(\S+)/m.exec(info)?.[1];
       if (iff) found.push(iff);
     }),
   );
-  return found.sort();
+  return { taps: found.sort(), macvtaps: [...new Set(macvtaps)].sort((a, b) => a - b) };
 }
 
 /** Running QEMU and UML processes in this network namespace, with their taps and NICs. */
@@ -521,8 +528,9 @@ export function vms(ctx: Context): Promise<Vm[]> {
     return Promise.all(
       list.map(async (p): Promise<Vm> => {
         const qemu = isQemuBinary(p.argv[0] ?? '');
-        const taps = await heldTaps(ctx, p.pid);
+        const { taps, macvtaps } = await heldTaps(ctx, p.pid);
         const vm: Vm = { pid: p.pid, kind: qemu ? 'qemu' : 'uml', argv: p.argv, taps, nics: [] };
+        if (macvtaps.length) vm.macvtapIndexes = macvtaps;
         if (qemu) {
           const cmd = parseQemuCmdline(p.argv);
           const nameAt = p.argv.indexOf('-name');
@@ -561,6 +569,35 @@ export function managers(ctx: Context): Promise<Map<string, Manager>> {
               ? 'ifupdown'
               : undefined;
       if (m && !out.has(r.name)) out.set(r.name, m);
+    }
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Other network namespaces, by the ids this one gives them (a veth's
+// `link_netnsid`). Read only by the topology: one `ip netns list-id`, which
+// names those mounted under /run/netns (ip netns add).
+
+export interface Netns {
+  id: number;
+  name?: string;
+}
+
+export function netnsIds(ctx: Context): Promise<Map<number, Netns>> {
+  return ctx.memo('model:netns', async () => {
+    const out = new Map<number, Netns>();
+    const r = await ctx.host.exec(['ip', '-j', 'netns', 'list-id']);
+    if (!r.ok || r.value.exitCode !== 0) return out;
+    try {
+      const list = JSON.parse(r.value.stdout || '[]') as unknown;
+      if (!Array.isArray(list)) return out;
+      for (const e of list as { nsid?: unknown; name?: unknown }[]) {
+        if (typeof e?.nsid !== 'number') continue;
+        out.set(e.nsid, { id: e.nsid, ...(typeof e.name === 'string' && e.name ? { name: e.name } : {}) });
+      }
+    } catch {
+      /* unreadable: namespaces stay unnamed */
     }
     return out;
   });

@@ -241,14 +241,19 @@ export function makeRedactor(map: NameMap): Redactor {
     if (!nets.has(net)) nets.set(net, `198.${18 + Math.floor(nets.size / 256)}.${nets.size % 256}`);
     return `${nets.get(net)}.${parts[3]}`;
   };
+  // Pseudonyms handed out stay as they are: text made from an already pseudonymised record
+  // (the report's own snapshot) passes through the redactor again unchanged.
+  const issuedMacs = new Set<string>();
+  const issuedV6 = new Set<string>();
   const mac = (m: string) => {
     const lower = m.toLowerCase();
-    if (KEEP_MAC.has(lower)) return lower;
+    if (KEEP_MAC.has(lower) || (issuedMacs.has(lower) && !macs.has(lower))) return lower;
     if (!macs.has(lower)) {
       const n = macs.size + 1;
       const tail = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((x) => x.toString(16).padStart(2, '0')).join(':');
       // Keep QEMU's 52:54:00 prefix so a reader still sees "a VM's NIC"; others become locally administered.
       macs.set(lower, lower.startsWith('52:54:00:') ? `52:54:00:${tail}` : `02:00:00:${tail}`);
+      issuedMacs.add(macs.get(lower)!);
     }
     return macs.get(lower)!;
   };
@@ -268,6 +273,12 @@ export function makeRedactor(map: NameMap): Redactor {
   };
   const ip6 = (addr: string) => {
     const lower = addr.toLowerCase();
+    if (issuedV6.has(lower)) return lower;
+    const out = ip6New(lower);
+    issuedV6.add(out);
+    return out;
+  };
+  const ip6New = (lower: string) => {
     if (KEEP_V6.has(lower)) return lower;
     const g = v6Groups(lower);
     if (g[0]! >= 0xff00) return lower; // multicast: ff02::1 and friends are well known

@@ -123,5 +123,8 @@ describe.skipIf(noTmux !== '')('in a real terminal', () => {
     // Paths and words that contain or equal the names are untouched.
     expect(md).not.toMatch(/user\d-(ifup|bridge-helper|system)|\/etc\/user\d/);
     expect(md).toMatch(/\/etc\/qemu-ifup|qemu-bridge-helper|qemu-system/);
+    // The same report as qnet report: the network diagram and the replayable snapshot.
+    expect(md).toMatch(/^```mermaid\nflowchart LR$/m);
+    expect(md).toContain('-----BEGIN QNET SNAPSHOT-----');
   });
 });

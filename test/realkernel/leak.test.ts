@@ -6,10 +6,11 @@
 // line). The built CLI writes the snapshot and the report inside; neither may
 // hold a secret or GECOS, the report no address, MAC or name; and the snapshot
 // still replays to exactly the live diagnosis.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeEmbedded, hasEmbedded } from '../../src/host/snapshot-embed.js';
 import { bundleCopy, run, Scenario, skipReason } from './harness.js';
 
 const SECRETS = ['PLANTED-psk-7f3a', 'PLANTED-pass-9c1d', 'PLANTED-vm-secret-42', 'PLANTED-nm-psk-11', 'wFAKEprivKEYaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=', 'pFAKEpskKEYbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb=', 'PLANTED-netplan-wifi'];
@@ -105,6 +106,19 @@ describe.skipIf(reason !== '')('what leaves a real host', () => {
       const replay = await run([process.execPath, bin, 'doctor', '--snapshot', snapFile, '--json'], { timeoutMs: 60_000 });
       const strip = (out: string) => (JSON.parse(out) as { results: { durationMs?: number }[] }).results.map(({ durationMs: _d, ...r }) => r);
       expect(strip(replay.stdout)).toEqual(strip(live.stdout));
+
+      // The snapshot inside the redacted report: redacted like the report, and it replays to the live verdicts.
+      expect(hasEmbedded(report)).toBe(true);
+      const inside = decodeEmbedded(report, 'the report');
+      for (const s of [...SECRETS, ...GECOS, 'Bridget', 'Q. Emu']) expect(inside, `${s} in the report's snapshot`).not.toContain(s);
+      for (const s of ADDRESSES) expect(inside.toLowerCase(), `${s} in the report's snapshot`).not.toContain(s);
+      if (hostname.length > 3) expect(inside).not.toContain(hostname);
+      expect(inside).not.toMatch(/"(bridge|qemu)"|\/home\/(bridge|qemu)|-runas","(bridge|qemu)"/);
+      const reportFile = join(sc.dir, 'report.md');
+      writeFileSync(reportFile, report);
+      const fromReport = await run([process.execPath, bin, 'doctor', '--snapshot', reportFile, '--json'], { timeoutMs: 60_000 });
+      const verdicts = (out: string) => (JSON.parse(out) as { results: { id: string; status: string }[] }).results.map((r) => `${r.id} ${r.status}`);
+      expect(verdicts(fromReport.stdout)).toEqual(verdicts(live.stdout));
     } finally {
       await sc.dispose();
     }
