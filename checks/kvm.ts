@@ -1,6 +1,7 @@
 // kvm: /dev/kvm exists and the target user can open it. Without it QEMU runs
 // guests with TCG (slow) or, with -enable-kvm / -accel kvm, does not start.
-import { groupGrantPlan, nodeAccess } from '../src/facts/devnode.js';
+import { nodeAccess } from '../src/facts/devnode.js';
+import { groupGrantPlan } from '../src/fixes/plans.js';
 import { text, isChar } from '../src/host/host.js';
 import { loadModulePlan } from '../src/fixes/plans.js';
 import type { Check, FixPlan } from '../src/types.js';

@@ -1,7 +1,8 @@
 // tun-perms: the target user can open /dev/net/tun read-write. Opening it is
 // necessary, not sufficient: creating a tap also needs CAP_NET_ADMIN, so the
 // details name the routes that exist without it.
-import { groupGrantPlan, nodeAccess } from '../src/facts/devnode.js';
+import { nodeAccess } from '../src/facts/devnode.js';
+import { groupGrantPlan } from '../src/fixes/plans.js';
 import { network, tapOwnedBy } from '../src/model/network.js';
 import type { TargetUser } from '../src/facts/users.js';
 import type { Context } from '../src/context.js';

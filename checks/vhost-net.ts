@@ -1,6 +1,7 @@
 // vhost-net: /dev/vhost-net exists and the target user can open it. Only a
 // warning: without it virtio-net works, slower, unless vhost=on was asked for.
-import { groupGrantPlan, nodeAccess } from '../src/facts/devnode.js';
+import { nodeAccess } from '../src/facts/devnode.js';
+import { groupGrantPlan } from '../src/fixes/plans.js';
 import { loadModulePlan } from '../src/fixes/plans.js';
 import type { Check } from '../src/types.js';
 

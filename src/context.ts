@@ -1,9 +1,25 @@
 // What every check receives: the host to read, who runs qnet, whom to judge
 // for (resolved once, when the context is made), and a memo so shared facts
 // (the network model, users, sysctls) are computed once per run.
-import type { TargetUser } from './facts/users.js';
 import type { Host } from './host/host.js';
 import type { Invoker } from './host/snapshot-file.js';
+
+export interface Group {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+/** Whose access the checks judge. */
+export interface TargetUser {
+  name: string;
+  uid: number;
+  gid: number;
+  /** Every group the user is in: primary and supplementary. */
+  groups: Group[];
+  /** True when the supplementary groups came from /etc/group (what a fresh login gets). */
+  fromFiles: boolean;
+}
 
 export interface ContextOptions {
   host: Host;

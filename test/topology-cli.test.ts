@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Topology } from '../src/commands/topology.js';
+import type { Topology } from '../src/topology/graph.js';
 import { fixturePath } from './helpers/fixtures.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;

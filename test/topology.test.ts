@@ -3,10 +3,10 @@
 // break out of a Mermaid label or a terminal line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_CHECKS } from '../checks/index.js';
-import { topologyOf, type Topology } from '../src/commands/topology.js';
+import { topologyOf, type Topology } from '../src/topology/graph.js';
 import { SnapshotHost } from '../src/host/record.js';
-import { mermaidText, renderMermaid } from '../src/output/mermaid.js';
-import { renderTopologyText } from '../src/output/topology-text.js';
+import { mermaidText, renderMermaid } from '../src/topology/mermaid.js';
+import { renderTopologyText } from '../src/topology/text.js';
 import { createContext } from '../src/session.js';
 import { fakeHost, ipJson, type FakeSpec } from './helpers/fake-host.js';
 import { MermaidRenderer, whyNoMermaid } from './helpers/mermaid-render.js';

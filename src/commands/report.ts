@@ -25,11 +25,11 @@ import { decodeEmbedded, encodeEmbedded } from '../host/snapshot-embed.js';
 import { parseSnapshot, SNAPSHOT_SCHEMA, type SnapshotFile } from '../host/snapshot-file.js';
 import { managers, network } from '../model/network.js';
 import { makeRedactor, nameMap, pseudonymiseReads, reportNames, type NameMap, type Redactor } from '../output/redact-report.js';
-import { renderMermaid } from '../output/mermaid.js';
+import { renderMermaid } from '../topology/mermaid.js';
 import { mdCode, mdText, visible } from '../output/safe.js';
 import type { Check, DoctorReport, Result } from '../types.js';
 import { embeddableReads, pseudonymiseAddresses } from './report-snapshot.js';
-import { buildTopology, type Topology } from './topology.js';
+import { buildTopology, type Topology } from '../topology/graph.js';
 
 const ICON: Record<Result['status'], string> = { pass: '✔', warn: '!', fail: '✖', skip: '–', error: '☠' };
 

@@ -2,8 +2,7 @@
 // and POSIX ACL entries (read with getfacl only when the mode alone says no).
 import type { Context } from '../context.js';
 import { describeError, modeString, type Read, type StatInfo } from '../host/host.js';
-import type { Evidence, FixPlan } from '../types.js';
-import { addToGroup, createGroup } from '../fixes/plans.js';
+import type { Evidence } from '../types.js';
 import { groupName, groupNamed, groupsFile, modeAllows, targetUser, userName, type TargetUser } from './users.js';
 
 export interface NodeAccess {
@@ -46,29 +45,4 @@ export async function nodeAccess(ctx: Context, path: string): Promise<NodeAccess
     how = 'through an ACL entry';
   }
   return { user, node, shown, evidence, ...(how ? { how } : {}) };
-}
-
-/** The usual grant: a udev rule giving `group` rw on the node, applied now, and the user added to the group. */
-export async function groupGrantPlan(
-  ctx: Context,
-  opts: { id: string; path: string; kernel: string; preferGroups: string[]; user: TargetUser; ruleFile: string; note: string },
-): Promise<FixPlan> {
-  const groups = await groupsFile(ctx);
-  const group = opts.preferGroups.map((n) => groupNamed(groups, n)).find(Boolean);
-  const gname = group?.name ?? opts.preferGroups[0]!;
-  const rule = `# qnet: ${opts.note}\nKERNEL=="${opts.kernel}", GROUP="${gname}", MODE="0660", OPTIONS+="static_node=${opts.path.replace(/^\/dev\//, '')}"\n`;
-  return {
-    id: opts.id,
-    title: `make ${opts.path} 0660 for group ${gname} (udev rule) and add ${opts.user.name} to ${gname}`,
-    risk: 'low',
-    root: true,
-    explain: `the narrowest grant that persists; ${opts.user.name} needs a new login for the group to apply`,
-    actions: [
-      ...(group ? [] : [createGroup(gname)]),
-      { kind: 'write-file', path: opts.ruleFile, content: rule, mode: 0o644, uid: 0, gid: 0 },
-      { kind: 'chgrp', path: opts.path, group: gname },
-      { kind: 'chmod', path: opts.path, mode: 0o660 },
-      addToGroup(opts.user.name, gname),
-    ],
-  };
 }

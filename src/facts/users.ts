@@ -1,23 +1,9 @@
 // The target user: whose access the checks judge (--user, SUDO_USER, or the invoker).
-import type { Context } from '../context.js';
+import type { Context, Group, TargetUser } from '../context.js';
 import { text } from '../host/host.js';
 import { UsageError } from '../errors.js';
 
-export interface Group {
-  name: string;
-  gid: number;
-  members: string[];
-}
-
-export interface TargetUser {
-  name: string;
-  uid: number;
-  gid: number;
-  /** Every group the user is in: primary and supplementary. */
-  groups: Group[];
-  /** True when the supplementary groups came from /etc/group (what a fresh login gets). */
-  fromFiles: boolean;
-}
+export type { Group, TargetUser } from '../context.js';
 
 interface PasswdEntry {
   name: string;
@@ -165,5 +151,3 @@ export async function userName(ctx: Context, uid: number): Promise<string> {
   return (await passwdFile(ctx)).find((e) => e.uid === uid)?.name ?? String(uid);
 }
 
-/** The backup copies groupadd, groupdel, usermod -aG and gpasswd write beside the files they edit. */
-export const GROUP_TOOL_BACKUPS = ['/etc/group-', '/etc/gshadow-'];

@@ -1,7 +1,11 @@
 // Fix plans and steps several checks share, each with its inverse and the probe
 // that tells undo the inverse's work is already done.
 import type { Action, FixPlan, Probe } from '../types.js';
-import { GROUP_TOOL_BACKUPS } from '../facts/users.js';
+import type { Context } from '../context.js';
+import { groupNamed, groupsFile, type TargetUser } from '../facts/users.js';
+
+/** The backup copies groupadd, groupdel, usermod -aG and gpasswd write beside the files they edit. */
+export const GROUP_TOOL_BACKUPS = ['/etc/group-', '/etc/gshadow-'];
 
 /** Holds (exit 3) when USER is not listed in GROUP's member list in /etc/group, or GROUP does not exist. */
 export function notMemberProbe(user: string, group: string): Probe {
@@ -63,6 +67,31 @@ export function loadModulePlan(id: string, module: string, title = `load ${modul
     actions: [
       { kind: 'run', argv: ['modprobe', module], inverse: ['modprobe', '-r', module], unless: loaded, inverseUnless: { argv: loaded, holdsOn: [1] } },
       { kind: 'write-file', path: `/etc/modules-load.d/qnet-${module.replace(/_/g, '-')}.conf`, content: `${module}\n`, mode: 0o644, uid: 0, gid: 0 },
+    ],
+  };
+}
+
+/** The usual grant: a udev rule giving `group` rw on the node, applied now, and the user added to the group. */
+export async function groupGrantPlan(
+  ctx: Context,
+  opts: { id: string; path: string; kernel: string; preferGroups: string[]; user: TargetUser; ruleFile: string; note: string },
+): Promise<FixPlan> {
+  const groups = await groupsFile(ctx);
+  const group = opts.preferGroups.map((n) => groupNamed(groups, n)).find(Boolean);
+  const gname = group?.name ?? opts.preferGroups[0]!;
+  const rule = `# qnet: ${opts.note}\nKERNEL=="${opts.kernel}", GROUP="${gname}", MODE="0660", OPTIONS+="static_node=${opts.path.replace(/^\/dev\//, '')}"\n`;
+  return {
+    id: opts.id,
+    title: `make ${opts.path} 0660 for group ${gname} (udev rule) and add ${opts.user.name} to ${gname}`,
+    risk: 'low',
+    root: true,
+    explain: `the narrowest grant that persists; ${opts.user.name} needs a new login for the group to apply`,
+    actions: [
+      ...(group ? [] : [createGroup(gname)]),
+      { kind: 'write-file', path: opts.ruleFile, content: rule, mode: 0o644, uid: 0, gid: 0 },
+      { kind: 'chgrp', path: opts.path, group: gname },
+      { kind: 'chmod', path: opts.path, mode: 0o660 },
+      addToGroup(opts.user.name, gname),
     ],
   };
 }

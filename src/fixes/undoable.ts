@@ -3,7 +3,7 @@
 // or when its whole effect is files the journal keeps (onlyTouches), or when it
 // only makes a service re-read its files (refresh). A plan may also say so itself.
 import type { Action, FixPlan } from '../types.js';
-import { showArgv } from './preview.js';
+import { showArgv } from '../output/shell.js';
 
 /** Why this action cannot be undone, or undefined when it can. */
 export function irreversibleWhy(a: Action): string | undefined {

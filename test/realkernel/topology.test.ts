@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Topology } from '../../src/commands/topology.js';
+import type { Topology } from '../../src/topology/graph.js';
 import { codeBlocks, parseGfm, tables } from '../helpers/gfm.js';
 import { MermaidRenderer, whyNoMermaid } from '../helpers/mermaid-render.js';
 import { mermaidClass, mermaidEdges } from '../helpers/mermaid-text.js';

@@ -9,10 +9,10 @@
 // a lower device to its macvtap (dotted), a veth to its peer or the peer's
 // namespace (<-->), a tap to the VM using it. Nodes with a failing check are in
 // class `fail`, with a warning in class `warn`, and their labels name the checks.
-import type { Problem, TopoNode, Topology } from '../commands/topology.js';
-import { topologyTree, type TreeItem } from './topology-tree.js';
-import { ownerText } from './topology-text.js';
-import { visible } from './safe.js';
+import type { Problem, TopoNode, Topology } from './graph.js';
+import { topologyTree, type TreeItem } from './tree.js';
+import { ownerText } from './text.js';
+import { visible } from '../output/safe.js';
 
 const ENTITY: Record<string, string> = {
   '#': '#35;',

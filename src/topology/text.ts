@@ -3,9 +3,9 @@
 // interface it is about. Every host string (interface, VM and namespace names,
 // owners, addresses, check summaries) goes through `visible` where it is printed.
 import pc from 'picocolors';
-import type { Problem, TopoNode, Topology } from '../commands/topology.js';
-import { topologyTree, type TreeItem } from './topology-tree.js';
-import { visible } from './safe.js';
+import type { Problem, TopoNode, Topology } from './graph.js';
+import { topologyTree, type TreeItem } from './tree.js';
+import { visible } from '../output/safe.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 

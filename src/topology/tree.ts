@@ -2,7 +2,7 @@
 // uplinks first, then bridges with their ports, then everything else at the top
 // level; lower devices carry their macvtaps; taps and macvtaps carry the VMs
 // using them; a veth carries the namespace of its peer.
-import type { EdgeKind, NodeKind, TopoNode, Topology } from '../commands/topology.js';
+import type { EdgeKind, NodeKind, TopoNode, Topology } from './graph.js';
 
 export interface TreeItem {
   node: TopoNode;
