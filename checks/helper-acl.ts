@@ -16,7 +16,7 @@
 //                                   and carries on
 import { aclFor, aclPaths, bridgeHelpers, readBridgeAcl } from '../src/facts/bridge-helper.js';
 import { requireLinks, validIfname } from '../src/model/network.js';
-import { groupName, groupsFile, modeAllows, targetUser, userName } from '../src/facts/users.js';
+import { groupName, groupsFile, modeAllows, userName } from '../src/facts/users.js';
 import { describeError, isDir, modeString, type StatInfo } from '../src/host/host.js';
 import { aclAllows, type AclRule, type BridgeAcl } from '../src/parse/bridge-conf.js';
 import type { Context } from '../src/context.js';
@@ -70,7 +70,7 @@ const check: Check = {
     }
     const [path, ...otherAcls] = aclPaths(hs) as [string, ...string[]];
     const title = `${path} allows the bridges`;
-    const user = await targetUser(ctx);
+    const user = ctx.user;
     const groups = await groupsFile(ctx);
     const ownerOf = async (st: StatInfo) => `${await userName(ctx, st.uid)}:${groupName(groups, st.gid)}`;
     const acl: BridgeAcl = await readBridgeAcl(ctx, path);

@@ -13,7 +13,7 @@
 //   cap_net_admin+ep → works (and also reads bridge.conf as the user)
 import { bridgeHelpers, helperPackage, judgeHelper, type HelperFile, type HelperJudgement } from '../src/facts/bridge-helper.js';
 import { which } from '../src/facts/system.js';
-import { groupName, groupsFile, targetUser, type TargetUser } from '../src/facts/users.js';
+import { groupName, groupsFile, type TargetUser } from '../src/facts/users.js';
 import { isFile } from '../src/host/host.js';
 import type { Context } from '../src/context.js';
 import type { Action, Check, Evidence, Finding, FixPlan } from '../src/types.js';
@@ -122,7 +122,7 @@ const check: Check = {
   order: 20,
   title: () => 'qemu-bridge-helper runs with root rights',
   async run(ctx): Promise<Finding> {
-    const [user, hs] = await Promise.all([targetUser(ctx), bridgeHelpers(ctx)]);
+    const [user, hs] = await Promise.all([ctx.user, bridgeHelpers(ctx)]);
     const evidence: Evidence[] = [];
     const notCaptured = hs.unread.filter((u) => u.notCaptured);
     if (!hs.helpers.length) {

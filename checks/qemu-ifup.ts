@@ -15,7 +15,7 @@ import { shellQuote, showArgv } from '../src/fixes/preview.js';
 import { routesAndArp } from '../src/facts/guest.js';
 import { requireLinks, validIfname } from '../src/model/network.js';
 import { which } from '../src/facts/system.js';
-import { modeAllows, targetUser } from '../src/facts/users.js';
+import { modeAllows } from '../src/facts/users.js';
 import { describeError, isFile, isSymlink, modeString, NOT_CAPTURED, text } from '../src/host/host.js';
 import { scriptFacts } from '../src/parse/ifup-script.js';
 import type { Check, Evidence, Finding, FixPlan } from '../src/types.js';
@@ -57,7 +57,7 @@ const check: Check = {
   order: 10,
   title: () => '/etc/qemu-ifup and /etc/qemu-ifdown work',
   async run(ctx) {
-    const [user, ls] = await Promise.all([targetUser(ctx), requireLinks(ctx)]);
+    const [user, ls] = await Promise.all([ctx.user, requireLinks(ctx)]);
     const brs = ls.bridges().map((b) => b.name);
     const evidence: Evidence[] = [];
     const fails: string[] = [];

@@ -2,7 +2,6 @@
 // user, up and on a bridge when meant to be, not stale, not busy in another VM.
 import { configNames } from '../src/facts/ifnames.js';
 import { requireLinks, tapOwnedBy, vms } from '../src/model/network.js';
-import { targetUser } from '../src/facts/users.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
 import { showArgv } from '../src/fixes/preview.js';
 import { linkGone } from '../src/fixes/plans.js';
@@ -15,7 +14,7 @@ const check: Check = {
     const ls = await requireLinks(ctx);
     const taps = ls.taps();
     if (!taps.length) return { status: 'skip', summary: 'no tap on this host' };
-    const [user, running, names] = await Promise.all([targetUser(ctx), vms(ctx), configNames(ctx)]);
+    const [user, running, names] = await Promise.all([ctx.user, vms(ctx), configNames(ctx)]);
     const fails: string[] = [];
     const warns: string[] = [];
     const fixes: FixPlan[] = [];

@@ -182,4 +182,3 @@ export interface DoctorReport {
   results: Result[];
 }
 
-export { UsageError } from './errors.js';

@@ -23,7 +23,7 @@ import { previewAction } from '../src/fixes/preview.js';
 import { CachingHost, SnapshotHost, type ReadRecord } from '../src/host/record.js';
 import { parseSnapshot } from '../src/host/snapshot-file.js';
 import { renderResult, renderText } from '../src/output/text.js';
-import { UsageError } from '../src/types.js';
+import { UsageError } from '../src/errors.js';
 import { fixturePath } from './helpers/fixtures.js';
 
 const BASES = ['tap-not-on-its-bridge.json', 'tap-busy.json', 'acl-allow-br0.json', 'tun-0600.json', 'ifname-eth0-vs-enp0s3.json', 'mac-explicit-same.json'];

@@ -3,7 +3,7 @@
 // same read helper-setuid makes) is what lets the helper work.
 import { describe, expect, it } from 'vitest';
 import { lint, quotedWhole } from '../src/lint/index.js';
-import { UsageError } from '../src/types.js';
+import { UsageError } from '../src/errors.js';
 import { createContext } from '../src/session.js';
 import { SnapshotHost } from '../src/host/record.js';
 import { fakeHost, ipLinks, type FakeSpec } from './helpers/fake-host.js';

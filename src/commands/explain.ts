@@ -9,7 +9,8 @@ import { exitCodeOf, runChecks, selectChecks } from '../engine.js';
 import { diagnose, type Diagnosis } from '../explain/diagnose.js';
 import { openSession } from '../session.js';
 import { renderResult } from '../output/text.js';
-import { UsageError, type CheckId, type Result } from '../types.js';
+import { UsageError } from '../errors.js';
+import type { CheckId, Result } from '../types.js';
 
 export const EXPLAIN_SCHEMA = 'qnet.explain/v1';
 /** Whole logs are welcome (the scanner is linear); past this a paste is refused. */

@@ -24,7 +24,7 @@ import { LiveHost } from '../host/live.js';
 import { CachingHost } from '../host/record.js';
 import { holdSignals } from '../signals.js';
 import type { Action, CheckId, FixPlan } from '../types.js';
-import { UsageError } from '../types.js';
+import { UsageError } from '../errors.js';
 import { CHECK_IDS } from '../../checks/index.js';
 import { visible } from '../output/safe.js';
 
@@ -381,8 +381,7 @@ async function fixRun(
         return 0;
       }
       const allowIrreversible = opts.allowIrreversible || chosen.some((x) => !planUndoability(x.plan).reversible);
-      const { targetUser } = await import('../facts/users.js');
-      const target = await targetUser(ctx);
+      const target = ctx.user;
       const { file, hash } = writeHandoff(chosen, target.name);
       const argv = sudoArgv(file, { ...opts, allowIrreversible }, target.name);
       if (!interactive()) {

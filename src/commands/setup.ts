@@ -21,7 +21,7 @@ import { prove, type Proof } from '../setup/prove.js';
 import { recommend } from '../setup/recommend.js';
 import { BACKENDS, MODES, Refusal, type Access, type Answers, type Backend, type HostFwd, type Mode, type SetupPlan, type VmKind } from '../setup/types.js';
 import type { Action, FixPlan } from '../types.js';
-import { UsageError } from '../types.js';
+import { UsageError } from '../errors.js';
 
 export interface SetupOptions {
   mode?: string;

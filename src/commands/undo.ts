@@ -5,7 +5,7 @@ import { holderText } from '../fixes/lock.js';
 import { actionLine, showArgv } from '../fixes/preview.js';
 import { irreversibleWhy } from '../fixes/undoable.js';
 import type { Action } from '../types.js';
-import { UsageError } from '../types.js';
+import { UsageError } from '../errors.js';
 import { visible } from '../output/safe.js';
 
 export interface UndoOptions {

@@ -3,7 +3,7 @@
 import type { Context } from '../context.js';
 import { describeError, modeString, type Read, type StatInfo } from '../host/host.js';
 import type { Evidence } from '../types.js';
-import { groupName, groupNamed, groupsFile, modeAllows, targetUser, userName, type TargetUser } from './users.js';
+import { groupName, groupNamed, groupsFile, modeAllows, userName, type TargetUser } from './users.js';
 
 export interface NodeAccess {
   user: TargetUser;
@@ -31,7 +31,7 @@ async function aclGrants(ctx: Context, path: string, user: TargetUser, evidence:
 }
 
 export async function nodeAccess(ctx: Context, path: string): Promise<NodeAccess> {
-  const [user, node, groups] = await Promise.all([targetUser(ctx), ctx.host.stat(path), groupsFile(ctx)]);
+  const [user, node, groups] = await Promise.all([ctx.user, ctx.host.stat(path), groupsFile(ctx)]);
   const userLine = { source: 'user', observed: `${user.name} uid ${user.uid}, groups ${user.groups.map((g) => `${g.name}(${g.gid})`).join(' ') || 'none'}` };
   if (!node.ok) return { user, node, shown: describeError(node), evidence: [{ source: `stat ${path}`, observed: describeError(node) }, userLine] };
   const st = node.value;

@@ -4,7 +4,6 @@ import { gunzipSync } from 'node:zlib';
 import type { Context } from '../context.js';
 import { captured, text } from '../host/host.js';
 import type { HostInfo } from '../types.js';
-import { targetUser } from './users.js';
 
 export function kernelRelease(ctx: Context): Promise<string> {
   return ctx.memo('osrelease', async () => text(await ctx.host.readFile('/proc/sys/kernel/osrelease'))?.trim() ?? 'unknown');
@@ -132,7 +131,7 @@ export async function hostInfo(ctx: Context): Promise<HostInfo> {
     ctx.host.readFile('/proc/sys/kernel/hostname'),
     kernelRelease(ctx),
     ctx.host.readFile('/etc/os-release'),
-    targetUser(ctx),
+    ctx.user,
     ctx.forceGuest ? Promise.resolve(true) : isGuest(ctx),
   ]);
   return {

@@ -119,10 +119,6 @@ export async function resolveTargetUser(ctx: Context): Promise<TargetUser> {
   }
 }
 
-/** The target user of this run (resolved when the context was made). */
-export function targetUser(ctx: Context): Promise<TargetUser> {
-  return Promise.resolve(ctx.user);
-}
 
 /** Can `user` access a file with these owner/mode bits? `want` is 4 (r), 2 (w), 1 (x) or a sum. */
 export function modeAllows(user: TargetUser, st: { mode: number; uid: number; gid: number }, want: number): boolean {

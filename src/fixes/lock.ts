@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, constants as FS, fstatSync, fsyncSync, ftruncateSync, lstatSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../types.js';
+import { UsageError } from '../errors.js';
 
 export interface Holder {
   pid: number;

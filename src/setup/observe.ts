@@ -16,7 +16,7 @@ import { nmKeyfiles } from '../facts/nm.js';
 import { sysctl, which } from '../facts/system.js';
 import { network, vms, type LinkKind } from '../model/network.js';
 import { escapeControlsInStrings } from '../parse/ip-json.js';
-import { targetUser, type TargetUser } from '../facts/users.js';
+import type { TargetUser } from '../facts/users.js';
 import { text } from '../host/host.js';
 import { aclAllows } from '../parse/bridge-conf.js';
 import { readBridgeAcl } from '../facts/bridge-helper.js';
@@ -347,7 +347,7 @@ export async function observe(ctx: Context): Promise<Observation> {
     links,
     routes,
     ...(ssh ? { ssh } : {}),
-    user: await targetUser(ctx),
+    user: ctx.user,
     root: ctx.invoker.euid === 0,
     tools,
     fw,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checksToRun, MAX_INPUT, runExplain } from '../../src/commands/explain.js';
 import { diagnose } from '../../src/explain/diagnose.js';
-import { UsageError } from '../../src/types.js';
+import { UsageError } from '../../src/errors.js';
 import { fakeHost, type FakeSpec } from '../helpers/fake-host.js';
 import { parseSnapshot } from '../../src/host/snapshot-file.js';
 import { fixturePath } from '../helpers/fixtures.js';
