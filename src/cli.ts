@@ -9,6 +9,7 @@ import { redactSnapshot } from './host/redact.js';
 import { identityUses } from './facts/users.js';
 import { writeFileAtomic } from './host/atomic-write.js';
 import { checksFor, openSession } from './session.js';
+import { stateDir } from './fixes/state-dir.js';
 import { onSignal } from './signals.js';
 import { UsageError } from './errors.js';
 import { visible } from './output/safe.js';
@@ -86,7 +87,6 @@ async function runLint(cmd: string[], opts: CommonOpts & { pid?: string }): Prom
 
 /** The doctor changes nothing, but it says when an earlier fix was left half-applied or its journal is damaged. */
 async function warnInterrupted(): Promise<void> {
-  const { stateDir } = await import('./fixes/executor.js');
   if (!existsSync(`${stateDir()}/sets`)) return;
   try {
     const { Journal } = await import('./fixes/executor.js');

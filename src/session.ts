@@ -2,15 +2,13 @@
 // user resolved once), the colour decision, and where output goes. Every
 // command opens its session here; none builds a context or decides colour
 // another way.
-import { readFileSync } from 'node:fs';
 import pc from 'picocolors';
 import { Context, liveInvoker, type ContextOptions } from './context.js';
 import { UsageError } from './errors.js';
 import { resolveTargetUser } from './facts/users.js';
 import { LiveHost } from './host/live.js';
 import { CachingHost, SnapshotHost } from './host/record.js';
-import { parseSnapshot, type SnapshotFile } from './host/snapshot-file.js';
-import { decodeEmbedded, hasEmbedded } from './host/snapshot-embed.js';
+import type { SnapshotFile } from './host/snapshot-file.js';
 import { selectChecks } from './engine.js';
 import type { Check } from './types.js';
 
@@ -54,23 +52,6 @@ export function colorFor(opts: { json?: boolean; color?: boolean }, stream: { is
   return Boolean(stream.isTTY);
 }
 
-export function readSnapshotFile(path: string): SnapshotFile {
-  let body: string;
-  try {
-    body = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read snapshot ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  // A qnet report (the saved file, or its text copied back from a tracker) carries the snapshot of its host.
-  if (!body.trimStart().startsWith('{')) {
-    if (hasEmbedded(body)) return parseSnapshot(decodeEmbedded(body, path), `the snapshot in ${path}`);
-    if (/^#+ qnet \S+ report\s*$/m.test(body)) {
-      throw new UsageError(`${path} is a qnet report without a snapshot (it did not fit in the report); ask for the file qnet snapshot -o FILE writes`);
-    }
-  }
-  return parseSnapshot(body, path);
-}
-
 /**
  * The checks a command runs: --only/--skip; a snapshot recorded with --only replays
  * those checks unless told otherwise (its other checks have nothing to read).
@@ -85,6 +66,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   if (!color) process.env.FORCE_COLOR = '0';
   const c = pc.createColors(color);
   if (opts.snapshot) {
+    // The snapshot parser (and its schema library) loads only when a snapshot is read.
+    const { readSnapshotFile } = await import('./host/snapshot-load.js');
     const snapshot = readSnapshotFile(opts.snapshot);
     // Judge the user and the mode the recording judged, unless told otherwise.
     const ctx = await createContext({

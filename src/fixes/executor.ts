@@ -26,12 +26,9 @@ import { errnoText, isAlive, self, StateDirError, StateLock, type Holder } from 
 import { showArgv } from './preview.js';
 import { CommandError, probeHolds, runChecked } from './run.js';
 
-export const DEFAULT_STATE_DIR = '/var/lib/qnet';
+import { stateDir } from './state-dir.js';
 
-export function stateDir(): string {
-  return process.env.QNET_STATE_DIR || DEFAULT_STATE_DIR;
-}
-
+export { DEFAULT_STATE_DIR, stateDir } from './state-dir.js';
 /** A file as it was before a step: enough to put it back byte for byte. */
 interface Saved {
   mode: number;

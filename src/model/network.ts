@@ -445,7 +445,7 @@ export function network(ctx: Context): Promise<Network> {
       vmNets: vmNetsOf(links, uplinks),
       link: (name) => byName.get(name),
       bridges: () => links.filter((l) => l.kind === 'bridge'),
-      portsOf: (bridge) => links.filter((l) => l.master === bridge),
+      portsOf: (bridge) => (byName.get(bridge)?.ports ?? []).map((n) => byName.get(n)!),
       taps: () => links.filter((l) => l.kind === 'tap'),
     };
     return net;

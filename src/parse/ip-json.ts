@@ -41,7 +41,13 @@ export function escapeControlsInStrings(json: string): string {
 }
 
 export function parseIpJson(json: string): IpLink[] {
-  const data = JSON.parse(escapeControlsInStrings(json)) as unknown;
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch {
+    // Only a listing that does not parse is walked for raw control characters.
+    data = JSON.parse(escapeControlsInStrings(json));
+  }
   if (!Array.isArray(data)) throw new Error('ip -j output is not a list');
   return (data as IpLink[]).filter((l) => l && typeof l.ifname === 'string');
 }
