@@ -8,24 +8,13 @@ import { SNAPSHOT_SCHEMA, type SnapshotFile } from './host/snapshot-file.js';
 import { redactSnapshot } from './host/redact.js';
 import { identityUses } from './facts/users.js';
 import { writeFileAtomic } from './host/atomic-write.js';
-import { checksFor, openSession } from './session.js';
+import { checksFor, openSession, type CommandOptions } from './session.js';
 import { stateDir } from './fixes/state-dir.js';
 import { onSignal } from './signals.js';
 import { UsageError } from './errors.js';
 import { visible } from './output/safe.js';
 
-interface CommonOpts {
-  json?: boolean;
-  user?: string;
-  snapshot?: string;
-  only?: string[];
-  skip?: string[];
-  verbose?: boolean;
-  color?: boolean;
-  guest?: boolean;
-  deep?: boolean;
-  format?: string;
-}
+type CommonOpts = CommandOptions;
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 

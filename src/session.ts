@@ -21,6 +21,20 @@ export async function createContext(opts: ContextOptions): Promise<Context> {
   return ctx;
 }
 
+/** The options every command that diagnoses takes (doctor, report, lint, snapshot, topology). */
+export interface CommandOptions {
+  json?: boolean;
+  user?: string;
+  snapshot?: string;
+  only?: string[];
+  skip?: string[];
+  verbose?: boolean;
+  color?: boolean;
+  guest?: boolean;
+  deep?: boolean;
+  format?: string;
+}
+
 export interface SessionOptions {
   json?: boolean;
   user?: string;

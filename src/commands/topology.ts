@@ -10,23 +10,12 @@
 import { ALL_CHECKS } from '../../checks/index.js';
 import { exitCodeOf } from '../engine.js';
 import { UsageError } from '../errors.js';
-import { checksFor, openSession } from '../session.js';
+import { checksFor, openSession, type CommandOptions } from '../session.js';
 import { topologyOf } from '../topology/graph.js';
 import { renderMermaid } from '../topology/mermaid.js';
 import { renderTopologyText } from '../topology/text.js';
 
-export interface TopologyCommandOptions {
-  json?: boolean;
-  format?: string;
-  user?: string;
-  snapshot?: string;
-  only?: string[];
-  skip?: string[];
-  verbose?: boolean;
-  color?: boolean;
-  guest?: boolean;
-  deep?: boolean;
-}
+export type TopologyCommandOptions = CommandOptions;
 
 export const TOPOLOGY_FORMATS = ['text', 'json', 'mermaid'] as const;
 
