@@ -5,8 +5,10 @@ import { previewPlan } from './fixes/preview.js';
 import type { Check, CheckId, DoctorReport, FixPlan, Result, Status } from './types.js';
 import { NotCaptured, UsageError } from './errors.js';
 import { hostInfo } from './facts/system.js';
+import pkg from '../package.json' with { type: 'json' };
 
-export const VERSION = '0.1.0';
+/** qnet's version: package.json's, and nowhere else. */
+export const VERSION: string = pkg.version;
 export const CHECK_TIMEOUT_MS = 15000;
 const MAX_DETAILS = 12;
 

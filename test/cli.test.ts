@@ -333,3 +333,11 @@ describe('text output', () => {
     }
   });
 });
+
+describe('the version', () => {
+  it('comes from package.json alone: --version and the JSON documents agree with it', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(qnet(['--version']).stdout.trim()).toBe(pkg.version);
+    expect(JSON.parse(qnet(['doctor', '--json', '--only', 'tun-module']).stdout).qnet).toBe(pkg.version);
+  });
+});
