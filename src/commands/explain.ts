@@ -7,7 +7,7 @@ import { ALL_CHECKS } from '../../checks/index.js';
 import type { Context } from '../context.js';
 import { exitCodeOf, runChecks, selectChecks } from '../engine.js';
 import { diagnose, type Diagnosis } from '../explain/diagnose.js';
-import { openSession } from '../session.js';
+import { colorFor, openSession } from '../session.js';
 import { renderResult } from '../output/text.js';
 import { UsageError } from '../errors.js';
 import type { CheckId, Result } from '../types.js';
@@ -103,11 +103,6 @@ export function toReport(matches: readonly Diagnosis[], results: Result[]): Expl
  */
 export const shown = (s: string): string => visible(s);
 
-function useColor(opts: ExplainOptions): boolean {
-  if (opts.color === false || 'NO_COLOR' in process.env) return false;
-  return Boolean(process.stdout.isTTY);
-}
-
 export function renderExplain(matches: readonly Diagnosis[], results: readonly Result[], opts: { color: boolean; snapshot?: string }): string {
   const c = pc.createColors(opts.color);
   const lines: string[] = [];
@@ -161,7 +156,7 @@ export async function runExplain(input: string, opts: ExplainOptions): Promise<n
   if (opts.json) {
     process.stdout.write(JSON.stringify(toReport(matches, results), null, 2) + '\n');
   } else {
-    process.stdout.write(renderExplain(matches, results, { color: useColor(opts), snapshot: opts.snapshot }));
+    process.stdout.write(renderExplain(matches, results, { color: colorFor(opts), snapshot: opts.snapshot }));
   }
   return exitCodeOf(results);
 }

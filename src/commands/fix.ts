@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import pc from 'picocolors';
 import { ALL_CHECKS } from '../../checks/index.js';
 import { liveInvoker, type Context } from '../context.js';
-import { createContext } from '../session.js';
+import { colorFor, createContext } from '../session.js';
 import { runChecksWithPlans, selectChecks, type Outcome } from '../engine.js';
 import { ExecError, InterruptedError, Journal, StaleError, type SetInfo } from '../fixes/executor.js';
 import { errnoText, holderText } from '../fixes/lock.js';
@@ -270,7 +270,7 @@ async function journalNotes(journal: Journal, c: Colors): Promise<void> {
 }
 
 export async function runFix(ids: string[], opts: FixOptions): Promise<number> {
-  const color = opts.color !== false && !('NO_COLOR' in process.env) && Boolean(process.stdout.isTTY);
+  const color = colorFor(opts);
   const c = pc.createColors(color);
   if (opts.applyPlan && (opts.plan?.length || opts.dryRun)) throw new UsageError('--apply-plan cannot be combined with --plan or --dry-run');
   const root = liveInvoker().euid === 0;

@@ -2,14 +2,14 @@
 // choice of what to do next.
 import { ALL_CHECKS } from '../../checks/index.js';
 import { liveInvoker } from '../context.js';
-import { createContext } from '../session.js';
+import { colorFor, createContext } from '../session.js';
 import { doctor, exitCodeOf } from '../engine.js';
 import { LiveHost } from '../host/live.js';
 import { CachingHost } from '../host/record.js';
 import { renderText } from '../output/text.js';
 
 export async function runWizard(): Promise<number> {
-  const color = !('NO_COLOR' in process.env);
+  const color = colorFor({});
   const { select, spinner } = await import('../ui/interactive.js');
   const spin = spinner('Checking this host…', color).start();
   const caching = new CachingHost(new LiveHost());
