@@ -62,7 +62,15 @@ export interface CheckCase {
   user?: string;
   /** --guest */
   guest?: boolean;
+  /** The host is a recorded snapshot: a read it does not list was not captured (instead of ENOENT). */
+  snapshot?: boolean;
   status: Status;
   /** The summary, or words it must contain. */
   summary: RegExp | string;
+  /** The details, one per line, or words they must contain. */
+  details?: RegExp | string;
+  /** The evidence, one `source → observed` per line, or words it must contain. */
+  evidence?: RegExp | string;
+  /** The IDs of the fix plans offered, in order (`[]`: none). */
+  fixes?: string[];
 }
