@@ -1,5 +1,6 @@
 // kvm: /dev/kvm exists and the target user can open it. Without it QEMU runs
 // guests with TCG (slow) or, with -enable-kvm / -accel kvm, does not start.
+import type { CheckCase } from '../src/check-cases.js';
 import { nodeAccess } from '../src/facts/devnode.js';
 import { groupGrantPlan } from '../src/fixes/plans.js';
 import { text, isChar } from '../src/host/host.js';
@@ -65,3 +66,15 @@ const check: Check = {
 };
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const chr = (mode: number, gid: number) => ({ '/dev/kvm': { type: 'chr' as const, mode, uid: 0, gid, rdev: [10, 232] as [number, number] } });
+  const kvmGroup = 'root:x:0:\nkvm:x:104:alice\nalice:x:1000:\n';
+  return [
+    { name: '0660 root:kvm, alice in kvm', host: { files: { '/etc/group': kvmGroup }, stats: chr(0o660, 104) }, status: 'pass', summary: /through group kvm/ },
+    { name: '0600 root:root (this kind of VM)', host: { stats: chr(0o600, 0) }, status: 'fail', summary: /crw------- root:root; alice cannot open/, fixes: ['kvm/group-udev'] },
+    { name: 'absent, CPU has vmx, module not loaded', host: { files: { '/proc/cpuinfo': 'flags\t\t: fpu vme vmx sse\n' } }, status: 'fail', summary: /kvm_intel module is not loaded/, fixes: ['kvm/load'] },
+    { name: 'absent, no virtualization flags', host: { files: { '/proc/cpuinfo': 'flags\t\t: fpu vme sse hypervisor\n' } }, status: 'fail', summary: /no VT-x\/AMD-V/, fixes: [] },
+  ];
+}

@@ -1,5 +1,6 @@
 // vhost-net: /dev/vhost-net exists and the target user can open it. Only a
 // warning: without it virtio-net works, slower, unless vhost=on was asked for.
+import type { CheckCase } from '../src/check-cases.js';
 import { nodeAccess } from '../src/facts/devnode.js';
 import { groupGrantPlan } from '../src/fixes/plans.js';
 import { loadModulePlan } from '../src/fixes/plans.js';
@@ -44,3 +45,12 @@ const check: Check = {
 };
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const chr = (mode: number, gid: number) => ({ '/dev/vhost-net': { type: 'chr' as const, mode, uid: 0, gid, rdev: [10, 238] as [number, number] } });
+  return [
+    { name: 'no /dev/vhost-net (a warning, never a failure)', host: {}, status: 'warn', summary: /does not exist/ },
+    { name: '0660 root:kvm, alice in kvm', host: { files: { '/etc/group': 'root:x:0:\nkvm:x:104:alice\nalice:x:1000:\n' }, stats: chr(0o660, 104) }, status: 'pass', summary: 'alice can open /dev/vhost-net read-write through group kvm' },
+  ];
+}
