@@ -3,7 +3,7 @@
 // runs it on its hot path and execa's import costs more than the reads it does
 // (see README, "Start-up"). No shell is ever involved.
 import { spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, promises as fs, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
 import type { ExecResult, Host, Read, StatInfo } from './host.js';
 
 const MAX_FILE = 8 * 1024 * 1024;
@@ -32,49 +32,97 @@ function runPath(): string {
   return base.join(':');
 }
 
+/** Another process's /proc entries (not /proc/self): reading them can block while that process is stuck. */
+const PROC_PID = /^\/proc\/\d+\//;
+/** Never wait on a FIFO's writer nor take a terminal as the controlling one. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+const notRegular = (path: string): Read<Buffer> => ({ ok: false, code: 'EINVAL', message: `${path} is not a regular file` });
+const tooBig = (path: string): Read<Buffer> => ({ ok: false, code: 'EFBIG', message: `${path} is larger than ${MAX_FILE} bytes` });
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    /* nothing to do */
+  }
+}
+
+async function readFileAsync(path: string): Promise<Read<Buffer>> {
+  let fh: import('node:fs/promises').FileHandle | undefined;
+  try {
+    fh = await fs.open(path, READ_FLAGS);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(64 * 1024);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(buf.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > MAX_FILE) return tooBig(path);
+    }
+    return { ok: true, value: Buffer.concat(chunks) };
+  } catch (err) {
+    return fail(err);
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}
+
 export class LiveHost implements Host {
   constructor(private readonly timeoutMs = EXEC_TIMEOUT_MS) {}
 
+  // Reads are synchronous on purpose: the doctor makes a few hundred small reads of
+  // /proc, /sys and /etc, and each asynchronous one costs several thread-pool round
+  // trips; synchronously they take microseconds. Two guards keep a read from hanging
+  // the run: files are opened O_NONBLOCK and anything that is not a regular file
+  // (a FIFO or a device planted where a config file should be) is refused, and
+  // another process's /proc/PID files, which can block while that process is stuck
+  // in the kernel, are read asynchronously so the check's timeout still applies.
   async readFile(path: string): Promise<Read<Buffer>> {
-    let fh: import('node:fs/promises').FileHandle | undefined;
+    if (PROC_PID.test(path)) return readFileAsync(path);
+    let fd: number | undefined;
     try {
-      fh = await fs.open(path, 'r');
+      fd = openSync(path, READ_FLAGS);
+      if (!fstatSync(fd).isFile()) return notRegular(path);
       // /proc and /sys files report size 0: read in chunks up to a cap.
       const chunks: Buffer[] = [];
       let total = 0;
       for (;;) {
-        const buf = Buffer.allocUnsafe(64 * 1024);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-        if (bytesRead === 0) break;
-        chunks.push(buf.subarray(0, bytesRead));
-        total += bytesRead;
-        if (total > MAX_FILE) return { ok: false, code: 'EFBIG', message: `${path} is larger than ${MAX_FILE} bytes` };
+        const buf = Buffer.allocUnsafe(total ? 64 * 1024 : 16 * 1024);
+        const n = readSync(fd, buf, 0, buf.length, null);
+        if (n === 0) break;
+        chunks.push(buf.subarray(0, n));
+        total += n;
+        if (total > MAX_FILE) return tooBig(path);
       }
-      return { ok: true, value: Buffer.concat(chunks) };
+      return { ok: true, value: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) };
     } catch (err) {
       return fail(err);
     } finally {
-      await fh?.close().catch(() => undefined);
+      if (fd !== undefined) closeQuietly(fd);
     }
   }
 
   async readRange(path: string, offset: number, length: number): Promise<Read<Buffer>> {
-    let fh: import('node:fs/promises').FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      fh = await fs.open(path, 'r');
+      fd = openSync(path, READ_FLAGS);
+      if (!fstatSync(fd).isFile()) return notRegular(path);
       const buf = Buffer.alloc(Math.min(length, MAX_FILE));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      return { ok: true, value: buf.subarray(0, bytesRead) };
+      const n = readSync(fd, buf, 0, buf.length, offset);
+      return { ok: true, value: buf.subarray(0, n) };
     } catch (err) {
       return fail(err);
     } finally {
-      await fh?.close().catch(() => undefined);
+      if (fd !== undefined) closeQuietly(fd);
     }
   }
 
   async stat(path: string): Promise<Read<StatInfo>> {
     try {
-      return { ok: true, value: toStat(await fs.stat(path)) };
+      return { ok: true, value: toStat(statSync(path)) };
     } catch (err) {
       return fail(err);
     }
@@ -82,7 +130,7 @@ export class LiveHost implements Host {
 
   async lstat(path: string): Promise<Read<StatInfo>> {
     try {
-      return { ok: true, value: toStat(await fs.lstat(path)) };
+      return { ok: true, value: toStat(lstatSync(path)) };
     } catch (err) {
       return fail(err);
     }
@@ -90,7 +138,7 @@ export class LiveHost implements Host {
 
   async readdir(path: string): Promise<Read<string[]>> {
     try {
-      return { ok: true, value: (await fs.readdir(path)).sort() };
+      return { ok: true, value: readdirSync(path).sort() };
     } catch (err) {
       return fail(err);
     }
@@ -98,7 +146,7 @@ export class LiveHost implements Host {
 
   async readlink(path: string): Promise<Read<string>> {
     try {
-      return { ok: true, value: await fs.readlink(path) };
+      return { ok: true, value: readlinkSync(path) };
     } catch (err) {
       return fail(err);
     }
