@@ -2,6 +2,7 @@
 // handed to iptables/ip6tables/arptables. With Docker's FORWARD policy DROP,
 // guests on a bridge silently lose their traffic. Passes when the calls are off
 // (globally per network namespace, and per bridge) or the firewall accepts.
+import type { CheckCase, HostSpec } from '../src/check-cases.js';
 import { requireLinks, type Link } from '../src/model/network.js';
 import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
 import { sysctl } from '../src/facts/system.js';
@@ -155,3 +156,78 @@ const check: Check = {
 };
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const NFT = 'nft -j list ruleset';
+  const nft = (doc: string) => ({ exec: { [NFT]: { stdout: doc } } });
+  const legacy = (rules: string): Partial<HostSpec> => ({ stats: { '/usr/sbin/nft': null }, files: { '/proc/net/ip_tables_names': 'filter\n' }, exec: { 'iptables-legacy -t filter -S': { stdout: rules } } });
+  const br0Accept = [{ match: { op: '==', left: { meta: { key: 'iifname' } }, right: 'br0' } }, { accept: null }];
+  const physdevAccept = [{ xt: { type: 'match', name: 'physdev' } }, { accept: null }];
+  const saddrDrop = [{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: '10.0.0.0' } }, { drop: null }];
+  return [
+    { name: 'no bridge', host: { links: [{ name: 'lo' }, { name: 'eth0' }] }, status: 'skip', summary: /no bridge/ },
+    { name: 'br_netfilter not loaded', host: { ...bridgeNfHost('1'), files: {} }, status: 'pass', summary: /not loaded/ },
+    { name: 'calls off', host: bridgeNfHost('0'), status: 'pass', summary: /not passed to iptables/ },
+    { name: 'calls on, FORWARD accepts', host: bridgeNfHost('1', nft(filterTable('accept'))), status: 'pass', summary: /accepts them/ },
+    { name: 'calls on, FORWARD policy DROP', host: bridgeNfHost('1', nft(filterTable('drop'))), status: 'fail', summary: /br0: nft ip filter FORWARD drops them \(policy DROP\)/ },
+    { name: 'Docker: FORWARD DROP with jumps that return', host: bridgeNfHost('1', nft(dockerForward())), status: 'fail', summary: /policy DROP/ },
+    {
+      name: 'Docker with a DOCKER-USER accept for br0 (what the fix adds)',
+      host: bridgeNfHost('1', nft(filterTable('drop', [['FORWARD', [{ jump: { target: 'DOCKER-USER' } }]], ['DOCKER-USER', br0Accept]], ['DOCKER-USER']))),
+      status: 'pass',
+      summary: /accepts them/,
+    },
+    { name: 'global off but the bridge has its own nf_call_iptables 1', host: bridgeNfHost('0', nft(filterTable('drop')), { nf_call_iptables: 1 }), status: 'fail', summary: /drops them/ },
+    { name: 'policy DROP with a physdev accept', host: bridgeNfHost('1', nft(filterTable('drop', [['FORWARD', physdevAccept]]))), status: 'pass', summary: /accepts/ },
+    { name: 'a conditional drop before anything decides', host: bridgeNfHost('1', nft(filterTable('accept', [['FORWARD', saddrDrop]]))), status: 'warn', summary: /may drop/ },
+    { name: 'firewall unreadable (nft refuses)', host: bridgeNfHost('1', { exec: { [NFT]: { exitCode: 1, stderr: 'Error: Operation not permitted' } } }), status: 'warn', summary: /could not be read/ },
+    { name: 'legacy iptables table with policy DROP', host: bridgeNfHost('1', legacy('-P INPUT ACCEPT\n-P FORWARD DROP\n-P OUTPUT ACCEPT\n')), status: 'fail', summary: /iptables-legacy FORWARD drops them/ },
+    { name: 'legacy iptables with -i br0 -o br0 -j ACCEPT', host: bridgeNfHost('1', legacy('-P FORWARD DROP\n-A FORWARD -i br0 -o br0 -j ACCEPT\n')), status: 'pass', summary: /accepts/ },
+  ];
+}
+
+/**
+ * A host record for the table above and test/checks/br-netfilter.test.ts: root's view of br0
+ * (with tap0 on it) while br_netfilter's three calls are `nf`; `brInfo` is br0's own options.
+ */
+export function bridgeNfHost(nf: string, extra: Partial<HostSpec> = {}, brInfo: Record<string, unknown> = {}): HostSpec {
+  return {
+    invoker: { uid: 0, euid: 0, user: 'root' },
+    ...extra,
+    files: {
+      '/proc/sys/net/bridge/bridge-nf-call-iptables': `${nf}\n`,
+      '/proc/sys/net/bridge/bridge-nf-call-ip6tables': `${nf}\n`,
+      '/proc/sys/net/bridge/bridge-nf-call-arptables': `${nf}\n`,
+      ...extra.files,
+    },
+    stats: { '/usr/sbin/nft': { mode: 0o755 }, ...extra.stats },
+    links: [{ name: 'lo' }, { name: 'br0', kind: 'bridge', info: { nf_call_iptables: 0, ...brInfo } }, { name: 'tap0', kind: 'tun', master: 'br0' }],
+  };
+}
+
+/** `nft -j list ruleset` with an ip filter table: FORWARD with `policy`, `rules` as [chain, expr], and `extraChains`. */
+export function filterTable(policy: 'accept' | 'drop', rules: unknown[][] = [], extraChains: string[] = []): string {
+  return JSON.stringify({
+    nftables: [
+      { metainfo: { version: '1.0.6' } },
+      { table: { family: 'ip', name: 'filter' } },
+      { chain: { family: 'ip', table: 'filter', name: 'FORWARD', type: 'filter', hook: 'forward', prio: 0, policy } },
+      ...extraChains.map((name) => ({ chain: { family: 'ip', table: 'filter', name } })),
+      ...rules.map(([chain, expr]) => ({ rule: { family: 'ip', table: 'filter', chain, expr } })),
+    ],
+  });
+}
+
+/** Docker's FORWARD: policy DROP, a jump to DOCKER-USER (which returns), an accept for docker0. */
+export function dockerForward(): string {
+  return filterTable(
+    'drop',
+    [
+      ['FORWARD', [{ jump: { target: 'DOCKER-USER' } }]],
+      ['FORWARD', [{ match: { op: '==', left: { meta: { key: 'oifname' } }, right: 'docker0' } }, { accept: null }]],
+      ['DOCKER-USER', [{ counter: null }, { return: null }]],
+    ],
+    ['DOCKER-USER', 'DOCKER'],
+  );
+}
