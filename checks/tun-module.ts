@@ -1,5 +1,6 @@
 // tun-module: the tun driver is loaded or built in, and /dev/net/tun is the
 // character device 10:200 that QEMU, UML and qemu-bridge-helper open.
+import type { CheckCase } from '../src/check-cases.js';
 import { kernelConfig, kernelRelease } from '../src/facts/system.js';
 import { describeError, isChar, modeString, text } from '../src/host/host.js';
 import { loadModulePlan } from '../src/fixes/plans.js';
@@ -155,3 +156,19 @@ const check: Check = {
 };
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const MISC = '200 tun\n 61 kvm\n';
+  const node = (mode: number, rdev: [number, number] = [10, 200]) => ({ type: 'chr' as const, mode, uid: 0, gid: 0, rdev });
+  return [
+    { name: 'registered driver and a good node', host: { files: { '/proc/misc': MISC }, stats: { '/dev/net/tun': node(0o666) } }, status: 'pass', summary: /present; \/dev\/net\/tun is 10:200/ },
+    { name: 'built in per /proc/config.gz', host: { files: { '/proc/misc': ' 61 kvm\n', '/boot/config-6.1.0': 'CONFIG_TUN=y\n', '/proc/sys/kernel/osrelease': '6.1.0\n' }, stats: { '/dev/net/tun': node(0o666) } }, status: 'pass', summary: /built in/ },
+    { name: 'loaded module', host: { files: { '/proc/misc': MISC }, stats: { '/sys/module/tun': { type: 'dir', mode: 0o755 }, '/dev/net/tun': node(0o666) } }, status: 'pass', summary: /loaded/ },
+    { name: 'module available, not loaded, node present', host: { files: { '/proc/misc': ' 61 kvm\n', '/proc/sys/kernel/osrelease': '6.1.0\n', '/boot/config-6.1.0': 'CONFIG_TUN=m\n', '/lib/modules/6.1.0/modules.dep': 'kernel/drivers/net/tun.ko.xz:\n' }, stats: { '/dev/net/tun': node(0o666) } }, status: 'warn', summary: /not loaded yet/ },
+    { name: 'driver present, node missing', host: { files: { '/proc/misc': MISC }, stats: { '/dev/net/tun': null } }, status: 'fail', summary: /does not exist/ },
+    { name: 'node with the wrong minor', host: { files: { '/proc/misc': MISC }, stats: { '/dev/net/tun': node(0o666, [10, 201]) } }, status: 'fail', summary: /10:201; it must be/ },
+    { name: 'node is a regular file', host: { files: { '/proc/misc': MISC }, stats: { '/dev/net/tun': { type: 'file', mode: 0o644 } } }, status: 'fail', summary: /not a character device/ },
+    { name: 'no driver anywhere', host: { files: { '/proc/misc': ' 61 kvm\n', '/proc/sys/kernel/osrelease': '6.1.0\n', '/boot/config-6.1.0': '# CONFIG_TUN is not set\n', '/lib/modules/6.1.0/modules.dep': 'kernel/foo.ko:\n' }, stats: { '/dev/net/tun': null } }, status: 'fail', summary: /no tun driver/ },
+  ];
+}

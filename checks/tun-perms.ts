@@ -1,6 +1,7 @@
 // tun-perms: the target user can open /dev/net/tun read-write. Opening it is
 // necessary, not sufficient: creating a tap also needs CAP_NET_ADMIN, so the
 // details name the routes that exist without it.
+import type { CheckCase, HostSpec } from '../src/check-cases.js';
 import { nodeAccess } from '../src/facts/devnode.js';
 import { groupGrantPlan } from '../src/fixes/plans.js';
 import { network, tapOwnedBy } from '../src/model/network.js';
@@ -83,3 +84,30 @@ const check: Check = {
 };
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const base = tunNodeHost;
+  const aclAlice = '# file: /dev/net/tun\nuser::rw-\nuser:1000:rw-\ngroup::rw-\nmask::rw-\nother::---\n';
+  return [
+    { name: 'mode 0666', host: base(0o666), status: 'pass', summary: /alice can open .* as any user/ },
+    { name: '0660 group netdev, alice is a member', host: base(0o660, 108, { files: { '/etc/group': 'root:x:0:\nnetdev:x:108:alice\nalice:x:1000:\n' } }), status: 'pass', summary: /through group netdev/ },
+    { name: '0600 root:root (seed 001 before the fix)', host: base(0o600), status: 'fail', summary: /crw------- root:root; alice cannot open it read-write/ },
+    { name: '0660 group netdev, alice not a member', host: base(0o660, 108), status: 'fail', summary: /alice cannot open/ },
+    { name: 'root judged for itself', host: base(0o600, 0, { invoker: { uid: 0, euid: 0, user: 'root' } }), status: 'pass', summary: /uid 0/ },
+    { name: '--user bob on a 0600 node', host: base(0o600), user: 'bob', status: 'fail', summary: /bob cannot open/ },
+    { name: 'root under sudo judges SUDO_USER', host: base(0o600, 0, { invoker: { uid: 0, euid: 0, user: 'root', sudoUser: 'bob' } }), status: 'fail', summary: /bob cannot open/ },
+    { name: 'ACL grants alice rw', host: base(0o660, 0, { exec: { 'getfacl -n -p /dev/net/tun': { stdout: aclAlice } } }), status: 'pass', summary: /through an ACL entry/ },
+    { name: 'no /dev/net/tun: nothing to judge', host: { stats: { '/dev/net/tun': null } }, status: 'skip', summary: '/dev/net/tun cannot be read (ENOENT); see tun-module' },
+    { name: 'a replayed snapshot without the node', host: {}, snapshot: true, status: 'skip', summary: 'not captured' },
+  ];
+}
+
+/** A host record for the table above and test/checks/tun.test.ts: the tun driver registered, /dev/net/tun 10:200 root:`gid` with `mode`. */
+export function tunNodeHost(mode: number, gid = 0, extra: HostSpec = {}): HostSpec {
+  return {
+    ...extra,
+    files: { '/proc/misc': '200 tun\n 61 kvm\n', ...extra.files },
+    stats: { '/dev/net/tun': { type: 'chr', mode, uid: 0, gid, rdev: [10, 200] }, ...extra.stats },
+  };
+}
