@@ -1,6 +1,7 @@
 // bridge-state: each bridge is up; a LAN bridge (one with a physical port)
 // has carrier on that uplink; the host's address sits on the bridge, not on
 // the enslaved port; no wireless port; STP delays that outlast guests' DHCP.
+import type { CheckCase, HostSpec, LinkSpec } from '../src/check-cases.js';
 import { requireLinks } from '../src/model/network.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
 import { linkGone } from '../src/fixes/plans.js';
@@ -70,3 +71,17 @@ const check: Check = {
 };
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const host = (links: LinkSpec[], extra: HostSpec = {}): HostSpec => ({ ...extra, links: [{ name: 'lo' }, ...links] });
+  return [
+    { name: 'a LAN bridge done right (seed 004)', host: host([{ name: 'br0', kind: 'bridge', addrs: ['192.168.1.5/24'], info: { stp_state: 0, forward_delay: 1500 } }, { name: 'enp3s0', master: 'br0' }]), status: 'pass', summary: /up, wired as expected/ },
+    { name: 'bridge down', host: host([{ name: 'br0', kind: 'bridge', up: false }, { name: 'tap0', master: 'br0' }]), status: 'fail', summary: /br0 is down/ },
+    { name: 'the address still on the enslaved NIC', host: host([{ name: 'br0', kind: 'bridge' }, { name: 'eth0', master: 'br0', addrs: ['192.168.1.5/24'] }]), status: 'fail', summary: /eth0 is a port of br0 but still holds 192\.168\.1\.5\/24/ },
+    { name: 'uplink without carrier', host: host([{ name: 'br0', kind: 'bridge' }, { name: 'enp3s0', master: 'br0', up: false }]), status: 'fail', summary: /uplink enp3s0 has no carrier/ },
+    { name: 'a wireless port', host: host([{ name: 'br0', kind: 'bridge' }, { name: 'wlp2s0', master: 'br0' }], { stats: { '/sys/class/net/wlp2s0/wireless': { type: 'dir', mode: 0o755 } } }), status: 'fail', summary: /wireless port of br0: 802\.11 cannot bridge/ },
+    { name: 'STP with the default 15 s delay', host: host([{ name: 'br0', kind: 'bridge', addrs: ['10.0.2.1/24'], info: { stp_state: 1, forward_delay: 1500 } }, { name: 'tap0', master: 'br0' }]), status: 'warn', summary: /forwards nothing for 30s/ },
+    { name: 'no bridge', host: host([{ name: 'eth0' }]), status: 'skip', summary: /no bridge/ },
+  ];
+}

@@ -1,5 +1,6 @@
 // tap-state: taps the user will run QEMU on are owned by (or usable by) that
 // user, up and on a bridge when meant to be, not stale, not busy in another VM.
+import type { CheckCase, HostSpec, LinkSpec } from '../src/check-cases.js';
 import { configNames } from '../src/facts/ifnames.js';
 import { requireLinks, tapOwnedBy, vms } from '../src/model/network.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
@@ -76,3 +77,53 @@ const check: Check = {
 };
 
 export default check;
+
+/** The names of the cases where the config makes tap0 a port of br0 and it is on none (test/checks/bridge-tap.test.ts checks their fix). */
+export const CONFIG_PORT = 'a tap the config makes a port of br0 that is not on it';
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const host = (links: LinkSpec[], extra: HostSpec = {}): HostSpec => ({ ...extra, links: [{ name: 'lo' }, ...links] });
+  const tap = (name: string, info: Record<string, unknown>, more: Partial<LinkSpec> = {}): LinkSpec => ({ name, kind: 'tun', info: { type: 'tap', persist: true, ...info }, ...more });
+  const IFACES = 'auto br0\niface br0 inet dhcp\n    bridge_ports enp1s0 tap0\n';
+  /** pid 4242, a QEMU holding tap0, in the network namespace `ns` (ours is net:[1]). */
+  const qemuInNs = (ns: string) => host([tap('tap0', { user: 'alice' }, { master: 'br0' })], {
+    dirs: { '/proc': ['4242'], '/proc/4242/fd': ['7'] },
+    files: { '/proc/4242/cmdline': 'qemu-system-x86_64\0-netdev\0tap,id=n0,ifname=tap0\0', '/proc/4242/fdinfo/7': 'pos:\t0\niff:\ttap0\n' },
+    readlinks: { '/proc/4242/fd/7': '/dev/net/tun', '/proc/self/ns/net': 'net:[1]', '/proc/4242/ns/net': ns },
+  });
+  const configPorts: [string, HostSpec['files'], HostSpec['dirs'], RegExp][] = [
+    ['interfaces(5) bridge_ports', { '/etc/network/interfaces': IFACES }, {}, /tap0 is on no bridge, but \/etc\/network\/interfaces:3 makes it a port of br0/],
+    ['netplan bridges.interfaces', { '/etc/netplan/01.yaml': 'network:\n  bridges:\n    br0:\n      interfaces: [tap0]\n' }, { '/etc/netplan': ['01.yaml'] }, /makes it a port of br0/],
+    ['a NetworkManager port profile naming its bridge by UUID', {
+      '/etc/NetworkManager/system-connections/br0.nmconnection': '[connection]\nid=br0\nuuid=aaaa\ntype=bridge\ninterface-name=br0\n',
+      '/etc/NetworkManager/system-connections/tap0.nmconnection': '[connection]\nid=tap0\nuuid=bbbb\ntype=tun\ninterface-name=tap0\ncontroller=aaaa\n',
+    }, { '/etc/NetworkManager/system-connections': ['br0.nmconnection', 'tap0.nmconnection'] }, /makes it a port of br0/],
+  ];
+  return [
+    { name: 'a tap alice owns on a bridge', host: host([{ name: 'br0', kind: 'bridge' }, tap('tap0', { user: 'alice' }, { master: 'br0' })]), status: 'pass', summary: 'tap0: usable by alice' },
+    { name: 'a tap owned by someone else (seed 003: tunctl -u for the wrong uid)', host: host([tap('tap0', { user: 1001 }, { master: 'br0' })]), status: 'fail', summary: /tap0 belongs to uid 1001: alice's QEMU cannot attach/ },
+    { name: 'a stale tap on no bridge', host: host([tap('tap9', { user: 'alice' })]), status: 'warn', summary: /stale/ },
+    {
+      name: 'a busy tap: the VM holding it is named',
+      host: host([tap('tap0', { user: 'alice' }, { master: 'br0' })], {
+        dirs: { '/proc': ['1', '4242', 'self'], '/proc/4242/fd': ['0', '7'] },
+        files: { '/proc/1/cmdline': '/sbin/init\0', '/proc/4242/cmdline': 'qemu-system-x86_64\0-name\0vm1\0-netdev\0tap,id=n0,ifname=tap0,script=no\0', '/proc/4242/fdinfo/7': 'pos:\t0\nflags:\t0104002\nmnt_id:\t25\nino:\t1053\niff:\ttap0\n' },
+        readlinks: { '/proc/4242/fd/0': '/dev/null', '/proc/4242/fd/7': '/dev/net/tun' },
+      }),
+      status: 'warn',
+      summary: /tap0 is in use by pid 4242 \(qemu-system-x86_64 -name vm1…\)/,
+    },
+    { name: 'the tap is on the bridge its config names', host: host([{ name: 'br0', kind: 'bridge' }, tap('tap0', { user: 'alice' }, { master: 'br0' })], { files: { '/etc/network/interfaces': IFACES } }), status: 'pass', summary: 'tap0: usable by alice' },
+    { name: 'a tap on another bridge than the one its config names (both named)', host: host([{ name: 'br0', kind: 'bridge' }, { name: 'br1', kind: 'bridge' }, tap('tap0', { user: 'alice' }, { master: 'br1' })], { files: { '/etc/network/interfaces': IFACES } }), status: 'fail', summary: /tap0 is a port of br1, but .* makes it a port of br0/ },
+    { name: "a container's tap0 (same name, another network namespace) held by its QEMU is not ours", host: qemuInNs('net:[2]'), status: 'pass', summary: 'tap0: usable by alice' },
+    { name: 'tap0 held by a QEMU in our network namespace', host: qemuInNs('net:[1]'), status: 'warn', summary: /tap0 is in use by pid 4242/ },
+    { name: 'no tap', host: host([{ name: 'eth0' }]), status: 'skip', summary: 'no tap on this host' },
+    ...configPorts.map(([how, files, dirs, summary]): CheckCase => ({
+      name: `${CONFIG_PORT} (${how})`,
+      host: host([{ name: 'br0', kind: 'bridge' }, tap('tap0', { user: 'alice' })], { files, dirs, invoker: { uid: 0, euid: 0, user: 'root' } }),
+      status: 'fail',
+      summary,
+    })),
+  ];
+}
