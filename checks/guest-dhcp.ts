@@ -1,5 +1,6 @@
 // guest-dhcp: inside a VM, no interface is stuck on a 169.254 link-local
 // address, the fallback when DHCP got no answer (seed 003).
+import type { CheckCase, HostSpec } from '../src/check-cases.js';
 import { guestMode } from '../src/facts/guest.js';
 import { requireLinks } from '../src/model/network.js';
 import type { Check } from '../src/types.js';
@@ -38,3 +39,22 @@ const check: Check = {
 };
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const VM = { '/sys/class/dmi/id/sys_vendor': 'QEMU\n' };
+  const guest = (addrs: string[], files: HostSpec['files'] = VM): HostSpec => ({ files, links: [{ name: 'lo', addrs: ['127.0.0.1/8'] }, { name: 'enp0s3', addrs }] });
+  return [
+    { name: 'a 169.254 fallback (seed 003: DHCP timed out)', host: guest(['169.254.13.7/16']), status: 'fail', summary: /enp0s3 fell back to a 169\.254 link-local address/ },
+    { name: 'a leased address (user networking gives 10.0.2.15)', host: guest(['10.0.2.15/24']), status: 'pass', summary: 'no interface is stuck on a 169.254 link-local address' },
+    { name: 'a host that is not a guest', host: guest(['169.254.13.7/16'], {}), status: 'skip', summary: 'not a guest' },
+    {
+      name: 'a host not detected as a guest, with --guest forcing the guest checks',
+      host: guest(['169.254.13.7/16'], { '/sys/class/dmi/id/sys_vendor': 'Dell Inc.\n', '/proc/cpuinfo': 'flags\t: fpu\n' }),
+      guest: true,
+      snapshot: true,
+      status: 'fail',
+      summary: 'enp0s3 fell back to a 169.254 link-local address',
+    },
+  ];
+}

@@ -1,6 +1,7 @@
 // guest-route: inside a VM, there is a default route and its gateway answers
 // ARP (read from the ARP cache; the doctor sends nothing: a gateway the kernel
 // asked for without an answer fails, one it never asked for is only a warning).
+import type { CheckCase } from '../src/check-cases.js';
 import { guestMode, routesAndArp } from '../src/facts/guest.js';
 import type { Check } from '../src/types.js';
 
@@ -43,3 +44,17 @@ const check: Check = {
 };
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const VM = { '/sys/class/dmi/id/sys_vendor': 'QEMU\n' };
+  const ROUTE = 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n';
+  const routeVia = (dev: string, gwHex: string) => `${ROUTE}${dev}\t00000000\t${gwHex}\t0003\t0\t0\t0\t00000000\n`;
+  const ARP = 'IP address       HW type     Flags       HW address            Mask     Device\n';
+  return [
+    { name: 'the gateway is in the ARP cache', host: { files: { ...VM, '/proc/net/route': routeVia('enp0s3', '0202000A'), '/proc/net/arp': `${ARP}10.0.2.2         0x1         0x2         52:55:0a:00:02:02     *        enp0s3\n` } }, status: 'pass', summary: '10.0.2.2' },
+    { name: 'no default route', host: { files: { ...VM, '/proc/net/route': ROUTE, '/proc/net/arp': ARP } }, status: 'fail', summary: 'no default route' },
+    { name: 'the kernel asked for the gateway and got no answer (incomplete entry; seed 003)', host: { files: { ...VM, '/proc/net/route': routeVia('eth0', '2121A8C0'), '/proc/net/arp': `${ARP}192.168.33.33    0x1         0x0         00:00:00:00:00:00     *        eth0\n` } }, status: 'fail', summary: /192\.168\.33\.33 does not answer ARP/ },
+    { name: 'the gateway was never asked for (no entry at all): only a warning', host: { files: { ...VM, '/proc/net/route': routeVia('eth0', '2121A8C0'), '/proc/net/arp': `${ARP}192.168.33.1     0x1         0x2         52:54:00:aa:bb:cc     *        eth0\n` } }, status: 'warn', summary: /192\.168\.33\.33 has not been asked for yet/ },
+  ];
+}
