@@ -76,7 +76,8 @@ export default check;
 export function cases(): CheckCase[] {
   const host = (links: LinkSpec[], extra: HostSpec = {}): HostSpec => ({ ...extra, links: [{ name: 'lo' }, ...links] });
   return [
-    { name: 'a LAN bridge done right (seed 004)', host: host([{ name: 'br0', kind: 'bridge', addrs: ['192.168.1.5/24'], info: { stp_state: 0, forward_delay: 1500 } }, { name: 'enp3s0', master: 'br0' }]), status: 'pass', summary: /up, wired as expected/ },
+    // seed 004
+    { name: 'a LAN bridge done right', host: host([{ name: 'br0', kind: 'bridge', addrs: ['192.168.1.5/24'], info: { stp_state: 0, forward_delay: 1500 } }, { name: 'enp3s0', master: 'br0' }]), status: 'pass', summary: /up, wired as expected/ },
     { name: 'bridge down', host: host([{ name: 'br0', kind: 'bridge', up: false }, { name: 'tap0', master: 'br0' }]), status: 'fail', summary: /br0 is down/ },
     { name: 'the address still on the enslaved NIC', host: host([{ name: 'br0', kind: 'bridge' }, { name: 'eth0', master: 'br0', addrs: ['192.168.1.5/24'] }]), status: 'fail', summary: /eth0 is a port of br0 but still holds 192\.168\.1\.5\/24/ },
     { name: 'uplink without carrier', host: host([{ name: 'br0', kind: 'bridge' }, { name: 'enp3s0', master: 'br0', up: false }]), status: 'fail', summary: /uplink enp3s0 has no carrier/ },

@@ -54,7 +54,8 @@ export function cases(): CheckCase[] {
   return [
     { name: 'the gateway is in the ARP cache', host: { files: { ...VM, '/proc/net/route': routeVia('enp0s3', '0202000A'), '/proc/net/arp': `${ARP}10.0.2.2         0x1         0x2         52:55:0a:00:02:02     *        enp0s3\n` } }, status: 'pass', summary: '10.0.2.2' },
     { name: 'no default route', host: { files: { ...VM, '/proc/net/route': ROUTE, '/proc/net/arp': ARP } }, status: 'fail', summary: 'no default route' },
-    { name: 'the kernel asked for the gateway and got no answer (incomplete entry; seed 003)', host: { files: { ...VM, '/proc/net/route': routeVia('eth0', '2121A8C0'), '/proc/net/arp': `${ARP}192.168.33.33    0x1         0x0         00:00:00:00:00:00     *        eth0\n` } }, status: 'fail', summary: /192\.168\.33\.33 does not answer ARP/ },
+    // seed 003
+    { name: 'the kernel asked for the gateway and got no answer (incomplete entry)', host: { files: { ...VM, '/proc/net/route': routeVia('eth0', '2121A8C0'), '/proc/net/arp': `${ARP}192.168.33.33    0x1         0x0         00:00:00:00:00:00     *        eth0\n` } }, status: 'fail', summary: /192\.168\.33\.33 does not answer ARP/ },
     { name: 'the gateway was never asked for (no entry at all): only a warning', host: { files: { ...VM, '/proc/net/route': routeVia('eth0', '2121A8C0'), '/proc/net/arp': `${ARP}192.168.33.1     0x1         0x2         52:54:00:aa:bb:cc     *        eth0\n` } }, status: 'warn', summary: /192\.168\.33\.33 has not been asked for yet/ },
   ];
 }

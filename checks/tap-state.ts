@@ -102,7 +102,8 @@ export function cases(): CheckCase[] {
   ];
   return [
     { name: 'a tap alice owns on a bridge', host: host([{ name: 'br0', kind: 'bridge' }, tap('tap0', { user: 'alice' }, { master: 'br0' })]), status: 'pass', summary: 'tap0: usable by alice' },
-    { name: 'a tap owned by someone else (seed 003: tunctl -u for the wrong uid)', host: host([tap('tap0', { user: 1001 }, { master: 'br0' })]), status: 'fail', summary: /tap0 belongs to uid 1001: alice's QEMU cannot attach/ },
+    // seed 003
+    { name: 'a tap owned by someone else (tunctl -u for the wrong uid)', host: host([tap('tap0', { user: 1001 }, { master: 'br0' })]), status: 'fail', summary: /tap0 belongs to uid 1001: alice's QEMU cannot attach/ },
     { name: 'a stale tap on no bridge', host: host([tap('tap9', { user: 'alice' })]), status: 'warn', summary: /stale/ },
     {
       name: 'a busy tap: the VM holding it is named',

@@ -92,7 +92,8 @@ export function cases(): CheckCase[] {
   return [
     { name: 'mode 0666', host: base(0o666), status: 'pass', summary: /alice can open .* as any user/ },
     { name: '0660 group netdev, alice is a member', host: base(0o660, 108, { files: { '/etc/group': 'root:x:0:\nnetdev:x:108:alice\nalice:x:1000:\n' } }), status: 'pass', summary: /through group netdev/ },
-    { name: '0600 root:root (seed 001 before the fix)', host: base(0o600), status: 'fail', summary: /crw------- root:root; alice cannot open it read-write/ },
+    // seed 001, before the fix
+    { name: '0600 root:root', host: base(0o600), status: 'fail', summary: /crw------- root:root; alice cannot open it read-write/ },
     { name: '0660 group netdev, alice not a member', host: base(0o660, 108), status: 'fail', summary: /alice cannot open/ },
     { name: 'root judged for itself', host: base(0o600, 0, { invoker: { uid: 0, euid: 0, user: 'root' } }), status: 'pass', summary: /uid 0/ },
     { name: '--user bob on a 0600 node', host: base(0o600), user: 'bob', status: 'fail', summary: /bob cannot open/ },
