@@ -2,6 +2,7 @@
 // NetworkManager writes 90-NM-<uuid>.yaml files of its own, and failed nmcli
 // runs pile them up (seed 004); netplan merges them in name order, so the last
 // file silently wins.
+import type { CheckCase, HostSpec } from '../src/check-cases.js';
 import { configNames } from '../src/facts/ifnames.js';
 import type { Check } from '../src/types.js';
 
@@ -39,3 +40,19 @@ const check: Check = {
 };
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const plan = (files: Record<string, string>): HostSpec => ({
+    dirs: { '/etc/netplan': Object.keys(files) },
+    files: Object.fromEntries(Object.entries(files).map(([n, b]) => [`/etc/netplan/${n}`, b])),
+    links: [{ name: 'lo' }, { name: 'enp3s0' }],
+  });
+  const eth = 'network:\n  version: 2\n  ethernets:\n    enp3s0:\n      dhcp4: true\n';
+  return [
+    // seed 004
+    { name: 'two files define one interface (NetworkManager leftovers)', host: plan({ '01-netcfg.yaml': eth, '90-NM-3f2a.yaml': eth.replace('dhcp4: true', 'dhcp4: false') }), status: 'fail', summary: /enp3s0 is defined in 2 netplan files/, details: "NetworkManager's" },
+    { name: 'one definition', host: plan({ '01-netcfg.yaml': eth }), status: 'pass', summary: '1 netplan file(s), no interface defined twice' },
+    { name: 'no netplan', host: {}, status: 'skip', summary: 'no netplan configuration' },
+  ];
+}

@@ -1,6 +1,7 @@
 // nm-conflict: no device has two competing NetworkManager profiles (seed 004:
 // the auto-created "Wired connection 4" fights the bridge-slave profile for
 // the USB NIC), and NetworkManager answers when its profiles exist.
+import type { CheckCase, HostSpec } from '../src/check-cases.js';
 import { nmKeyfiles } from '../src/facts/nm.js';
 import { which } from '../src/facts/system.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
@@ -102,3 +103,51 @@ const check: Check = {
 };
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const NMDIR = '/etc/NetworkManager/system-connections';
+  const RUN = '/run/NetworkManager/system-connections';
+  const LIB = '/usr/lib/NetworkManager/system-connections';
+  const SLAVE = '[connection]\nid=bridge-slave-enx00e04c680001\nuuid=1111\ntype=ethernet\ninterface-name=enx00e04c680001\ncontroller=brnm0\nport-type=bridge\n';
+  // An ethernet profile bound to a NIC, in whichever directory a case puts it.
+  const wired = (uuid: string, dev = 'enp1s0') => `[connection]\nid=w-${uuid}\nuuid=${uuid}\ntype=ethernet\ninterface-name=${dev}\n`;
+  const dirs = (files: Record<string, string>, stats: HostSpec['stats'] = {}): HostSpec => {
+    const byDir: Record<string, string[]> = {};
+    for (const f of Object.keys(files)) (byDir[f.slice(0, f.lastIndexOf('/'))] ??= []).push(f.slice(f.lastIndexOf('/') + 1));
+    return { invoker: { uid: 0, euid: 0, user: 'root' }, dirs: byDir, files, stats };
+  };
+  const TWO = /^enp[19]s0 has 2 profiles that connect automatically/;
+  return [
+    { name: 'NetworkManager not answering while profiles exist: the recovery steps', host: nmHost({ 'slave.nmconnection': SLAVE }, { exitCode: 8, stderr: 'Error: NetworkManager is not running.' }), status: 'fail', summary: 'NetworkManager has profiles but does not answer', details: 'systemctl restart NetworkManager' },
+    { name: 'one profile per device', host: nmHost({ 'slave.nmconnection': SLAVE }, { stdout: 'bridge-slave-enx00e04c680001:1111:802-3-ethernet:enx00e04c680001:yes:yes\n' }), status: 'pass', summary: 'no device has competing NetworkManager profiles' },
+    { name: 'a profile in /usr/lib competes with one in /etc', host: dirs({ [`${NMDIR}/a.nmconnection`]: wired('a1'), [`${LIB}/b.nmconnection`]: wired('b2') }), status: 'fail', summary: TWO },
+    { name: 'an extension-less file counts in /etc (older NetworkManager wrote those)', host: dirs({ [`${NMDIR}/a.nmconnection`]: wired('a1'), [`${NMDIR}/Wired connection 4`]: wired('b2') }), status: 'fail', summary: TWO },
+    { name: "the /run copy of a UUID shadows /etc's (nmcli connection modify ... to a volatile profile)", host: dirs({ [`${NMDIR}/a.nmconnection`]: wired('a1'), [`${RUN}/a.nmconnection`]: wired('a1', 'enp9s0'), [`${NMDIR}/b.nmconnection`]: wired('b2', 'enp9s0') }), status: 'fail', summary: TWO },
+    { name: 'the same UUID in /etc and /usr/lib is one profile', host: dirs({ [`${NMDIR}/a.nmconnection`]: wired('a1'), [`${LIB}/a.nmconnection`]: wired('a1') }), status: 'pass', summary: 'no device has competing NetworkManager profiles' },
+    { name: 'an editor backup (~) is not a profile', host: dirs({ [`${NMDIR}/a.nmconnection`]: wired('a1'), [`${NMDIR}/a.nmconnection~`]: wired('b2') }), status: 'pass', summary: 'no device has competing NetworkManager profiles' },
+    {
+      name: 'a keyfile that is not root-only is not loaded by NetworkManager, and does not count',
+      host: dirs({ [`${NMDIR}/a.nmconnection`]: wired('a1'), [`${NMDIR}/mine.nmconnection`]: wired('b2') }, { [`${NMDIR}/a.nmconnection`]: { mode: 0o600 }, [`${NMDIR}/mine.nmconnection`]: { mode: 0o644 } }),
+      status: 'warn',
+      summary: /^NetworkManager does not load \/etc\/NetworkManager\/system-connections\/mine\.nmconnection: NetworkManager ignores it: mode 0644, not root-only \(chown root:root, chmod 0600, then nmcli connection reload\)$/,
+    },
+    { name: 'outside /etc, a file without .nmconnection is not loaded', host: dirs({ [`${NMDIR}/a.nmconnection`]: wired('a1'), [`${LIB}/b`]: wired('b2') }), status: 'warn', summary: /does not load \/usr\/lib\/NetworkManager\/system-connections\/b: outside \/etc only \*\.nmconnection files are read/ },
+    { name: 'no NetworkManager', host: {}, status: 'skip', summary: 'NetworkManager is not installed' },
+  ];
+}
+
+/**
+ * A host record for the table above and test/checks/managers.test.ts: root's view of NetworkManager
+ * with `keyfiles` saved in /etc and nmcli answering `nmcli` (null: nmcli is not installed).
+ */
+export function nmHost(keyfiles: Record<string, string>, nmcli: { stdout?: string; exitCode?: number; stderr?: string } | null): HostSpec {
+  const dir = '/etc/NetworkManager/system-connections';
+  return {
+    invoker: { uid: 0, euid: 0, user: 'root' },
+    dirs: { [dir]: Object.keys(keyfiles) },
+    files: Object.fromEntries(Object.entries(keyfiles).map(([n, b]) => [`${dir}/${n}`, b])),
+    stats: nmcli ? { '/usr/bin/nmcli': { mode: 0o755 } } : {},
+    exec: nmcli ? { 'nmcli -t -f NAME,UUID,TYPE,DEVICE,AUTOCONNECT,ACTIVE connection show': nmcli } : {},
+  };
+}
