@@ -1,5 +1,7 @@
 // forward-policy: the FORWARD chain lets routed VM traffic out (Docker sets
 // the policy to DROP; firewalls often do).
+import type { CheckCase } from '../src/check-cases.js';
+import { natNetHost, natNetNft } from './ip-forward.js';
 import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
 import { showPrefix } from '../src/parse/ipv4.js';
 import { which } from '../src/facts/system.js';
@@ -61,3 +63,22 @@ const check: Check = {
 };
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const { doc, natChain, fwdChain } = natNetNft();
+  const virbr0Accept = { rule: { family: 'ip', table: 'filter', chain: 'FORWARD', expr: [{ match: { op: '==', left: { meta: { key: 'iifname' } }, right: 'virbr0' } }, { accept: null }] } };
+  const dockerDrop = doc([natChain, fwdChain('drop')]);
+  return [
+    { name: 'policy DROP, but an accept for the VM bridge comes first', host: natNetHost({ nft: doc([fwdChain('drop'), virbr0Accept]) }), status: 'pass', summary: 'the FORWARD path accepts traffic from virbr0' },
+    { name: 'the default ACCEPT policy', host: natNetHost({ nft: doc([fwdChain('accept')]) }), status: 'pass', summary: 'the FORWARD path accepts traffic from virbr0' },
+    // qnet setup records an isolated network's intent in the bridge's alias: a DROP policy is then what was asked for.
+    { name: 'policy DROP, isolated by intent (alias qnet:isolated)', host: natNetHost({ forward: '0', alias: 'qnet:isolated', nft: dockerDrop }), status: 'skip', summary: 'no routed or NAT VM network: virbr0 is isolated by intent (alias qnet:isolated)' },
+    ...['qnet:nat', 'isolated', 'my bridge'].map((alias): CheckCase => ({
+      name: `policy DROP, alias "${alias}" (not an isolated intent)`,
+      host: natNetHost({ forward: '0', alias, nft: dockerDrop }),
+      status: 'fail',
+      summary: 'VM traffic is dropped: virbr0 192.168.122.0/24: nft ip filter FORWARD drops it (policy DROP)',
+    })),
+  ];
+}

@@ -1,5 +1,7 @@
 // nat-masquerade: each routed VM subnet leaves through a MASQUERADE/SNAT rule
 // towards an uplink, or replies never find their way back to the guests.
+import type { CheckCase } from '../src/check-cases.js';
+import { natNetHost, natNetNft } from './ip-forward.js';
 import { chainFate, chainLabel, firewall } from '../src/facts/firewall.js';
 import { withoutIsolated } from '../src/facts/intent.js';
 import { showPrefix } from '../src/parse/ipv4.js';
@@ -68,3 +70,22 @@ const check: Check = {
 };
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const { doc, natRule, natChain, fwdChain, masq } = natNetNft();
+  const other = natRule([{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: { prefix: { addr: '10.0.0.0', len: 8 } } } }, { masquerade: null }]);
+  const dockerDrop = doc([natChain, fwdChain('drop')]);
+  return [
+    { name: 'libvirt-style masquerade of the subnet', host: natNetHost({ nft: doc([natChain, masq]) }), status: 'pass', summary: 'every routed VM subnet is translated: virbr0 192.168.122.0/24' },
+    { name: 'the only rule masquerades another subnet', host: natNetHost({ nft: doc([natChain, other]) }), status: 'fail', summary: 'no MASQUERADE/SNAT towards eth0 for virbr0 192.168.122.0/24' },
+    // qnet setup records an isolated network's intent in the bridge's alias: no masquerade is then what was asked for.
+    { name: 'no masquerade, isolated by intent (alias qnet:isolated)', host: natNetHost({ forward: '0', alias: 'qnet:isolated', nft: dockerDrop }), status: 'skip', summary: 'no routed or NAT VM network: virbr0 is isolated by intent (alias qnet:isolated)' },
+    ...['qnet:nat', 'isolated', 'my bridge'].map((alias): CheckCase => ({
+      name: `no masquerade, alias "${alias}" (not an isolated intent)`,
+      host: natNetHost({ forward: '0', alias, nft: dockerDrop }),
+      status: 'fail',
+      summary: 'no MASQUERADE/SNAT towards eth0 for virbr0 192.168.122.0/24',
+    })),
+  ];
+}
