@@ -179,6 +179,8 @@ export const CAUSES: readonly Cause[] = [
       S('bridged my wireless card wlp2s0 with the tap and the guest only self-assigns an address', 'https://github.com/foxlet/macOS-Simple-KVM/issues/68'),
       S('I want my VMs on the LAN but the laptop only has wifi; the bridge over wireless does not work', 'https://firestuff.org/2016-05-17-wifi-bridging-redux.html'),
       S('the vagrant VM only gets a management address, never one from the wifi network my laptop is connected to', 'https://github.com/vagrant-libvirt/vagrant-libvirt/issues/760'),
+      S('I want each VM on my LAN through the server wifi card wlp3s0, but picking it as the bridge source fails with operation not supported; only a wired NIC works', 'https://github.com/cockpit-project/cockpit-machines/issues/926'),
+      S('attaching the laptop wlan0 to the guest bridge is refused; the access point only knows the host, so the wireless card has to be used through NAT instead', 'https://github.com/chyves/chyves/issues/14'),
     ],
     cues: { wireless: 3, '4addr': 2, laptop: 0.5 },
   },
