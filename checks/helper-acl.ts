@@ -14,6 +14,7 @@
 //   include loop                  → with ulimit -n 20000 the helper segfaults (bridge helper
 //                                   failed, no message); with 1024 it runs out of descriptors
 //                                   and carries on
+import type { CheckCase, HostSpec, StatSpec } from '../src/check-cases.js';
 import { aclFor, aclPaths, bridgeHelpers, readBridgeAcl } from '../src/facts/bridge-helper.js';
 import { requireLinks, validIfname } from '../src/model/network.js';
 import { groupName, groupsFile, modeAllows, userName } from '../src/facts/users.js';
@@ -285,3 +286,68 @@ const check: Check = {
 };
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const host = aclHost;
+  const CONF = '/etc/qemu/bridge.conf';
+  const privateInclude = (allow: string) => ({ files: { '/etc/qemu/private.conf': allow }, stats: { '/etc/qemu/private.conf': { mode: 0o600 } } });
+  return [
+    { name: 'allow br0, br0 exists, root 0644', host: host(), status: 'pass', summary: /allows br0 and is root-owned, readable by alice/ },
+    { name: '0640 root:alice is readable through the group', host: host({ confStat: { mode: 0o640, gid: 1000 } }), status: 'pass', summary: /allows br0/ },
+    { name: 'no bridges yet, valid file', host: host({ bridges: [], conf: '# nothing yet\n' }), status: 'pass', summary: /valid and root-owned; no bridge exists yet/ },
+    { name: 'only Docker bridges and a valid file', host: host({ bridges: ['docker0', 'br-0123456789ab'], conf: '# none\n' }), status: 'pass', summary: /no bridge exists yet/ },
+    { name: 'no helper installed', host: host({ helper: false, conf: null }), status: 'skip', summary: /no qemu-bridge-helper/ },
+    { name: 'missing bridge.conf', host: host({ conf: null }), status: 'fail', summary: /\/etc\/qemu\/bridge.conf does not exist/ },
+    { name: 'owned by alice', host: host({ confStat: { mode: 0o644, uid: 1000, gid: 1000 } }), status: 'fail', summary: /owned by alice:alice, not root: whoever can write it can put any tap on any bridge/ },
+    { name: 'writable by everyone', host: host({ confStat: { mode: 0o666 } }), status: 'fail', summary: /writable by every user/ },
+    { name: 'group-writable by netdev', host: host({ confStat: { mode: 0o664, gid: 108 } }), status: 'fail', summary: /writable by group netdev/ },
+    { name: '/etc/qemu writable by a group', host: host({ dirStat: { type: 'dir', mode: 0o775, gid: 1000 } }), status: 'fail', summary: /^\/etc\/qemu is writable by group alice/ },
+    { name: '0600 root: the helper reads it as alice', host: host({ confStat: { mode: 0o600 } }), status: 'fail', summary: /alice cannot read \/etc\/qemu\/bridge.conf .*failed to parse default acl file/ },
+    { name: '0600 root judged for root', host: host({ confStat: { mode: 0o600 }, extra: { invoker: { uid: 0, euid: 0, user: 'root' } } }), status: 'pass', summary: /allows br0/ },
+    { name: 'capitalised Allow', host: host({ conf: 'Allow br0\n' }), status: 'fail', summary: /^\/etc\/qemu\/bridge.conf:1: unknown command "Allow"/ },
+    { name: 'missing argument', host: host({ conf: 'allow br0\nallow\n' }), status: 'fail', summary: /bridge.conf:2: invalid line/ },
+    { name: '16-byte name', host: host({ conf: 'allow br0\nallow 0123456789abcdef\n' }), status: 'fail', summary: /bridge.conf:2: name .* 16 bytes/ },
+    { name: 'include loop', host: host({ conf: 'allow br0\ninclude /etc/qemu/a.conf\n', extra: { files: { '/etc/qemu/a.conf': `include ${CONF}\n` }, stats: { '/etc/qemu/a.conf': { mode: 0o644 } } } }), status: 'fail', summary: /include loop.*crashes/ },
+    { name: 'allow all', host: host({ conf: 'allow all\n' }), status: 'warn', summary: /`allow all` at \/etc\/qemu\/bridge.conf:1/ },
+    { name: 'allows a bridge that does not exist', host: host({ conf: 'allow br0\nallow br9\n' }), status: 'warn', summary: /no bridge br9 exists/ },
+    { name: 'allows a NIC, not a bridge', host: host({ conf: 'allow br0\nallow eth0\n' }), status: 'warn', summary: /eth0 exists but is not a bridge/ },
+    { name: 'allows a name that can never match', host: host({ conf: 'allow br0\nallow a b\n' }), status: 'warn', summary: /can never match/ },
+    { name: 'one of two bridges not allowed', host: host({ bridges: ['br0', 'br1'] }), status: 'warn', summary: /bridge br1 is not allowed/ },
+    { name: 'no existing bridge allowed', host: host({ conf: 'allow br1\n' }), status: 'fail', summary: /no existing bridge is allowed \(br0\).*access denied by acl file/ },
+    { name: 'allow then deny', host: host({ conf: 'allow br0\ndeny br0\n' }), status: 'fail', summary: /no existing bridge is allowed/ },
+    { name: 'deny then allow', host: host({ conf: 'deny br0\nallow br0\n' }), status: 'fail', summary: /no existing bridge is allowed/ },
+    { name: 'tab separator works', host: host({ conf: 'allow\tbr0\n' }), status: 'pass', summary: /allows br0/ },
+    { name: 'allow only in an include alice cannot read', host: host({ conf: 'include /etc/qemu/private.conf\n', extra: privateInclude('allow br0\n') }), status: 'fail', summary: /no existing bridge is allowed/ },
+    { name: 'an include alice cannot read, while the top file still allows the bridge', host: host({ conf: 'allow br0\ninclude /etc/qemu/private.conf\n', extra: privateInclude('allow br1\n') }), status: 'warn', summary: /alice cannot read \/etc\/qemu\/private.conf .*skips it silently/ },
+    { name: 'missing include next to a working allow', host: host({ conf: 'allow br0\ninclude /etc/qemu/gone.conf\n', extra: { files: { '/etc/qemu/gone.conf': null } } }), status: 'warn', summary: /gone.conf: included file cannot be read/ },
+    { name: 'bridge named a;b allowed', host: host({ bridges: ['a;b'], conf: 'allow a;b\n' }), status: 'pass', summary: /allows a;b/ },
+    { name: 'a replayed snapshot without the file', host: { ...host(), files: {} }, snapshot: true, status: 'skip', summary: 'not captured' },
+  ];
+}
+
+/**
+ * A host record for the table above and test/checks/helper-acl.test.ts: qemu-bridge-helper installed
+ * setuid (unless `helper` is false), /etc/qemu/bridge.conf holding `conf` (default `allow br0`; null:
+ * missing) with `confStat`, /etc/qemu with `dirStat`, the bridges `bridges` (default br0) next to eth0
+ * and the NICs `others`; `extra` adds to it.
+ */
+export function aclHost(o: { conf?: string | null; confStat?: StatSpec; dirStat?: StatSpec; bridges?: string[]; others?: string[]; extra?: HostSpec; helper?: boolean } = {}): HostSpec {
+  const CONF = '/etc/qemu/bridge.conf';
+  const links = [{ name: 'lo' }, { name: 'eth0' }, ...(o.others ?? []).map((name) => ({ name })), ...(o.bridges ?? ['br0']).map((name) => ({ name, kind: 'bridge' }))];
+  const conf = o.conf === undefined ? 'allow br0\n' : o.conf;
+  const x = o.extra ?? {};
+  return {
+    ...x,
+    files: { [CONF]: conf, ...x.files },
+    dirs: o.helper === false ? {} : { '/usr/lib/qemu': ['qemu-bridge-helper'], ...x.dirs },
+    stats: {
+      '/usr/lib/qemu/qemu-bridge-helper': { mode: 0o4755 },
+      ...(conf === null ? { [CONF]: null } : { [CONF]: o.confStat ?? { mode: 0o644 } }),
+      '/etc/qemu': o.dirStat ?? { type: 'dir', mode: 0o755 },
+      ...x.stats,
+    },
+    links,
+    exec: { ...x.exec },
+  };
+}
