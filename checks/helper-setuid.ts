@@ -11,6 +11,7 @@
 //                      /dev/net/tun are then opened AS THE USER
 //   4755 on nosuid   → same as 0755
 //   cap_net_admin+ep → works (and also reads bridge.conf as the user)
+import type { CheckCase, ExecSpec, HostSpec, StatSpec } from '../src/check-cases.js';
 import { bridgeHelpers, helperPackage, judgeHelper, type HelperFile, type HelperJudgement } from '../src/facts/bridge-helper.js';
 import { which } from '../src/facts/system.js';
 import { groupName, groupsFile, type TargetUser } from '../src/facts/users.js';
@@ -219,3 +220,69 @@ const check: Check = {
 };
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const host = setuidHost;
+  const DEB = '/usr/lib/qemu/qemu-bridge-helper';
+  const SUID_COPY = '/usr/lib/qemu/qemu-bridge-helper-suid';
+  const FED = '/usr/libexec/qemu-bridge-helper';
+  // Real `getfattr --absolute-names -n security.capability -e hex` values, made on Debian 12
+  // with setcap on copies of /usr/lib/qemu/qemu-bridge-helper.
+  const CAP = {
+    /** setcap cap_net_admin+ep */
+    ep: '0x0100000200100000000000000000000000000000',
+    /** setcap cap_net_admin+p */
+    p: '0x0000000200100000000000000000000000000000',
+    /** setcap cap_net_admin+ep run inside a user namespace whose root is host uid 100000 */
+    v3: '0x0100000300100000000000000000000000000000a0860100',
+  };
+  const getfattr = (p: string) => `getfattr --absolute-names -n security.capability -e hex ${p}`;
+  const getcap = (p: string) => `getcap -n ${p}`;
+  const noAttr = (p: string) => ({ [getfattr(p)]: { exitCode: 1, stderr: `${p}: security.capability: No such attribute\n` } });
+  const withCap = (p: string, hex: string) => ({ [getfattr(p)]: { stdout: `# file: ${p}\nsecurity.capability=${hex}\n\n` } });
+  const onlyGetcap = (out: ExecSpec) => ({ exec: { [getfattr(DEB)]: null, [getcap(DEB)]: out } });
+  const ROOT_MOUNT = '22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n';
+  return [
+    { name: 'Debian helper made setuid root', host: host({ [DEB]: { mode: 0o4755 } }), status: 'pass', summary: /qemu-bridge-helper runs with root rights \(setuid root\) and alice can execute it/ },
+    { name: 'Fedora ships it 4755 in /usr/libexec', host: host({ [FED]: { mode: 0o4755 } }), status: 'pass', summary: /\/usr\/libexec\/qemu-bridge-helper runs with root rights/ },
+    { name: 'cap_net_admin+ep instead of setuid', host: host({ [DEB]: { mode: 0o755 } }, { exec: withCap(DEB, CAP.ep) }), status: 'pass', summary: /cap_net_admin\+ep file capability/ },
+    { name: 'Debian as shipped: 0755, no capability', host: host({ [DEB]: { mode: 0o755 } }, { exec: noAttr(DEB) }), status: 'fail', summary: /has no root rights: it is -rwxr-xr-x root:root: no setuid bit/ },
+    // seed 004
+    { name: 'only the -suid copy is setuid', host: host({ [DEB]: { mode: 0o755 }, [SUID_COPY]: { mode: 0o4755 } }, { exec: noAttr(DEB) }), status: 'warn', summary: /only \/usr\/lib\/qemu\/qemu-bridge-helper-suid has root rights .* works only with helper=\/usr\/lib\/qemu\/qemu-bridge-helper-suid/ },
+    { name: 'not installed at all (Debian)', host: host({}), status: 'fail', summary: /not installed \(debian: package qemu-system-common\)/ },
+    { name: 'setuid on a nosuid mount', host: host({ [DEB]: { mode: 0o4755 } }, { files: { '/proc/self/mountinfo': ROOT_MOUNT + '40 22 0:40 / /usr rw,nosuid,relatime - ext4 /dev/vdb rw\n' }, exec: noAttr(DEB) }), status: 'fail', summary: /mounted nosuid/ },
+    { name: 'capability without the effective flag', host: host({ [DEB]: { mode: 0o755 } }, { exec: withCap(DEB, CAP.p) }), status: 'fail', summary: /no root rights/ },
+    { name: 'capability set inside a user namespace (v3, rootid 100000)', host: host({ [DEB]: { mode: 0o755 } }, { exec: withCap(DEB, CAP.v3) }), status: 'fail', summary: /no root rights/ },
+    { name: 'neither getfattr nor getcap, not setuid', host: host({ [DEB]: { mode: 0o755 } }, { exec: { [getfattr(DEB)]: null, [getcap(DEB)]: null } }), status: 'warn', summary: /cannot read its file capabilities \(neither getfattr \(package attr\) nor getcap \(package libcap2-bin\) is installed\)/ },
+    { name: 'no getfattr (stock Debian), getcap shows cap_net_admin=ep', host: host({ [DEB]: { mode: 0o755 } }, onlyGetcap({ stdout: `${DEB} cap_net_admin=ep\n` })), status: 'pass', summary: /cap_net_admin\+ep file capability/ },
+    { name: 'no getfattr, getcap prints nothing: no capabilities', host: host({ [DEB]: { mode: 0o755 } }, onlyGetcap({ stdout: '' })), status: 'fail', summary: /has no root rights: it is -rwxr-xr-x root:root: no setuid bit/ },
+    { name: 'no getfattr, getcap shows cap_net_admin=p', host: host({ [DEB]: { mode: 0o755 } }, onlyGetcap({ stdout: `${DEB} cap_net_admin=p\n` })), status: 'fail', summary: /no root rights/ },
+    { name: 'no getfattr, getcap shows a rootid (set in a user namespace)', host: host({ [DEB]: { mode: 0o755 } }, onlyGetcap({ stdout: `${DEB} cap_net_admin=ep [rootid=100000]\n` })), status: 'fail', summary: /no root rights/ },
+    { name: 'no getfattr, getcap cannot read the file (it exits 0 and says so on stderr)', host: host({ [DEB]: { mode: 0o755 } }, onlyGetcap({ stderr: `${DEB} (Permission denied)\n` })), status: 'warn', summary: /cannot read its file capabilities \(getcap: .*Permission denied/ },
+    { name: '4750 root:kvm and alice is not in kvm', host: host({ [DEB]: { mode: 0o4750, gid: 104 } }, { exec: noAttr(DEB) }), status: 'fail', summary: /alice cannot execute it/ },
+    { name: '4750 root:kvm and alice is in kvm', host: host({ [DEB]: { mode: 0o4750, gid: 104 } }, { files: { '/etc/group': 'root:x:0:\nkvm:x:104:alice\nalice:x:1000:\n' } }), status: 'pass', summary: /setuid root/ },
+    { name: 'setuid but owned by alice', host: host({ [DEB]: { mode: 0o4755, uid: 1000 } }, { exec: noAttr(DEB) }), status: 'fail', summary: /setuid but owned by alice:root, not root/ },
+    { name: 'NixOS wrapper only', host: host({ '/run/wrappers/bin/qemu-bridge-helper': { mode: 0o4511 } }, { files: { '/etc/os-release': 'ID=nixos\n' } }), status: 'warn', summary: /NixOS wrapper .* helper=\/run\/wrappers\/bin\/qemu-bridge-helper/ },
+    { name: 'a replayed snapshot without the directory listings', host: {}, snapshot: true, status: 'skip', summary: 'not captured' },
+  ];
+}
+
+/**
+ * A host record for the table above and test/checks/helper-setuid.test.ts: Debian 12 with one root
+ * mount, and `helpers` (path → its stat) in their directories next to vhost-user-gpu; `extra` adds to it.
+ */
+export function setuidHost(helpers: Record<string, StatSpec>, extra: HostSpec = {}): HostSpec {
+  const dirs: Record<string, string[]> = {};
+  for (const p of Object.keys(helpers)) {
+    const d = p.slice(0, p.lastIndexOf('/'));
+    (dirs[d] ??= ['vhost-user-gpu']).push(p.slice(d.length + 1));
+  }
+  return {
+    ...extra,
+    files: { '/proc/self/mountinfo': '22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n', '/etc/os-release': 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n', ...extra.files },
+    dirs: { ...dirs, ...extra.dirs },
+    stats: { ...helpers, ...extra.stats },
+    exec: { ...extra.exec },
+  };
+}
