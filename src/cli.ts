@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ALL_CHECKS } from '../checks/index.js';
-import { doctor, exitCodeOf, selectChecks, VERSION } from './engine.js';
+import { doctor, exitCodeOf, nowMs, selectChecks, VERSION } from './engine.js';
 import { SNAPSHOT_SCHEMA, type SnapshotFile } from './host/snapshot-file.js';
 import { redactSnapshot } from './host/redact.js';
 import { identityUses } from './facts/users.js';
@@ -33,7 +33,7 @@ async function doctorFormat(opts: CommonOpts): Promise<string> {
 
 async function runDoctor(opts: CommonOpts): Promise<number> {
   const format = await doctorFormat(opts);
-  const started = performance.now();
+  const started = nowMs();
   const session = await openSession(opts);
   const { ctx, color } = session;
   const report = await doctor(ctx, checksFor(ALL_CHECKS, session, opts));
@@ -41,7 +41,7 @@ async function runDoctor(opts: CommonOpts): Promise<number> {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   } else if (format === 'prom') {
     const { renderProm } = await import('./output/prom.js');
-    process.stdout.write(renderProm(report, { durationMs: performance.now() - started, finishedAt: Date.now() }));
+    process.stdout.write(renderProm(report, { durationMs: nowMs() - started, finishedAt: Date.now() }));
   } else {
     const { renderText } = await import('./output/text.js');
     process.stdout.write(await renderText(report, { color, verbose: Boolean(opts.verbose) }));

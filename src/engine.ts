@@ -36,7 +36,7 @@ export interface Outcome {
 }
 
 async function runOne(ctx: Context, check: Check, timeoutMs: number): Promise<Outcome> {
-  const started = performance.now();
+  const started = nowMs();
   let title = check.id as string;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -63,7 +63,7 @@ async function runOne(ctx: Context, check: Check, timeoutMs: number): Promise<Ou
       const d = finding.details;
       result.details = d.length > MAX_DETAILS ? [...d.slice(0, MAX_DETAILS), `(+${d.length - MAX_DETAILS} more)`] : d;
     }
-    result.durationMs = round(performance.now() - started);
+    result.durationMs = round(nowMs() - started);
     return { result, plans: finding.fixes ?? [], ...(finding.subjects?.length ? { subjects: finding.subjects } : {}) };
   } catch (err) {
     // A UsageError (unknown --user) is the caller's mistake, not the check's.
@@ -80,7 +80,7 @@ async function runOne(ctx: Context, check: Check, timeoutMs: number): Promise<Ou
         summary,
         evidence: [],
         fixes: [],
-        durationMs: round(performance.now() - started),
+        durationMs: round(nowMs() - started),
       },
       plans: [],
     };
@@ -90,6 +90,8 @@ async function runOne(ctx: Context, check: Check, timeoutMs: number): Promise<Ou
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
+/** Milliseconds from a monotonic clock (process.hrtime: the `performance` global would load perf_hooks for it). */
+export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 export async function runChecksWithPlans(ctx: Context, checks: readonly Check[], timeoutMs = CHECK_TIMEOUT_MS): Promise<Outcome[]> {
   return Promise.all(checks.map((c) => runOne(ctx, c, timeoutMs)));

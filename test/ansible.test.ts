@@ -28,7 +28,7 @@ const hasSudo = has('sudo') && process.getuid?.() === 0;
 
 let dir = '';
 beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist/qnet.js'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
+  if (!existsSync(join(ROOT, 'dist/qnet.cjs'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
   dir = mkdtempSync(join(tmpdir(), 'qnet-ansible-'));
   mkdirSync(join(dir, 'home'));
 });

@@ -20,7 +20,7 @@ function qnet(args: string[], env: NodeJS.ProcessEnv = {}) {
 const stripDurations = (results: { durationMs?: number }[]) => results.map(({ durationMs: _d, ...rest }) => rest);
 
 beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist/qnet.js'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
+  if (!existsSync(join(ROOT, 'dist/qnet.cjs'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
   dir = mkdtempSync(join(tmpdir(), 'qnet-cli-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

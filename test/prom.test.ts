@@ -20,7 +20,7 @@ const whyNoPromtool = promtool ? '' : "promtool is not installed (Debian package
 if (whyNoPromtool) console.log(`promtool checks skipped: ${whyNoPromtool}`);
 
 beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist/qnet.js'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
+  if (!existsSync(join(ROOT, 'dist/qnet.cjs'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
 });
 
 interface Run {

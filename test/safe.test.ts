@@ -57,7 +57,7 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/qnet.js');
 let dir = '';
 beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist/qnet.js'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
+  if (!existsSync(join(ROOT, 'dist/qnet.cjs'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
   dir = mkdtempSync(join(tmpdir(), 'qnet-safe-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

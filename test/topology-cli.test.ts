@@ -19,7 +19,7 @@ function qnet(args: string[]) {
 }
 
 beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist/qnet.js'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
+  if (!existsSync(join(ROOT, 'dist/qnet.cjs'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
   dir = mkdtempSync(join(tmpdir(), 'qnet-topo-cli-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

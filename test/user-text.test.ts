@@ -37,7 +37,7 @@ const TEST_USER = [/\bqnetuser\b/, /\buid 4242\b/];
 
 let commands: string[] = [];
 beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist/qnet.js'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
+  if (!existsSync(join(ROOT, 'dist/qnet.cjs'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
   const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).stdout;
   commands = [...help.slice(help.indexOf('Commands:')).matchAll(/^\s{2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
 });

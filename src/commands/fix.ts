@@ -393,7 +393,7 @@ async function fixRun(
       console.log(c.dim(`The root process applies only this plan (${short(hash)}), and only if it derives exactly the same plan itself.`));
       try {
         if (!(await confirm({ message: 'Run it through sudo?', default: true }))) return 2;
-        const { spawnSync } = await import('node:child_process');
+        const { spawnSync } = process.getBuiltinModule('node:child_process');
         const r = spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' });
         return r.status ?? (r.signal === 'SIGINT' ? 130 : 1);
       } finally {

@@ -101,7 +101,7 @@ function debianPackage(bin: string): string {
  * changelog.Debian.ARCH.gz, whose first line is the installed version.
  */
 export async function qemuPackages(ctx: Context): Promise<{ list: QemuPackage[]; notCaptured: boolean }> {
-  const { gunzipSync, constants } = await import('node:zlib');
+  const { gunzipSync, constants } = process.getBuiltinModule('node:zlib');
   const dir = await ctx.host.readdir('/usr/bin');
   let notCaptured = !dir.ok && dir.code === 'NOTCAPTURED';
   const bins = (dir.ok ? dir.value : []).filter((n) => /^qemu-system-[\w.-]+$/.test(n)).sort();

@@ -137,7 +137,7 @@ async function ask(obs: Observation, o: SetupOptions, partial: Partial<Answers>)
 
 /** Drops actions that are already in place (a re-run with the same answers changes nothing). */
 async function pending(plan: SetupPlan): Promise<SetupPlan> {
-  const { promises: fs } = await import('node:fs');
+  const { promises: fs } = process.getBuiltinModule('node:fs');
   const done = async (a: Action): Promise<boolean> => {
     switch (a.kind) {
       case 'run':
@@ -326,7 +326,7 @@ export async function runSetup(o: SetupOptions): Promise<number> {
     const { confirm } = await import('../ui/interactive.js');
     console.log(`\nThis needs root. qnet can run it through sudo with your answers:\n  ${showArgv(argv)}`);
     if (!(await confirm({ message: 'Run it through sudo?', default: true }))) return 2;
-    const { spawnSync } = await import('node:child_process');
+    const { spawnSync } = process.getBuiltinModule('node:child_process');
     return spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' }).status ?? 1;
   }
 

@@ -1,6 +1,5 @@
 // Facts about the running system shared by several checks: kernel release and
 // config, sysctls, mounts, programs on PATH, and the host summary.
-import { gunzipSync } from 'node:zlib';
 import type { Context } from '../context.js';
 import { captured, text } from '../host/host.js';
 import type { HostInfo } from '../types.js';
@@ -28,7 +27,8 @@ export function kernelConfig(ctx: Context): Promise<KernelConfig> {
     const gz = await ctx.host.readFile('/proc/config.gz');
     if (gz.ok) {
       try {
-        return { values: parse(gunzipSync(gz.value).toString('utf8')), source: '/proc/config.gz' };
+        // zlib is loaded only here: most runs never need it.
+        return { values: parse(process.getBuiltinModule('node:zlib').gunzipSync(gz.value).toString('utf8')), source: '/proc/config.gz' };
       } catch {
         /* fall through to /boot */
       }

@@ -6,7 +6,6 @@
 // dangling symlink included) and not the target (rename replaces a symlink
 // itself, never what it points to). Used for fix-applied files, journal
 // backups, snapshots and reports alike.
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants as FS, fchmodSync, fchownSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -34,7 +33,8 @@ export function fsyncDir(path: string): void {
 function createTemp(path: string): { tmp: string; fd: number } {
   const dir = dirname(path);
   for (let attempt = 0; ; attempt++) {
-    const tmp = join(dir, `.${basename(path)}.qnet-${randomBytes(12).toString('hex')}.tmp`);
+    // crypto is loaded only when a file is written (the doctor writes none).
+    const tmp = join(dir, `.${basename(path)}.qnet-${process.getBuiltinModule('node:crypto').randomBytes(12).toString('hex')}.tmp`);
     try {
       return { tmp, fd: openSync(tmp, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600) };
     } catch (err) {

@@ -12,7 +12,7 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/qnet.js');
 
 beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist/qnet.js'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
+  if (!existsSync(join(ROOT, 'dist/qnet.cjs'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
 });
 
 describe('parseGfm and its listings', () => {

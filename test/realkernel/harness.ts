@@ -29,7 +29,7 @@ import { isVmProcess } from '../../src/parse/qemu-cmdline.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin/qnet.js');
-export const BUNDLE = join(ROOT, 'dist/qnet.js');
+export const BUNDLE = join(ROOT, 'dist/qnet.cjs');
 /** Recorded scenarios, one directory per check: fixtures/<check>/<scenario>.json. */
 export const FIXTURES = join(ROOT, 'fixtures');
 export const TEST_USER = 'qnetuser';
