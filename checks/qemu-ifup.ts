@@ -11,6 +11,7 @@
 // permitted", then "network script /etc/qemu-ifup failed with status 512". No
 // script can fix that, so for such a user the check warns (the user need not use
 // the script at all), names the ways that work, and offers no script.
+import type { CheckCase, HostSpec } from '../src/check-cases.js';
 import { shellQuote, showArgv } from '../src/fixes/preview.js';
 import { routesAndArp } from '../src/facts/guest.js';
 import { requireLinks, validIfname } from '../src/model/network.js';
@@ -242,3 +243,134 @@ function notForUser(name: string, up: ReturnType<typeof scriptFacts> | undefined
 }
 
 export default check;
+
+/** Host records that pass and that fail (test/check-cases.test.ts replays them; the CLI bundle leaves them out). */
+export function cases(): CheckCase[] {
+  const host = ifupHost;
+  const GOOD = '#!/bin/sh\nset -e\nip link set dev "$1" master br0 up\n';
+  const DEBIAN_STOCK = '#! /bin/sh\nip=$(command -v ip)\nswitch=$(ip route ls | awk \'/^default / { print $5 }\')\nfor br in $switch; do\n  if [ -d /sys/class/net/$br/bridge/. ]; then\n    exec ip link set "$1" master "$br"\n  fi\ndone\n';
+  const DEBIAN12_STOCK = debian12StockIfup();
+  const ROUTE = 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n';
+  const defaultVia = (dev: string) => `${ROUTE}${dev}\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\n`;
+  return [
+    // Judged for root, who runs the scripts with the rights they need.
+    { name: 'a good script for an existing bridge', host: host(GOOD), user: 'root', status: 'pass', summary: /executable scripts/ },
+    // seed 001
+    { name: 'missing', host: host(null), user: 'root', status: 'fail', summary: /\/etc\/qemu-ifup is missing/ },
+    { name: 'not executable', host: host(GOOD, { mode: 0o644 }), user: 'root', status: 'fail', summary: /not executable by root/ },
+    { name: 'no #! line', host: host('ip link set "$1" master br0 up\n'), user: 'root', status: 'fail', summary: /no #! line/ },
+    { name: 'CRLF line endings', host: host('#!/bin/sh\r\nip link set "$1" master br0 up\r\n'), user: 'root', status: 'fail', summary: /Windows line endings/ },
+    { name: 'an interpreter that does not exist', host: host('#!/usr/local/bin/zsh\nip link set "$1" master br0 up\n'), user: 'root', status: 'fail', summary: /interpreter \/usr\/local\/bin\/zsh, which does not exist/ },
+    { name: 'a hard-coded bridge that does not exist', host: host('#!/bin/sh\nswitch=br1\nip link set "$1" master $switch up\n'), user: 'root', status: 'fail', summary: /:3 attaches the tap to bridge br1, which does not exist/ },
+    { name: 'brctl without bridge-utils', host: host('#!/bin/sh\nbrctl addif br0 "$1"\n'), user: 'root', status: 'fail', summary: /uses brctl, but bridge-utils is not installed/ },
+    { name: 'brctl with bridge-utils', host: host('#!/bin/sh\nbrctl addif br0 "$1"\n', { extra: { stats: { '/usr/sbin/brctl': { mode: 0o755 } } } }), user: 'root', status: 'pass', summary: /executable/ },
+    { name: "Debian's stock script, default route via a bridge", host: host(DEBIAN_STOCK, { route: `${ROUTE}br0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\n` }), user: 'root', status: 'pass', summary: /executable/ },
+    { name: "Debian's stock script, default route via eth0", host: host(DEBIAN_STOCK, { route: `${ROUTE}eth0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\n` }), user: 'root', status: 'warn', summary: /default route, which goes via eth0, not a bridge/ },
+    { name: 'qemu-ifdown missing only', host: host(GOOD, { down: null }), user: 'root', status: 'warn', summary: /qemu-ifdown is missing/ },
+    { name: "Debian 12's stock script, default route via br0", host: host(DEBIAN12_STOCK, { route: defaultVia('br0') }), user: 'root', status: 'pass', summary: /executable scripts \(bridges: br0\)/ },
+    { name: "Debian 12's stock script, default route via eth0", host: host(DEBIAN12_STOCK, { route: defaultVia('eth0') }), user: 'root', status: 'warn', summary: /picks its bridge at run time .* via eth0, not a bridge/ },
+    { name: "Debian 12's stock script, no default route", host: host(DEBIAN12_STOCK), user: 'root', status: 'warn', summary: /picks its bridge at run time/ },
+    { name: 'a UTF-8 byte-order mark before #!', host: host('\uFEFF#!/bin/sh\nip link set "$1" master br0 up\n'), user: 'root', status: 'fail', summary: /byte-order mark before #!/, details: /no such fallback/ },
+    { name: 'a #! line with no interpreter', host: host('#!\nip link set "$1" master br0 up\n'), user: 'root', status: 'fail', summary: /names no interpreter/ },
+    { name: '#!/usr/bin/env with a program that is not installed', host: host('#!/usr/bin/env zsh\nip link set "$1" master br0 up\n', { extra: { stats: { '/usr/bin/env': { mode: 0o755 } } } }), user: 'root', status: 'fail', summary: /runs "zsh" through \/usr\/bin\/env, and no zsh is installed: QEMU reports status 32512/ },
+    { name: '#!/usr/bin/env with an installed program', host: host('#!/usr/bin/env bash\nip link set "$1" master br0 up\n', { extra: { stats: { '/usr/bin/env': { mode: 0o755 }, '/usr/bin/bash': { mode: 0o755 } } } }), user: 'root', status: 'pass', summary: /executable/ },
+    { name: 'an interpreter only root may execute, judged for alice', host: host('#!/opt/sh\nip link set "$1" master br0 up\n', { extra: { stats: { '/opt/sh': { mode: 0o700 } } } }), user: 'alice', status: 'warn', summary: /cannot work for alice/, details: /The script itself: .*interpreter \/opt\/sh, which alice cannot execute \(-rwx------\)/ },
+    { name: 'the same interpreter, judged for root', host: host('#!/opt/sh\nip link set "$1" master br0 up\n', { extra: { stats: { '/opt/sh': { mode: 0o700 } } } }), user: 'root', status: 'pass', summary: /executable/ },
+    { name: 'a script only root may execute, judged for alice', host: host(GOOD, { mode: 0o700 }), user: 'alice', status: 'warn', summary: /cannot work for alice/, details: /The script itself: .*not executable by alice \(-rwx------\)/ },
+    { name: 'a script only root may execute, judged for root', host: host(GOOD, { mode: 0o700 }), user: 'root', status: 'pass', summary: /executable/ },
+    {
+      name: 'a symlink to a good script',
+      host: host(GOOD, { extra: { lstats: { '/etc/qemu-ifup': { type: 'link', mode: 0o777 } }, readlinks: { '/etc/qemu-ifup': '/usr/local/lib/qemu-ifup' } } }),
+      user: 'root',
+      status: 'pass',
+      summary: /executable/,
+      evidence: /readlink \/etc\/qemu-ifup → \/usr\/local\/lib\/qemu-ifup/,
+    },
+    {
+      name: 'a dangling symlink',
+      host: host(null, { extra: { lstats: { '/etc/qemu-ifup': { type: 'link', mode: 0o777 } }, readlinks: { '/etc/qemu-ifup': '/opt/gone/qemu-ifup' } } }),
+      user: 'root',
+      status: 'fail',
+      summary: /^\/etc\/qemu-ifup is a symlink to \/opt\/gone\/qemu-ifup, which does not exist/,
+      details: /network script \/etc\/qemu-ifup failed with status 256/,
+    },
+    { name: 'a hard-coded interface that exists but is not a bridge', host: host('#!/bin/sh\nip link set "$1" master eth0 up\n'), user: 'root', status: 'fail', summary: /:2 attaches the tap to eth0, which is not a bridge \(bridges here: br0\)/ },
+    { name: 'BRIDGE= resolved from a literal assignment', host: host('#!/bin/sh\nBRIDGE="br7"\nip link set dev "$1" master "${BRIDGE}" up\n'), user: 'root', status: 'fail', summary: /:3 attaches the tap to bridge br7, which does not exist/ },
+    { name: 'a hostile bridge name in the script', host: host("#!/bin/sh\nip link set \"$1\" master 'a;b' up\n"), user: 'root', status: 'fail', summary: /attaches the tap to bridge a;b, which does not exist/ },
+    { name: 'a 16-byte bridge name in the script', host: host('#!/bin/sh\nbr=abcdefghijklmnop\nip link set "$1" master "$br" up\n'), user: 'root', status: 'fail', summary: /"abcdefghijklmnop", which can never be an interface name/ },
+    { name: 'qemu-ifdown missing: the message QEMU prints at shutdown', host: host(GOOD, { down: null }), user: 'root', status: 'warn', summary: /qemu-ifdown is missing/, details: /network script \/etc\/qemu-ifdown failed with status 256/ },
+    { name: 'qemu-ifdown without #! is only a warning', host: host(GOOD, { down: 'ip link set "$1" down\n' }), user: 'root', status: 'warn', summary: /qemu-ifdown has no #! line/ },
+    // Judged for alice (QEMU runs the script with her rights): with QEMU 7.2 as a non-root user (a tap
+    // owned by that user, a good script): "RTNETLINK answers: Operation not permitted", then "network
+    // script /etc/qemu-ifup failed with status 512"; as root the same VM starts.
+    { name: 'a good script cannot work for alice', host: host(GOOD), status: 'warn', summary: /^\/etc\/qemu-ifup cannot work for alice: QEMU runs it with alice's rights, and its `ip link set` \(line 3\) needs CAP_NET_ADMIN \("RTNETLINK answers: Operation not permitted"\)$/, details: /QEMU 7\.2 then stops with: network script \/etc\/qemu-ifup failed with status 512/ },
+    { name: "Debian 12's stock script, default route via br0, run by alice", host: host(DEBIAN12_STOCK, { route: defaultVia('br0') }), status: 'warn', summary: /cannot work for alice: .*`ip link set` \(line 11\)/, details: /tap down and on no bridge/ },
+    { name: 'missing: no script alice could run would help', host: host(null), status: 'warn', summary: /QEMU run by alice runs \/etc\/qemu-ifup with alice's rights .* no script can attach a tap to a bridge without CAP_NET_ADMIN/, details: /The script itself: \/etc\/qemu-ifup is missing/ },
+    { name: 'the ways that work are named', host: host(GOOD), status: 'warn', summary: /cannot work/, details: /-netdev bridge,id=n0,br=BRIDGE, through qemu-bridge-helper[\s\S]*ip tuntap add dev tap0 mode tap user alice; ip link set dev tap0 master BRIDGE up; then -netdev tap,id=n0,ifname=tap0,script=no,downscript=no/ },
+    { name: 'a script that raises its rights with sudo is judged as written', host: host('#!/bin/sh\nsudo -n /usr/sbin/ip link set dev "$1" master br0 up\n'), status: 'pass', summary: /executable scripts/ },
+    { name: 'a script that needs no rights (it only logs) is judged as written', host: host('#!/bin/sh\nlogger "tap $1 up"\n'), status: 'pass', summary: /executable scripts/ },
+  ];
+}
+
+/**
+ * A host record for the table above and test/checks/qemu-ifup.test.ts: /etc/qemu-ifup holding `up`
+ * (null: missing) with `mode` (default 0755), /etc/qemu-ifdown holding `down` (default: the one qnet
+ * writes; null: missing), /proc/net/route `route` (default: no route), the bridges `bridges` (default
+ * br0) next to eth0, /bin/sh and /bin/bash; `extra` adds to it.
+ */
+export function ifupHost(up: string | null, opts: { mode?: number; down?: string | null; bridges?: string[]; route?: string; extra?: HostSpec } = {}): HostSpec {
+  const file = (body: string | null, mode = 0o755) => (body === null ? null : { mode });
+  const down = opts.down === undefined ? IFDOWN_SCRIPT : opts.down;
+  return {
+    ...opts.extra,
+    files: { [IFUP]: up, [IFDOWN]: down, '/proc/net/route': opts.route ?? 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n', ...opts.extra?.files },
+    stats: { [IFUP]: file(up, opts.mode), [IFDOWN]: file(down), '/bin/sh': { mode: 0o755 }, '/bin/bash': { mode: 0o755 }, ...opts.extra?.stats },
+    links: [{ name: 'lo' }, { name: 'eth0' }, ...(opts.bridges ?? ['br0']).map((b) => ({ name: b, kind: 'bridge' }))],
+  };
+}
+
+/** Debian 12's /etc/qemu-ifup as shipped by qemu-system-common 1:7.2 (copied from a real install). */
+export function debian12StockIfup(): string {
+  return `#! /bin/sh
+# Script to bring a network (tap) device for qemu up.
+# The idea is to add the tap device to the same bridge
+# as we have default routing to.
+
+# in order to be able to find brctl
+PATH=$PATH:/sbin:/usr/sbin
+ip=$(command -v ip)
+
+if [ -n "$ip" ]; then
+   ip link set "$1" up
+else
+   brctl=$(command -v brctl)
+   if [ -z "$ip$brctl" ]; then
+     echo "W: $0: not doing any bridge processing: neither ip nor brctl utility not found" >&2
+     exit 0
+   fi
+   ifconfig "$1" 0.0.0.0 up
+fi
+
+switch=$(ip route ls | \\
+    awk '/^default / {
+          for(i=0;i<NF;i++) { if ($i == "dev") { print $(i+1); next; } }
+         }'
+        )
+
+# only add the interface to default-route bridge if we
+# have such interface (with default route) and if that
+# interface is actually a bridge.
+# It is possible to have several default routes too
+for br in $switch; do
+    if [ -d /sys/class/net/$br/bridge/. ]; then
+        if [ -n "$ip" ]; then
+          exec ip link set "$1" master "$br"
+        else
+          exec brctl addif $br "$1"
+        fi
+    fi
+done
+
+echo "W: $0: no bridge for guest interface found" >&2
+`;
+}
