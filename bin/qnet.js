@@ -7,13 +7,14 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
-const { createRequire, wrap } = require('node:module');
+const { createRequire } = require('node:module');
 
 const file = path.join(__dirname, '..', 'dist', 'qnet.cjs');
 const cacheFile = `${file}.cache`;
 let source;
 try {
-  source = fs.readFileSync(file, 'utf8');
+  // The build makes it pure ASCII and already wrapped as a CommonJS module.
+  source = fs.readFileSync(file, 'latin1');
 } catch (err) {
   if (err && err.code === 'ENOENT') {
     process.stderr.write('qnet: the bundle is missing; run `npm run build` (npm install does it for you)\n');
@@ -32,7 +33,7 @@ if (!process.env.QNET_WRITE_CODE_CACHE) {
     /* no cache: compile as usual */
   }
 }
-const script = new vm.Script(wrap(source), {
+const script = new vm.Script(source, {
   filename: file,
   cachedData,
 });

@@ -32,7 +32,10 @@ const result = await build({
   write: false,
   outfile: join(dist, 'qnet.cjs'),
 });
-const code = result.outputFiles[0].text;
+// Pure ASCII, so that bin/qnet.js can read it as Latin-1 and V8 keeps it as a one-byte
+// string: esbuild leaves non-ASCII characters in regular expression literals, and a
+// \uXXXX escape means the same character there as in strings and identifiers.
+const code = result.outputFiles[0].text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 // bin/qnet.js runs the bundle as a vm.Script, where import() has no loader behind it:
 // node: modules are reached with process.getBuiltinModule, everything else is bundled.
 const dynamic = /(?<![\w$.])import\(/.exec(code);
@@ -42,8 +45,9 @@ if (dynamic) {
 }
 // The first line names this build; the cache carries the same line, so a cache
 // left from another build is never used (V8 itself compares only the length).
+// The rest is the module already wrapped as CommonJS wraps it.
 const id = createHash('sha256').update(code).digest('hex').slice(0, 32);
-const bundle = `//qnet-build:${id}\n${code}`;
+const bundle = `//qnet-build:${id}\n(function (exports, require, module, __filename, __dirname) {\n${code}\n})\n`;
 writeAtomic(join(dist, 'qnet.cjs'), bundle);
 
 const cache = join(dist, 'qnet.cjs.cache');
