@@ -173,6 +173,8 @@ export const CATALOGUE: readonly Entry[] = [
     message: 'network script /etc/qemu-ifup failed with status 32512 (after "/etc/qemu-ifup: 2: brctl: not found")',
     source: 'qemu net/tap.c launch_script(); status 32512 is exit 127 from /bin/sh; seen with QEMU 7.2 with a brctl script and no bridge-utils',
     pattern: '(?:network script \\S{1,256} failed with status 32512|qemu-ifup: (?:line )?\\d{1,10}: (?:brctl|ip|ifconfig|tunctl): (?:command )?not found|qemu-ifup: \\d{1,10}: brctl: {EACCES})',
+    // The start of each alternative: a match beginning on a line has it on that line or the next.
+    anchors: ['network script ', 'qemu-ifup: '],
     checkIds: ['qemu-ifup'],
     cause: 'a command the up-script runs is not installed or not in PATH for the user running QEMU (typically brctl from bridge-utils, or /sbin tools outside a user\'s PATH)',
     fix: 'Rewrite the script with iproute2 and absolute paths: /sbin/ip link set "$1" master br0 up (qnet fix qemu-ifup), or install bridge-utils.',
@@ -775,6 +777,7 @@ export const CATALOGUE: readonly Entry[] = [
     message: 'Failed to apply firewall rules /usr/sbin/iptables -w --table filter --insert LIBVIRT_INP …: iptables: No chain/target/match by that name.',
     source: 'libvirt src/network/network_iptables.c (LIBVIRT_INP/FWO/FWI/FWX/PRT chains) and iptables\' own error text',
     pattern: '(?:libvirt_(?:inp|out|fwo|fwi|fwx|prt)\\b.{0,400}no chain/target/match by that name|failed to apply firewall rules)',
+    anchors: ['libvirt_', 'failed to apply firewall rules'],
     checkIds: ['forward-policy', 'nat-masquerade'],
     cause: 'libvirt\'s firewall chains were removed under it (a firewall reload, Docker or nft/iptables-legacy mixed), so its NAT and forward rules could not be set',
     fix: 'Restart the network after the firewall settles (sudo virsh net-destroy default; sudo virsh net-start default) or restart libvirtd; avoid mixing iptables-legacy and nft.',

@@ -5,14 +5,18 @@
 // themselves (catalogue.ts ERRNO). Nothing is read from the user's machine.
 import { LIBVIRT_TRANSLATIONS } from './l10n-data.js';
 
+const SINGLE = /[`‘’´′‹›「」]/g;
+const DOUBLE = /[“”„″«»]/g;
+const QUOTES = /[`‘’´′‹›「」“”„″«»]/;
+/** Whitespace other than single spaces. */
+const SPACES = /\s\s|[^\S ]/;
+
 /** Lower case, whitespace collapsed, typographic and locale quotes folded to ' and ". */
 export function foldText(s: string): string {
-  return s
-    .replace(/[`‘’´′‹›「」]/g, "'")
-    .replace(/[“”„″«»]/g, '"')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .toLowerCase();
+  // Most log lines have no odd quote and no run of whitespace: skip those passes.
+  if (QUOTES.test(s)) s = s.replace(SINGLE, "'").replace(DOUBLE, '"');
+  if (SPACES.test(s)) s = s.replace(/\s+/g, ' ');
+  return s.trim().toLowerCase();
 }
 
 interface Rule {

@@ -64,23 +64,31 @@ const LINE_PREFIXES: RegExp[] = [
   /^-{1,2}(?:netdev|net|nic|device|accel|machine|M|object|chardev)(?:\s+\S+)?:\s+/,
 ];
 
+/** `re` (anchored at ^) removed from the start of `line`, or `line` itself. */
+function cut(line: string, re: RegExp): string {
+  const m = re.exec(line);
+  return m ? line.slice(m[0].length) : line;
+}
+
 function stripLine(raw: string): string {
-  let line = raw.replace(/\s+$/, '');
+  let line = raw.trimEnd();
   for (let round = 0; round < 8; round++) {
     const before = line;
-    line = line.replace(/^\s+/, '');
+    line = line.trimStart();
     let stamped = false;
     for (const re of STAMP_PATTERNS) {
-      if (re.test(line)) {
-        line = line.replace(re, '');
+      const next = cut(line, re);
+      if (next !== line) {
+        line = next;
         stamped = true;
       }
     }
     if (stamped) {
-      if (LIBVIRT_LOG.test(line)) line = line.replace(LIBVIRT_LOG, '');
-      else if (HOST_PROG.test(line) && !/^-/.test(line)) line = line.replace(HOST_PROG, '');
+      const next = cut(line, LIBVIRT_LOG);
+      if (next !== line) line = next;
+      else if (line[0] !== '-') line = cut(line, HOST_PROG);
     }
-    for (const re of LINE_PREFIXES) line = line.replace(re, '');
+    for (const re of LINE_PREFIXES) line = cut(line, re);
     if (line === before) break;
   }
   return line;
@@ -204,6 +212,8 @@ interface Table {
   /** Patterns without an anchor: tried on every line. */
   always: Compiled[];
   prefilter: RegExp;
+  /** The longest anchor's length: an anchor split over two joined lines lies within this of the join. */
+  longest: number;
 }
 
 let table: Table | undefined;
@@ -211,7 +221,7 @@ let table: Table | undefined;
 function makeTable(list: Compiled[]): Table {
   const anchors = [...new Set(list.flatMap((c) => c.anchors))];
   const esc = anchors.sort((a, b) => b.length - a.length).map((a) => a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return { list, always: list.filter((c) => !c.anchors.length), prefilter: new RegExp(esc.join('|'), 'u') };
+  return { list, always: list.filter((c) => !c.anchors.length), prefilter: new RegExp(esc.join('|'), 'u'), longest: anchors[0]?.length ?? 0 };
 }
 
 function tableFor(entries: readonly Entry[]): Table {
@@ -237,17 +247,66 @@ function toMatch(c: Compiled, m: RegExpExecArray, factor: number, line: number):
   };
 }
 
+/**
+ * Which lines, joined with the next (as the patterns see them), contain an anchor:
+ * one scan of the whole text for every place an anchor starts, instead of a test
+ * per line, so a megabyte of log builds no copy per line. A place whose anchor
+ * runs past the next line is settled by testing that line and its pair directly
+ * (a shorter anchor starting there may still fit).
+ */
+function anchoredLines(t: Table, lines: readonly string[]): Uint8Array {
+  const marked = new Uint8Array(lines.length);
+  if (!t.longest) return marked;
+  const starts: number[] = [];
+  let at = 0;
+  for (const l of lines) {
+    starts.push(at);
+    at += l.length + 1;
+  }
+  const endOf = (i: number) => starts[i]! + lines[i]!.length;
+  const lineAt = (pos: number) => {
+    let lo = 0, hi = lines.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const joined = lines.join(' ');
+  const re = new RegExp(t.prefilter.source, 'gu');
+  for (let m = re.exec(joined); m; m = re.exec(joined)) {
+    const p = m.index, e = p + m[0].length;
+    re.lastIndex = p + 1;
+    const a = lineAt(p);
+    if (e <= endOf(a)) {
+      marked[a] = 1;
+      if (a > 0) marked[a - 1] = 1;
+    } else if (a + 1 < lines.length && lines[a + 1] && e <= endOf(a + 1)) {
+      marked[a] = 1;
+    } else {
+      const line = lines[a]!, next = lines[a + 1] ?? '';
+      if (t.prefilter.test(line)) {
+        marked[a] = 1;
+        if (a > 0) marked[a - 1] = 1;
+      } else if (next && t.prefilter.test(`${line} ${next}`)) marked[a] = 1;
+    }
+  }
+  return marked;
+}
+
 /** Every hit in the text, in line order (one per pattern and starting line). */
 export function scanLines(lines: readonly string[], entries: readonly Entry[] = CATALOGUE): Match[] {
   const t = tableFor(entries);
   const hits: Match[] = [];
+  const marked = anchoredLines(t, lines);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line) continue;
     const next = lines[i + 1] ?? '';
-    const pair = next ? `${line} ${next}` : line;
-    const anchored = t.prefilter.source.length > 0 && t.prefilter.test(pair);
+    const anchored = marked[i] === 1;
     if (!anchored && !t.always.length) continue;
+    const pair = next ? `${line} ${next}` : line;
     const window = lines[i + 2] ? `${pair} ${lines[i + 2]}` : pair;
     const candidates = anchored ? t.list.filter((c) => !c.anchors.length || c.anchors.some((a) => pair.includes(a))) : t.always;
     for (const c of candidates) {
