@@ -42,6 +42,17 @@ try {
     }
     const pct = (a, n) => (n ? ((100 * a) / n).toFixed(1) : '-');
     console.log(`${name}: ${list.length} reports  top-1 ${pct(top1, list.length)} %  top-3 ${pct(top3, list.length)} %`);
+    // Reports gathered after the matcher was tuned (marked "added"): never seen while tuning.
+    const late = list.filter((r) => r.added);
+    if (late.length) {
+      let l1 = 0, l3 = 0;
+      for (const r of late) {
+        const ids = diagnose(r.text).map((d) => d.cause.id);
+        if (ids[0] === r.cause) l1++;
+        if (ids.slice(0, 3).includes(r.cause)) l3++;
+      }
+      console.log(`  added later ${String(late.length).padStart(3)}  top-1 ${pct(l1, late.length)} %  top-3 ${pct(l3, late.length)} %`);
+    }
     for (const [kind, k] of Object.entries(byKind)) console.log(`  ${kind.padEnd(11)} ${String(k.n).padStart(3)}  top-1 ${pct(k.top1, k.n)} %  top-3 ${pct(k.top3, k.n)} %`);
   }
   if (confusion.size) {
