@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 // tun-module's and tun-perms' tables of cases are in checks/tun-module.ts and checks/tun-perms.ts.
 import { describe, expect, it } from 'vitest';
 import tunModule from '../../checks/tun-module.js';
@@ -31,5 +32,18 @@ describe('tun-perms', () => {
     const text = r.fixes[0]!.preview.join('\n');
     expect(text).toContain('usermod -aG netdev alice');
     expect(text).not.toContain('groupadd');
+  });
+});
+
+describe('tun-module reads the running kernel\'s configuration from /proc/config.gz', () => {
+  it('a gzipped CONFIG_TUN=y counts as built in (zlib is loaded only for this)', async () => {
+    const r = await runCheck(tunModule, fakeHost({
+      files: { '/proc/misc': ' 61 kvm\n', '/proc/sys/kernel/osrelease': '6.1.0\n' },
+      binaries: { '/proc/config.gz': gzipSync('# CONFIG_FOO is not set\nCONFIG_TUN=y\n') },
+      stats: { '/dev/net/tun': { type: 'chr', mode: 0o666, uid: 0, gid: 0, rdev: [10, 200] } },
+    }));
+    expect(r.status).toBe('pass');
+    expect(r.summary).toMatch(/built in/);
+    expect(JSON.stringify(r.evidence)).toContain('/proc/config.gz');
   });
 });
