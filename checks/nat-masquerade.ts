@@ -76,7 +76,21 @@ export function cases(): CheckCase[] {
   const { doc, natRule, natChain, fwdChain, masq } = natNetNft();
   const other = natRule([{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: { prefix: { addr: '10.0.0.0', len: 8 } } } }, { masquerade: null }]);
   const dockerDrop = doc([natChain, fwdChain('drop')]);
+  // systemd-networkd's IPMasquerade=: table ip io.systemd.nat, `ip saddr @masq_saddr masquerade`,
+  // the networks' prefixes as elements of the set (as `nft -j list ruleset` prints them).
+  const networkd = (elem: unknown[]) =>
+    doc([
+      { set: { family: 'ip', name: 'masq_saddr', table: 'io.systemd.nat', type: 'ipv4_addr', flags: ['interval'], elem } },
+      { chain: { family: 'ip', table: 'io.systemd.nat', name: 'postrouting', type: 'nat', hook: 'postrouting', prio: 101, policy: 'accept' } },
+      { rule: { family: 'ip', table: 'io.systemd.nat', chain: 'postrouting', expr: [{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: '@masq_saddr' } }, { masquerade: null }] } },
+    ]);
+  const inline = (set: unknown[]) => doc([natChain, natRule([{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: { set } } }, { masquerade: null }])]);
   return [
+    { name: "systemd-networkd's masquerade: the subnet is in its named set", host: natNetHost({ nft: networkd([{ prefix: { addr: '10.12.194.0', len: 28 } }, { prefix: { addr: '192.168.122.0', len: 24 } }]) }), status: 'pass', summary: 'every routed VM subnet is translated: virbr0 192.168.122.0/24' },
+    { name: "systemd-networkd's named set before networkd filled it", host: natNetHost({ nft: networkd([]) }), status: 'fail', summary: 'no MASQUERADE/SNAT towards eth0 for virbr0 192.168.122.0/24' },
+    { name: 'a named set holding only another network', host: natNetHost({ nft: networkd(['10.0.0.7', { prefix: { addr: '10.12.194.0', len: 28 } }]) }), status: 'fail', summary: 'no MASQUERADE/SNAT towards eth0 for virbr0 192.168.122.0/24' },
+    { name: 'a named set with an address range (not judged): maybe', host: natNetHost({ nft: networkd([{ range: ['192.168.122.2', '192.168.122.254'] }]) }), status: 'warn', summary: /NAT for virbr0/ },
+    { name: 'an anonymous set of prefixes', host: natNetHost({ nft: inline(['10.0.0.1', { prefix: { addr: '192.168.0.0', len: 16 } }]) }), status: 'pass', summary: 'every routed VM subnet is translated' },
     { name: 'libvirt-style masquerade of the subnet', host: natNetHost({ nft: doc([natChain, masq]) }), status: 'pass', summary: 'every routed VM subnet is translated: virbr0 192.168.122.0/24' },
     { name: 'the only rule masquerades another subnet', host: natNetHost({ nft: doc([natChain, other]) }), status: 'fail', summary: 'no MASQUERADE/SNAT towards eth0 for virbr0 192.168.122.0/24' },
     // qnet setup records an isolated network's intent in the bridge's alias: no masquerade is then what was asked for.

@@ -17,8 +17,12 @@ export type Verdict = 'accept' | 'drop' | 'jump' | 'return' | 'nat' | 'other';
 export interface FwRule {
   iif?: string[];
   oif?: string[];
-  /** Source prefix the rule requires (negated: the rule requires NOT being in it). */
-  saddr?: { prefix: Prefix; negated: boolean };
+  /**
+   * Source addresses the rule requires: in one of `prefixes` (negated: in none of them).
+   * A named nft set (`ip saddr @masq_saddr`, as systemd-networkd's IPMasquerade= makes)
+   * is resolved to its elements.
+   */
+  saddr?: { prefixes: Prefix[]; negated: boolean };
   /** Matches only bridged frames (physdev --physdev-is-bridged). */
   bridged?: boolean;
   /** Has matches not modelled here: it may or may not apply. */
@@ -72,7 +76,42 @@ interface NftExpr {
 
 const IGNORED = new Set(['counter', 'log', 'limit', 'comment', 'mangle', 'notrack']);
 
-function nftRule(expr: NftExpr[]): FwRule {
+/** A set's elements as prefixes; undefined when one is not an address or prefix (a range, a concatenation). */
+function setPrefixes(elems: unknown[]): Prefix[] | undefined {
+  const out: Prefix[] = [];
+  for (const e of elems) {
+    const v = (e as { elem?: { val?: unknown } })?.elem?.val ?? e;
+    const p = typeof v === 'string' ? parsePrefix(v) : (v as { prefix?: { addr?: unknown; len?: unknown } })?.prefix;
+    if (!p || typeof p.addr !== 'string' || typeof p.len !== 'number' || !parsePrefix(`${p.addr}/${p.len}`)) return undefined;
+    out.push({ addr: p.addr, len: p.len });
+  }
+  return out;
+}
+
+/** Named sets of one table, by name: their elements (undefined: not all understood). */
+type Sets = Map<string, Prefix[] | undefined>;
+
+/** The source addresses `right` names: a prefix, an address, an anonymous set or a named one. */
+function saddrOf(right: unknown, sets: Sets): { prefixes: Prefix[]; label: string } | undefined {
+  if (typeof right === 'string') {
+    if (right.startsWith('@')) {
+      const name = right.slice(1);
+      const prefixes = sets.get(name);
+      return prefixes ? { prefixes, label: `@${name} (${prefixes.map(showPrefix).join(', ') || 'empty'})` } : undefined;
+    }
+    const p = parsePrefix(right);
+    return p ? { prefixes: [p], label: showPrefix(p) } : undefined;
+  }
+  const obj = right as { prefix?: Prefix; set?: unknown[] } | undefined;
+  if (obj?.prefix) return { prefixes: [obj.prefix], label: showPrefix(obj.prefix) };
+  if (Array.isArray(obj?.set)) {
+    const prefixes = setPrefixes(obj.set);
+    return prefixes ? { prefixes, label: `{ ${prefixes.map(showPrefix).join(', ')} }` } : undefined;
+  }
+  return undefined;
+}
+
+function nftRule(expr: NftExpr[], sets: Sets = new Map()): FwRule {
   const r: FwRule = { conditional: false, verdict: 'other', text: '' };
   const parts: string[] = [];
   for (const e of expr) {
@@ -89,11 +128,10 @@ function nftRule(expr: NftExpr[]): FwRule {
         }
       }
       if (left?.payload?.protocol === 'ip' && left.payload.field === 'saddr' && (op === '==' || op === '!=')) {
-        const pfx =
-          typeof right === 'string' ? parsePrefix(right) : (right as { prefix?: Prefix })?.prefix ? (right as { prefix: Prefix }).prefix : undefined;
-        if (pfx) {
-          r.saddr = { prefix: pfx, negated: op === '!=' };
-          parts.push(`ip saddr ${op === '!=' ? '!= ' : ''}${showPrefix(pfx)}`);
+        const src = saddrOf(right, sets);
+        if (src) {
+          r.saddr = { prefixes: src.prefixes, negated: op === '!=' };
+          parts.push(`ip saddr ${op === '!=' ? '!= ' : ''}${src.label}`);
           continue;
         }
       }
@@ -164,10 +202,18 @@ export function parseNftJson(json: string): FwChain[] {
       hooked.push({ family: c.family, backend: 'nft', table: c.table, name: c.name, hook, policy: c.policy === 'drop' ? 'drop' : 'accept', rules: [], regular });
     }
   }
+  const sets = new Map<string, Sets>();
+  for (const item of items) {
+    const st = item.set as { family?: string; table?: string; name?: string; elem?: unknown[] } | undefined;
+    if (!st?.name) continue;
+    const key = `${st.family}/${st.table}`;
+    if (!sets.has(key)) sets.set(key, new Map());
+    sets.get(key)!.set(st.name, setPrefixes(st.elem ?? []));
+  }
   for (const item of items) {
     const r = item.rule as { family?: string; table?: string; chain?: string; expr?: NftExpr[] } | undefined;
     if (!r?.chain) continue;
-    table(`${r.family}/${r.table}`).get(r.chain)?.push(nftRule(r.expr ?? []));
+    table(`${r.family}/${r.table}`).get(r.chain)?.push(nftRule(r.expr ?? [], sets.get(`${r.family}/${r.table}`)));
   }
   for (const c of hooked) c.rules = c.regular.get(c.name) ?? [];
   return hooked;
@@ -188,7 +234,7 @@ function iptRule(line: string): FwRule {
       else r.oif = [v];
       i++;
     } else if (t === '-s' && v && parsePrefix(v)) {
-      r.saddr = { prefix: parsePrefix(v)!, negated: neg };
+      r.saddr = { prefixes: [parsePrefix(v)!], negated: neg };
       i++;
     } else if (t === '-d' && v && neg) {
       i++;
@@ -297,8 +343,9 @@ function applies(r: FwRule, f: Flow): Applies {
   if (r.bridged && !f.bridged) return 'no';
   if (r.saddr) {
     if (!f.src) return 'maybe';
-    const inside = prefixWithin(f.src, r.saddr.prefix);
-    const outside = prefixesDisjoint(f.src, r.saddr.prefix);
+    const src = f.src;
+    const inside = r.saddr.prefixes.some((p) => prefixWithin(src, p));
+    const outside = r.saddr.prefixes.every((p) => prefixesDisjoint(src, p));
     if (r.saddr.negated ? inside : outside) return 'no';
     if (!(r.saddr.negated ? outside : inside)) return 'maybe';
   }
