@@ -5,6 +5,7 @@
 import { causeOf, type Cause, type CauseId } from './causes.js';
 import { rankDescription } from './describe.js';
 import { scanText, type Match } from './match.js';
+import { structuralHits } from './structure.js';
 
 export interface Evidence {
   /** 1-based line number in the pasted text. */
@@ -36,7 +37,8 @@ const DESCRIPTION_CEILING = 0.8;
 const MIN_DESCRIPTION = 2.2;
 
 export function diagnose(input: string): Diagnosis[] {
-  const hits = scanText(input);
+  // Recognised messages, and what the shape of the paste shows (a config naming an absent NIC).
+  const hits = [...scanText(input), ...structuralHits(input)];
   const rawLines = input.replace(/\r\n?/g, '\n').split('\n');
   // On one line the most specific message speaks: a generic wrapper matched on
   // the same line ("network script … failed") counts for half.
