@@ -48,6 +48,11 @@ describe.skipIf(why !== '')('qnet setup, systemd-networkd backend', () => {
       const network = (await s.f.sc.inNs(['cat', '/etc/systemd/network/50-qnet-qbr0.network'])).stdout;
       expect(network).toMatch(/^IPMasquerade=ipv4$/m);
       expect(network).toMatch(/^\[X-Qnet\]\nIntent=nat$/m);
+      // The doctor sees networkd's masquerade translate the subnet (Debian 12's networkd writes it
+      // through libiptc; newer ones as an nft rule over their set masq_saddr, which the firewall
+      // reading resolves too).
+      const nat = (JSON.parse((await s.qnet(['doctor', '--json', '--user', TEST_USER, '--only', 'nat-masquerade'])).stdout) as Doctor).results[0]!;
+      expect(`${nat.status}: ${nat.summary}`).toMatch(/^pass: every routed VM subnet is translated: qbr0 10\.77\.0\.0\/24/);
       const g = await s.bootGuest(img, { net: 'dhcp', ping: `10.77.0.1,${LAN_PEER}`, http: `http://${LAN_PEER}:8080/` }, doc.vms[0]!.qemuArgs!);
       expect(g.line('QNET-LEASE')[0], g.console).toMatch(/^10\.77\.0\.\d+\/24 router=10\.77\.0\.1 /);
       expect(g.line('QNET-PING'), g.console).toEqual(['10.77.0.1 ok', `${LAN_PEER} ok`]);
