@@ -238,8 +238,9 @@ export const CAUSES: readonly Cause[] = [
       S('the libvirt bridge for the cluster VMs passes nothing out of the host while the kernel does not forward IPv4', 'https://github.com/openshift/installer/pull/512'),
       S('the NAT rules are installed but the host does not forward packets between its interfaces, so guests cannot connect out', 'https://github.com/cybozu-go/placemat/pull/56'),
       S('with a NAT network for the KVM guests and ip forwarding left at 0 on the host, the cluster VMs cannot reach any outside service', 'https://github.com/IBM/Ansible-OpenShift-Provisioning/pull/77'),
+      S('the lab VMs on a cloud server reach nothing past the host over IPv4 while their IPv6 gets through: only IPv6 forwarding had been switched on, the IPv4 sysctl was still 0', 'https://github.com/becomingahacker/cloud-cml/issues/11'),
     ],
-    cues: { 'ip_forward': 3, forward: 1, sysctl: 1, rout: 0.5, 'packet-forward': 2.5 },
+    cues: { 'ip_forward': 3, forward: 1, sysctl: 1, rout: 0.5, 'packet-forward': 2.5, ipv4: 1.5 },
   },
   {
     id: 'nat-masquerade',
@@ -272,8 +273,10 @@ export const CAUSES: readonly Cause[] = [
       S('once firewalld has been restarted the default libvirt network cannot be started again until libvirtd restarts too', 'https://github.com/cockpit-project/cockpit/pull/13723'),
       S('with the nftables backend of firewalld guests on libvirt NAT networks get no DNS or DHCP although dnsmasq listens on virbr0', 'https://github.com/firewalld/firewalld/issues/397'),
       S('on cachyos libvirt guests get no IP address and no internet until libvirt is told to use iptables as its firewall backend', 'https://github.com/CachyOS/wiki/pull/344'),
+      S('the default network is started and autostarted, yet every guest stays without an IP address and without internet; swapping ufw for firewalld made it work', 'https://github.com/virt-manager/virt-manager/issues/980'),
+      S('NAT guests lost internet right after a host change (first blamed on the kernel): the guest network never leaves configuring and no address appears for the NIC; a newer libvirt working against ufw was the reason', 'https://github.com/zen-kernel/zen-kernel/issues/351'),
     ],
-    cues: { nftables: 2, iptables: 1, 'nf_tables': 2, firewall: 1.5, 'libvirt_': 1.5, backend: 1, 'chain_add': 2, ip6tables: 1.5, firewalld: 1 },
+    cues: { nftables: 2, iptables: 1, 'nf_tables': 2, firewall: 1.5, 'libvirt_': 1.5, backend: 1, 'chain_add': 2, ip6tables: 1.5, firewalld: 1, ufw: 1 },
   },
   {
     id: 'libvirt-net-clash',
@@ -288,8 +291,9 @@ export const CAUSES: readonly Cause[] = [
       S('vagrant-kvm cannot create its network because the address range is already used by virbr1', 'https://github.com/adrahon/vagrant-kvm/issues/16'),
       S('vagrant-libvirt cannot activate its network, virtualbox vboxnet0 already holds that subnet', 'https://github.com/vagrant-libvirt/vagrant-libvirt/issues/617'),
       S('vagrant up fails to activate the management network because libvirt wants to create bridge virbr1 and a bridge of that name already exists on the host', 'https://github.com/vagrant-libvirt/vagrant-libvirt/issues/1204'),
+      S('the kvm driver of minishift gives up before creating its VM: the private network it defines is reported as taken by the host ethernet port, whose LAN address lies in the same 192.168.42.0/24 range', 'https://github.com/minishift/minishift/issues/1469'),
     ],
-    cues: { 'already-in-use': 2, subnet: 1, nested: 1.5, '192.168.122': 1, overlap: 2, collid: 1.5 },
+    cues: { 'already-in-use': 2, 'in-use-by-interface': 3, subnet: 1, nested: 1.5, '192.168.122': 1, overlap: 2, collid: 1.5 },
   },
   {
     id: 'dnsmasq-clash',

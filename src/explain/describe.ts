@@ -10,6 +10,9 @@ import { CAUSES, type Cause, type CauseId } from './causes.js';
 /** Phrases and special strings turned into single tokens before splitting into words. */
 const PHRASES: [RegExp, string][] = [
   [/\b169\.254(?:\.\d{1,3}){0,2}/g, ' 169.254 '],
+  // The name of the stack ("qemu/kvm virtual machines") is not a word about /dev/kvm; "internet access" is not about permissions.
+  [/\b(?:qemu ?\/ ?kvm|kvm ?\/ ?qemu)\b/g, ' qemu '],
+  [/\b(?:internet|network|web)\s+access\b/g, ' internet '],
   [/\b52:54:00:12:34:56\b/g, ' defaultmac '],
   [/\/dev\/net\/tun\b/g, ' devnettun '],
   [/\/dev\/kvm\b/g, ' devkvm '],
@@ -22,6 +25,8 @@ const PHRASES: [RegExp, string][] = [
   [/\b(?:forward(?:s|ing)? packets|packet forwarding|does not forward|doesn't forward)\b/g, ' packet-forward '],
   [/\bdocker[-_]user\b/g, ' docker-user '],
   [/\bbridge[-_]ports\b/g, ' bridge-ports '],
+  // libvirt's "Network is already in use by interface X", retold: the subnet is routed through another interface.
+  [/\b(?:already )?in use by (?:the |my |an? |another |its |host |some )?(?:(?:ethernet |network |physical |wired |lan |vpn )?(?:interface|port|nic|adapter|card)|ethernet|virbr\d{0,4}|vboxnet\d{0,4}|eth\d{1,3}|en[a-z][a-z0-9]{1,12}|wl[a-z][a-z0-9]{1,12}|wi-?fi|wireless|vpn|tun\d{1,3}|wg\d{1,3}|docker\d{0,3}|br-?[a-z0-9]{1,14})\b/g, ' already-in-use in-use-by-interface '],
   [/\b(?:wlan\d*|wlp\w*|wlx\w*|wi-?fi|wireless(?: card| nic| adapter)?|802\.11)\b/g, ' wireless '],
   [/\bsame (?:ip|ip address|ip addresses|address|addresses|lease)\b/g, ' same-ip '],
   [/\bsame mac(?: address(?:es)?)?\b/g, ' same-mac '],
@@ -29,7 +34,7 @@ const PHRASES: [RegExp, string][] = [
   [/\b(?:lost (?:the |its |my |all )?(?:network|connection|connectivity|internet)|(?:ssh|session|connection) (?:dropped|died|disconnected|froze|hung)|cut (?:me )?off|locked out)\b/g, ' lost-connect '],
   [/\bself[- ]assigned\b/g, ' self-assign '],
   [/\blink[- ]local\b/g, ' link-local '],
-  [/\b(?:no ip(?: address)?|without (?:an )?ip|get no ip|gets no ip|no address)\b/g, ' no-ip '],
+  [/\b(?:no ip(?: address)?|without (?:an )?ip|get no ip|gets no ip|no address|(?:ip )?address(?: is| as|:)? unknown|ip(?: is|:)? unknown|stuck (?:as |in )?(?:degraded and |degraded, )?configuring)\b/g, ' no-ip '],
   [/\baddress already in use\b/g, ' address-in-use '],
   [/\balready in use\b/g, ' already-in-use '],
   [/\b(?:default route|no route)\b/g, ' default-route '],
