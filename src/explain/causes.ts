@@ -276,7 +276,7 @@ export const CAUSES: readonly Cause[] = [
       S('the default network is started and autostarted, yet every guest stays without an IP address and without internet; swapping ufw for firewalld made it work', 'https://github.com/virt-manager/virt-manager/issues/980'),
       S('NAT guests lost internet right after a host change (first blamed on the kernel): the guest network never leaves configuring and no address appears for the NIC; a newer libvirt working against ufw was the reason', 'https://github.com/zen-kernel/zen-kernel/issues/351'),
     ],
-    cues: { nftables: 2, iptables: 1, 'nf_tables': 2, firewall: 1.5, 'libvirt_': 1.5, backend: 1, 'chain_add': 2, ip6tables: 1.5, firewalld: 1, ufw: 1 },
+    cues: { nftables: 2, iptables: 1, 'nf_tables': 2, firewall: 1.5, 'libvirt_': 1.5, backend: 1, 'chain_add': 2, ip6tables: 1.5, firewalld: 1, ufw: 1, nat: 1, 'no-ip': 1 },
   },
   {
     id: 'libvirt-net-clash',

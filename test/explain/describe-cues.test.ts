@@ -35,6 +35,9 @@ describe('descriptions of these causes rank them first', () => {
     ['vagrant cannot bring up its private network because it is already in use by the VPN tun0', 'libvirt-net-clash'],
     ['since ufw is on, my NAT guests get no IP address and have no internet access although the default network is active', 'libvirt-firewall'],
     ['after a libvirt update virt-manager shows the IP address of every guest as unknown and they have no internet; ufw is enabled', 'libvirt-firewall'],
+    ['since I changed the host kernel my VMs on the NAT network get no IP address and no internet', 'libvirt-firewall'],
+    ['guests on the libvirt NAT network stay without an address, the NIC page says IP unknown', 'libvirt-firewall'],
+    ['after rebooting into the lts kernel my kvm guests on the NAT network no longer get an address', 'libvirt-firewall'],
     ['IPv6 from the routed guests works but their IPv4 traffic never gets beyond the host', 'ip-forward'],
   ];
   for (const [text, cause] of cases) {
