@@ -37,6 +37,8 @@ export interface Entry {
   errnoCauses?: Partial<Record<string, CauseId>>;
   /** Literal lower-case texts one of which every match contains (found from the pattern when left out). */
   anchors?: string[];
+  /** Other causes this message is often the visible end of (shown after the cause, at half the weight). */
+  alternatives?: CauseId[];
 }
 
 /**
@@ -758,6 +760,8 @@ export const CATALOGUE: readonly Entry[] = [
     checkIds: ['bridge-state'],
     cause: 'the libvirt network the VM uses is defined but not started, so its bridge does not exist',
     fix: 'sudo virsh net-start NAME && sudo virsh net-autostart NAME.',
+    // A network that is not active may have failed to start: its firewall rules or its subnet.
+    alternatives: ['libvirt-firewall', 'libvirt-net-clash'],
     weight: 0.9,
   },
   {
@@ -1078,6 +1082,8 @@ export const CATALOGUE: readonly Entry[] = [
     checkIds: ['bridge-state'],
     cause: 'the libvirt network the VM uses is defined but not started, so its bridge does not exist',
     fix: 'sudo virsh net-start NAME && sudo virsh net-autostart NAME.',
+    // A network that is not active may have failed to start: its firewall rules or its subnet.
+    alternatives: ['libvirt-firewall', 'libvirt-net-clash'],
     weight: 0.9,
   },
   {

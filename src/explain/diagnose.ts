@@ -33,12 +33,18 @@ export interface Diagnosis {
 const MAX_CAUSES = 5;
 /** A description alone reaches at most this confidence. */
 const DESCRIPTION_CEILING = 0.8;
+/** An alternative cause of a message gets this share of its confidence. */
+const ALTERNATIVE_FACTOR = 0.5;
 /** Below this a description score says nothing. */
 const MIN_DESCRIPTION = 2.2;
 
 export function diagnose(input: string): Diagnosis[] {
   // Recognised messages, and what the shape of the paste shows (a config naming an absent NIC).
-  const hits = [...scanText(input), ...structuralHits(input)];
+  const found = [...scanText(input), ...structuralHits(input)];
+  // A message that is often the visible end of other causes also votes for them, at half its weight.
+  const hits = found.concat(
+    found.flatMap((h) => (h.entry.alternatives ?? []).filter((id) => id !== h.causeId).map((id) => ({ ...h, causeId: id, confidence: Math.round(h.confidence * ALTERNATIVE_FACTOR * 100) / 100 }))),
+  );
   const rawLines = input.replace(/\r\n?/g, '\n').split('\n');
   // On one line the most specific message speaks: a generic wrapper matched on
   // the same line ("network script … failed") counts for half.

@@ -1,5 +1,6 @@
-// The structural cue: an interface listing beside network configuration that
-// names a NIC the listing does not show.
+// Evidence beyond one recognised message: the structural cue (an interface
+// listing beside configuration that names a NIC the listing does not show),
+// and the alternative causes a message is often the visible end of.
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../src/explain/diagnose.js';
 import { interfaceNames, structuralHits } from '../../src/explain/structure.js';
@@ -110,5 +111,24 @@ describe('structural cue: configured NIC absent from the interface listing', () 
     const t0 = performance.now();
     structuralHits(big);
     expect(performance.now() - t0).toBeLessThan(1000);
+  });
+});
+
+describe('messages that are the visible end of other causes', () => {
+  it.each([
+    "Requested operation is not valid: network 'default' is not active",
+    "error: Failed to start domain 'win11'\nerror: Requested operation is not valid: network 'isolated' is not active",
+    'Error starting domain: network default is not active',
+  ])('%s: not started first, then why it may not start', (text) => {
+    const ids = diagnose(text).map((d) => d.cause.id);
+    expect(ids[0]).toBe('bridge-missing');
+    expect(ids.slice(1, 3).sort()).toEqual(['libvirt-firewall', 'libvirt-net-clash']);
+    const alt = diagnose(text).find((d) => d.cause.id === 'libvirt-firewall')!;
+    expect(alt.confidence).toBeLessThan(0.5);
+    expect(alt.lines.length).toBe(1);
+  });
+
+  it('a message that names its cause outright brings no alternatives', () => {
+    expect(diagnose('internal error: Network is already in use by interface eno1').map((d) => d.cause.id)).toEqual(['libvirt-net-clash']);
   });
 });
