@@ -46,6 +46,8 @@ interface Named {
   line: number;
   /** Named as a bridge or bond port (a host uplink) rather than as an interface of its own. */
   port: boolean;
+  /** A netplan id matched by MAC or driver (match:), not by its name. */
+  dropped?: boolean;
 }
 
 /** Interfaces a paste lists as existing, and NICs its configuration names. */
@@ -115,7 +117,7 @@ export function interfaceNames(input: string): { listed: Set<string>; full: bool
     }
     if (indent > section.idIndent) {
       if (current && NETPLAN_MATCH.test(line)) {
-        configured.splice(configured.indexOf(current), 1);
+        current.dropped = true;
         current = undefined;
       } else if ((m = NETPLAN_PORTS.exec(line))) {
         if (m[1] !== undefined) for (const n of m[1].split(/[\s,]+/)) if (n) configured.push({ name: n, line: i + 1, port: true });
@@ -123,7 +125,7 @@ export function interfaceNames(input: string): { listed: Set<string>; full: bool
       }
     }
   }
-  return { listed, full, configured: configured.filter((c) => NIC_NAME.test(c.name)) };
+  return { listed, full, configured: configured.filter((c) => !c.dropped && NIC_NAME.test(c.name)) };
 }
 
 function entry(causeId: CauseId, id: string, message: string, cause: string, fix: string): Entry {

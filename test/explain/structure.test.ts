@@ -110,6 +110,8 @@ describe('structural cue: configured NIC absent from the interface listing', () 
     const big = `${IP_LINK('enp0s9')}\n${'    ethernets:\n        enp0s9:\n'.repeat(20000)}${'x'.repeat(100000)}\n`;
     const t0 = performance.now();
     structuralHits(big);
+    // many netplan ids matched by MAC (each dropped from the names)
+    structuralHits(`${IP_LINK('enp0s9')}\nnetwork:\n  ethernets:\n${Array.from({ length: 30000 }, (_, i) => `    nic${i}:\n      match:\n        macaddress: 52:54:00:00:00:01\n`).join('')}`);
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 });
