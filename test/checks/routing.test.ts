@@ -48,7 +48,7 @@ describe('parsers', () => {
   it('reads legacy nat rules with negations and jumps', () => {
     const c = parseIptablesS('-P POSTROUTING ACCEPT\n-N LIBVIRT_PRT\n-A POSTROUTING -j LIBVIRT_PRT\n-A LIBVIRT_PRT -s 192.168.122.0/24 ! -d 192.168.122.0/24 -j MASQUERADE\n', 'ip', 'nat')!;
     expect(c.rules[0]!.target).toBe('LIBVIRT_PRT');
-    expect(c.regular.get('LIBVIRT_PRT')![0]).toMatchObject({ verdict: 'nat', saddr: { prefix: { addr: '192.168.122.0', len: 24 }, negated: false }, conditional: false });
+    expect(c.regular.get('LIBVIRT_PRT')![0]).toMatchObject({ verdict: 'nat', saddr: { prefixes: [{ addr: '192.168.122.0', len: 24 }], negated: false }, conditional: false });
   });
   it('compares prefixes', () => {
     expect(prefixWithin({ addr: '192.168.122.0', len: 24 }, { addr: '192.168.0.0', len: 16 })).toBe(true);
