@@ -198,13 +198,34 @@ export function literalAnchor(src: string): string | undefined {
 
 let compiled: Compiled[] | undefined;
 
-function compile(entries: readonly Entry[]): Compiled[] {
-  return entries.map((entry) => {
-    const src = expandPattern(entry.pattern);
+/**
+ * An entry's regular expressions are built on first use: with every errno in every
+ * language expanded they are large, and a long log tries only the few entries whose
+ * anchors it contains.
+ */
+class LazyCompiled implements Compiled {
+  #normal?: RegExp;
+  #compact?: RegExp;
+  #src?: string;
+  readonly anchors: string[];
+  constructor(readonly entry: Entry) {
     const anchor = entry.anchors ?? (literalAnchor(entry.pattern) ? [literalAnchor(entry.pattern)!] : []);
-    // Every literal space in the catalogue's patterns is a separator (they use \s only as \S).
-    return { entry, normal: new RegExp(src, 'u'), compact: new RegExp(src.replace(/ /g, ''), 'u'), anchors: anchor.map((a) => a.toLowerCase()) };
-  });
+    this.anchors = anchor.map((a) => a.toLowerCase());
+  }
+  private get src(): string {
+    return (this.#src ??= expandPattern(this.entry.pattern));
+  }
+  get normal(): RegExp {
+    return (this.#normal ??= new RegExp(this.src, 'u'));
+  }
+  /** Every literal space in the catalogue's patterns is a separator (they use \s only as \S). */
+  get compact(): RegExp {
+    return (this.#compact ??= new RegExp(this.src.replace(/ /g, ''), 'u'));
+  }
+}
+
+function compile(entries: readonly Entry[]): Compiled[] {
+  return entries.map((entry) => new LazyCompiled(entry));
 }
 
 interface Table {
