@@ -27,7 +27,7 @@ export function cases(): CheckCase[] {
   const SEED000_UDEV = 'SUBSYSTEM=="net", ACTION=="add", ATTR{address}="52:54:00:12:34:56", NAME="eth0"\n';
   const UDEV_DIR = { '/etc/udev/rules.d': ['10-rename-network.rules'] };
   return [
-    { name: 'the config names the NIC that exists', host: host({ '/etc/network/interfaces': SEED000_IFACES.replace(/eth0/g, 'enp0s3') }), status: 'pass', summary: 'all 1 interface name(s) in network config exist' },
+    { name: 'the config names the NIC that exists', host: host({ '/etc/network/interfaces': SEED000_IFACES.replace(/eth0/g, 'enp0s3') }), status: 'pass', summary: 'all 1 interface name(s) in the network configuration exist' },
     // seed 004
     {
       name: 'a bridge the config defines that is not up is a warning; its missing port is a failure',
@@ -104,7 +104,7 @@ export function cases(): CheckCase[] {
       name: 'bridge_ports none/all and regex forms are not names',
       host: host({ '/etc/network/interfaces': 'iface br0 inet dhcp\n  bridge_ports none\niface br1 inet dhcp\n  bridge_ports all\niface br2 inet dhcp\n  bridge_ports regex eth.*\n' }, [{ name: 'lo' }, NIC, { name: 'br0', kind: 'bridge' }, { name: 'br1', kind: 'bridge' }, { name: 'br2', kind: 'bridge' }]),
       status: 'pass',
-      summary: /all 3 interface name\(s\) in network config exist/,
+      summary: /all 3 interface name\(s\) in the network configuration exist/,
     },
     {
       name: 'a relative source glob, resolved against the file\'s directory',

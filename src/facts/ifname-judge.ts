@@ -215,13 +215,13 @@ export async function judgeNames(ctx: Context, area: 'config' | 'guest'): Promis
     }
   }
 
-  const scope = area === 'guest' ? 'this guest' : 'network config';
+  const scope = area === 'guest' ? "this guest's network configuration" : 'the network configuration';
   if (fails.length) return { status: 'fail', summary: fails[0]!, evidence, fixes, details: [...fails.slice(1), ...warns, ...details] };
   if (warns.length) return { status: 'warn', summary: warns[0]!, evidence, fixes, details: [...warns.slice(1), ...details] };
   const n = names.refs.length;
   return {
     status: 'pass',
-    summary: n ? `all ${new Set(names.refs.map((r) => r.name)).size} interface name(s) in ${scope} exist` : `no interface names in ${scope} files`,
+    summary: n ? `all ${new Set(names.refs.map((r) => r.name)).size} interface name(s) in ${scope} exist` : `no interface names in ${scope}`,
     evidence,
     ...(details.length ? { details } : {}),
   };
