@@ -12,7 +12,7 @@
 // script can fix that, so for such a user the check warns (the user need not use
 // the script at all), names the ways that work, and offers no script.
 import type { CheckCase, HostSpec } from '../src/check-cases.js';
-import { shellQuote, showArgv } from '../src/fixes/preview.js';
+import { shellQuote, showArgv } from '../src/output/shell.js';
 import { routesAndArp } from '../src/facts/guest.js';
 import { requireLinks, validIfname } from '../src/model/network.js';
 import { which } from '../src/facts/system.js';

@@ -4,7 +4,7 @@ import type { CheckCase, HostSpec, LinkSpec } from '../src/check-cases.js';
 import { configNames } from '../src/facts/ifnames.js';
 import { requireLinks, tapOwnedBy, vms } from '../src/model/network.js';
 import type { Check, Evidence, FixPlan } from '../src/types.js';
-import { showArgv } from '../src/fixes/preview.js';
+import { showArgv } from '../src/output/shell.js';
 import { linkGone } from '../src/fixes/plans.js';
 
 const check: Check = {

@@ -9,7 +9,7 @@ import type { TargetUser } from '../src/facts/users.js';
 import type { Context } from '../src/context.js';
 import type { Check, FixPlan } from '../src/types.js';
 import { TUN_PATH } from './tun-module.js';
-import { showArgv } from '../src/fixes/preview.js';
+import { showArgv } from '../src/output/shell.js';
 
 async function fixes(ctx: Context, user: TargetUser): Promise<FixPlan[]> {
   // Debian and Ubuntu use netdev for network devices; Fedora and Arch have kvm. Prefer one that exists.

@@ -10,7 +10,7 @@ import { text } from '../host/host.js';
 import { fixUdevLine, globMatch, type NameRef } from '../parse/netconfig.js';
 import type { Evidence, Finding, FixPlan } from '../types.js';
 import { NotCaptured } from '../errors.js';
-import { showArgv } from '../fixes/preview.js';
+import { showArgv } from '../output/shell.js';
 
 interface Missing {
   ref: NameRef;

@@ -2,6 +2,9 @@
 import type { Context, Group, TargetUser } from '../context.js';
 import { text } from '../host/host.js';
 import { UsageError } from '../errors.js';
+import type { IdentityUses } from '../host/redact.js';
+
+export type { IdentityUses };
 
 export type { Group, TargetUser } from '../context.js';
 
@@ -16,15 +19,6 @@ interface PasswdEntry {
  * files and taps the checks stat, groups asked for by name. A snapshot keeps only
  * these entries (src/host/redact.ts), and replays to the same results.
  */
-export interface IdentityUses {
-  users: Set<string>;
-  uids: Set<number>;
-  groups: Set<string>;
-  gids: Set<number>;
-  /** Users whose group memberships were asked for (group member lists keep only these). */
-  members: Set<string>;
-}
-
 const USES = new WeakMap<Context, IdentityUses>();
 const GROUP_USES = new WeakMap<readonly Group[], IdentityUses>();
 

@@ -8,9 +8,19 @@
 // password fields. The checks read none of what is removed, so replay gives the
 // same results.
 import { isVmProcess } from '../parse/qemu-cmdline.js';
-import type { IdentityUses } from '../facts/users.js';
 import { argvOf, isCmdlinePath, type ReadRecord } from './record.js';
 import type { SnapshotFile } from './snapshot-file.js';
+
+/** The users and groups the checks asked about: what a snapshot's passwd and group keep (filled in by facts/users.ts). */
+export interface IdentityUses {
+  users: Set<string>;
+  uids: Set<number>;
+  groups: Set<string>;
+  gids: Set<number>;
+  /** Users whose group memberships were asked for (group member lists keep only these). */
+  members: Set<string>;
+}
+
 
 export const REDACTED = 'REDACTED';
 

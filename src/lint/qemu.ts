@@ -2,7 +2,7 @@
 // Each names what QEMU 7.2 does with the option, checked against real QEMU.
 import { aclFor, bridgeHelpers, judgeHelper } from '../facts/bridge-helper.js';
 import { qemuBackends } from '../facts/qemu-backends.js';
-import { showArgv } from '../fixes/preview.js';
+import { showArgv } from '../output/shell.js';
 import { describeError, isFile } from '../host/host.js';
 import { validIfname, vms } from '../model/network.js';
 import { aclAllows } from '../parse/bridge-conf.js';

@@ -1,7 +1,7 @@
 // The shape of a command line to lint: QEMU or UML, split into its words,
 // refused with one line when it cannot be one. Pure: no host reads.
 import { UsageError } from '../errors.js';
-import { showArgv } from '../fixes/preview.js';
+import { showArgv } from '../output/shell.js';
 import { isQemuBinary } from '../parse/qemu-cmdline.js';
 
 /** QEMU options that take a value. */

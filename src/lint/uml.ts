@@ -9,7 +9,7 @@
 import { nodeAccess } from '../facts/devnode.js';
 import { which } from '../facts/system.js';
 import { modeAllows } from '../facts/users.js';
-import { showArgv } from '../fixes/preview.js';
+import { showArgv } from '../output/shell.js';
 import { describeError, modeString } from '../host/host.js';
 import { tapOwnedBy, validIfname } from '../model/network.js';
 import type { Problem, Rule } from './rule.js';

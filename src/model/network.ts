@@ -1,16 +1,16 @@
 // The one model of the host network, read once per run through `Host` (so a
 // snapshot replays it): links with their kind, state, addresses, bridge and
 // ports, tap owners, veth peers; routes and the uplinks; whether a link is a
-// physical or wireless NIC; the routed VM networks. Running VMs and the
-// managers that own each link are parts of the same model, read on first use
-// (they cost a walk of /proc and of the network configuration).
+// physical or wireless NIC; the routed VM networks. Running VMs are part of the
+// same model, read on first use (they cost a walk of /proc). Which network
+// manager defines each link is a fact of the configuration files
+// (facts/managers.ts), not read here.
 //
 // Everything that asks about links (checks, lint, topology, setup) reads this
 // model; nothing lists interfaces another way.
 import type { Context } from '../context.js';
 import { text } from '../host/host.js';
 import { containsAddr, networkOf, type Prefix } from '../parse/ipv4.js';
-import { configNames } from '../facts/ifnames.js';
 import { isQemuBinary, isVmProcess, nicMacs, parseQemuCmdline } from '../parse/qemu-cmdline.js';
 import { parseProcRoute, type Route } from '../parse/proc-net.js';
 import { parseIpJson, type IpLink } from '../parse/ip-json.js';
@@ -547,31 +547,6 @@ export function vms(ctx: Context): Promise<Vm[]> {
 /** The VM holding a tap, if one does. */
 export async function tapHolder(ctx: Context, tap: string): Promise<Vm[]> {
   return (await vms(ctx)).filter((v) => v.taps.includes(tap));
-}
-
-// ---------------------------------------------------------------------------
-// Which manager's configuration defines each link (interfaces(5), netplan,
-// NetworkManager keyfiles, systemd-networkd).
-
-export function managers(ctx: Context): Promise<Map<string, Manager>> {
-  return ctx.memo('model:managers', async () => {
-    const names = await configNames(ctx);
-    const out = new Map<string, Manager>();
-    for (const r of names.refs) {
-      if (r.role !== 'defined' || r.glob) continue;
-      const m: Manager | undefined = r.file.includes('/NetworkManager/')
-        ? 'NetworkManager'
-        : r.file.includes('/netplan/')
-          ? 'netplan'
-          : r.file.includes('/systemd/network/')
-            ? 'networkd'
-            : r.file.startsWith('/etc/network/')
-              ? 'ifupdown'
-              : undefined;
-      if (m && !out.has(r.name)) out.set(r.name, m);
-    }
-    return out;
-  });
 }
 
 // ---------------------------------------------------------------------------

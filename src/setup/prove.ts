@@ -6,7 +6,7 @@ import { ALL_CHECKS } from '../../checks/index.js';
 import { liveInvoker } from '../context.js';
 import { createContext } from '../session.js';
 import { runChecks } from '../engine.js';
-import { showArgv } from '../fixes/preview.js';
+import { showArgv } from '../output/shell.js';
 import { LiveHost } from '../host/live.js';
 import { CachingHost } from '../host/record.js';
 import type { Result } from '../types.js';
