@@ -14,9 +14,9 @@
 //     own processes, as text compared before setup and after its undo/rollback.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { guestArgv, parseConsole, umlArgv, type GuestImage, type GuestRun } from '../helpers/guest-image.js';
-import { expect } from 'vitest';
-import { FixScenario, said } from './fix-harness.js';
+import { guestArgv, guestImage, parseConsole, umlArgv, type GuestImage, type GuestRun } from '../helpers/guest-image.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { cliCopy, FixScenario, hostFingerprint, said } from './fix-harness.js';
 import { run, TEST_UID, TEST_USER, type RunResult } from './harness.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -422,4 +422,31 @@ export async function setupRoundTrip(name: string, bin: string, args: string[], 
   } finally {
     await s.dispose();
   }
+}
+
+/**
+ * For a describe block that boots guests: a private copy of the CLI and the shared guest
+ * image, made once; after the block the host's fingerprint must be what it was before.
+ */
+export function guestSuite(): { readonly bin: string; readonly img: GuestImage } {
+  let cli: Awaited<ReturnType<typeof cliCopy>> | undefined;
+  let img: GuestImage | undefined;
+  let host = '';
+  beforeAll(async () => {
+    host = hostFingerprint();
+    cli = await cliCopy();
+    img = await guestImage();
+  }, 300_000);
+  afterAll(() => {
+    cli?.remove();
+    expect(hostFingerprint()).toBe(host);
+  });
+  return {
+    get bin() {
+      return cli!.bin;
+    },
+    get img() {
+      return img!;
+    },
+  };
 }

@@ -5,11 +5,10 @@
 // same state; a guest booted as qnetuser proves it; undo restores the files
 // (the uplink's own netplan file byte for byte) and the network exactly.
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guestImage, guestSkipReason, type GuestImage } from '../helpers/guest-image.js';
-import { cliCopy, hostFingerprint } from './fix-harness.js';
+import { describe, expect, it } from 'vitest';
+import { guestSkipReason } from '../helpers/guest-image.js';
 import { skipReason, TEST_USER } from './harness.js';
-import { HOST_ADDR, LAN_PEER, NETWORKD_START, setupRoundTrip, type Doctor, type Guest } from './setup-harness.js';
+import { type Doctor, type Guest, guestSuite, HOST_ADDR, LAN_PEER, NETWORKD_START, setupRoundTrip } from './setup-harness.js';
 
 const why =
   skipReason(['qemu', 'helper', 'iptables']) ||
@@ -31,27 +30,16 @@ sleep 1`, 'reboot');
 };
 
 describe.skipIf(why !== '')('qnet setup, netplan backend (networkd renderer)', () => {
-  let cli: Awaited<ReturnType<typeof cliCopy>> | undefined;
-  let img: GuestImage;
-  let host = '';
-  beforeAll(async () => {
-    host = hostFingerprint();
-    cli = await cliCopy();
-    img = await guestImage();
-  }, 300_000);
-  afterAll(() => {
-    cli?.remove();
-    expect(hostFingerprint()).toBe(host);
-  });
+  const suite = guestSuite();
   const o = { uplinkBy: 'netplan' as const, between: reboot(['qbr0']), settleMs: 10_000 };
   const files = ['/etc/netplan', '/etc/netplan/50-cloud-init.yaml', '/etc/systemd/network'];
 
   it('nat: a netplan file for the bridge, a drop-in for DHCP and masquerade; the guest reaches the LAN as the host', async () => {
-    await setupRoundTrip('setup-netplan-nat', cli!.bin, ['--mode', 'nat', '--backend', 'netplan'], async (s, doc) => {
+    await setupRoundTrip('setup-netplan-nat', suite.bin, ['--mode', 'nat', '--backend', 'netplan'], async (s, doc) => {
       const y = (await s.f.sc.inNs(['cat', '/etc/netplan/60-qnet-qbr0.yaml'])).stdout;
       expect(y).toMatch(/bridges:\n {4}qbr0:\n/);
       expect(y).toMatch(/addresses:\n\s+- 10\.77\.0\.1\/24/);
-      const g = await s.bootGuest(img, { net: 'dhcp', ping: `10.77.0.1,${LAN_PEER}`, http: `http://${LAN_PEER}:8080/` }, doc.vms[0]!.qemuArgs!);
+      const g = await s.bootGuest(suite.img, { net: 'dhcp', ping: `10.77.0.1,${LAN_PEER}`, http: `http://${LAN_PEER}:8080/` }, doc.vms[0]!.qemuArgs!);
       expect(g.line('QNET-LEASE')[0], g.console).toMatch(/^10\.77\.0\.\d+\/24 router=10\.77\.0\.1 /);
       expect(g.line('QNET-PING'), g.console).toEqual(['10.77.0.1 ok', `${LAN_PEER} ok`]);
       expect(g.line('QNET-HTTP')[0], g.console).toBe(`from=${HOST_ADDR}`);
@@ -59,19 +47,19 @@ describe.skipIf(why !== '')('qnet setup, netplan backend (networkd renderer)', (
   }, 240_000);
 
   it('isolated: the doctor reads the intent from the drop-in and asks for no forwarding', async () => {
-    await setupRoundTrip('setup-netplan-isolated', cli!.bin, ['--mode', 'isolated', '--backend', 'netplan'], async (s) => {
+    await setupRoundTrip('setup-netplan-isolated', suite.bin, ['--mode', 'isolated', '--backend', 'netplan'], async (s) => {
       const d = JSON.parse((await s.qnet(['doctor', '--json', '--user', TEST_USER, '--only', 'ip-forward,nat-masquerade,forward-policy'])).stdout) as Doctor;
       for (const r of d.results) expect(`${r.id} ${r.status}: ${r.summary}`).toMatch(/ skip: .*isolated by intent/);
     }, { ...o, files });
   }, 240_000);
 
   it('bridge: the uplink\'s addressing moves from its netplan file (comments kept) to the bridge; the guest gets a LAN lease', async () => {
-    await setupRoundTrip('setup-netplan-bridge', cli!.bin, ['--mode', 'bridge', '--backend', 'netplan'], async (s, doc) => {
+    await setupRoundTrip('setup-netplan-bridge', suite.bin, ['--mode', 'bridge', '--backend', 'netplan'], async (s, doc) => {
       const cloud = (await s.f.sc.inNs(['cat', '/etc/netplan/50-cloud-init.yaml'])).stdout;
       expect(cloud).toMatch(/^# This file is generated from information provided by the datasource\./);
       expect(cloud).toMatch(/enp1s0: \{\} {4}# qnet: addressing moved to qbr0/);
       expect(cloud).not.toMatch(/192\.168\.50\.2/);
-      const g = await s.bootGuest(img, { net: 'dhcp', ping: `${LAN_PEER},${HOST_ADDR}` }, doc.vms[0]!.qemuArgs!);
+      const g = await s.bootGuest(suite.img, { net: 'dhcp', ping: `${LAN_PEER},${HOST_ADDR}` }, doc.vms[0]!.qemuArgs!);
       expect(g.line('QNET-LEASE')[0], g.console).toMatch(/^192\.168\.50\.1\d\d\/24 router=192\.168\.50\.1 /);
       expect(g.line('QNET-PING'), g.console).toEqual([`${LAN_PEER} ok`, `${HOST_ADDR} ok`]);
     }, { ...o, files });

@@ -5,11 +5,11 @@
 // promises (and nothing more), a second run changes nothing, and `qnet undo`
 // restores the exact before-state.
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guestImage, guestSkipReason, type GuestImage } from '../helpers/guest-image.js';
-import { cliCopy, hostFingerprint, said } from './fix-harness.js';
+import { describe, expect, it } from 'vitest';
+import { guestSkipReason } from '../helpers/guest-image.js';
+import { said } from './fix-harness.js';
 import { skipReason, TEST_USER } from './harness.js';
-import { HOST_ADDR, LAN_PEER, SetupScenario, setupDoc, setupRoundTrip, type Doctor, type Guest } from './setup-harness.js';
+import { type Doctor, type Guest, guestSuite, HOST_ADDR, LAN_PEER, setupDoc, setupRoundTrip, SetupScenario } from './setup-harness.js';
 
 const why = skipReason(['qemu', 'helper', 'iptables']) || (process.env.QNET_SKIP_GUEST ? 'QNET_SKIP_GUEST is set' : guestSkipReason());
 const noDnsmasq = existsSync('/usr/sbin/dnsmasq') ? '' : 'dnsmasq is not installed (Debian: dnsmasq-base)';
@@ -17,25 +17,14 @@ const reason = why || noDnsmasq;
 if (reason) console.log(`qnet setup real-kernel tests skipped: ${reason}`);
 
 describe.skipIf(reason !== '')('qnet setup, runtime backend, proven by a booted guest', () => {
-  let cli: Awaited<ReturnType<typeof cliCopy>> | undefined;
-  let img: GuestImage;
-  let host = '';
-  beforeAll(async () => {
-    host = hostFingerprint();
-    cli = await cliCopy();
-    img = await guestImage();
-  }, 300_000);
-  afterAll(() => {
-    cli?.remove();
-    expect(hostFingerprint()).toBe(host);
-  });
+  const suite = guestSuite();
 
-  const roundTrip = (name: string, args: string[], guest: Guest) => setupRoundTrip(name, cli!.bin, args, guest);
+  const roundTrip = (name: string, args: string[], guest: Guest) => setupRoundTrip(name, suite.bin, args, guest);
 
   it('nat: the guest gets a lease from qnet\'s dnsmasq, reaches the host and the LAN, and the LAN sees the host\'s address', async () => {
     await roundTrip('setup-nat', ['--mode', 'nat'], async (s, doc) => {
       expect(doc.subnet).toBe('10.77.0.1/24');
-      const g = await s.bootGuest(img, { net: 'dhcp', ping: `10.77.0.1,${LAN_PEER}`, http: `http://${LAN_PEER}:8080/` }, doc.vms[0]!.qemuArgs!);
+      const g = await s.bootGuest(suite.img, { net: 'dhcp', ping: `10.77.0.1,${LAN_PEER}`, http: `http://${LAN_PEER}:8080/` }, doc.vms[0]!.qemuArgs!);
       const c = g.console;
       expect(g.line('QNET-LEASE')[0], c).toMatch(/^10\.77\.0\.\d+\/24 router=10\.77\.0\.1 /);
       expect(g.line('QNET-PING'), c).toEqual(['10.77.0.1 ok', `${LAN_PEER} ok`]);
@@ -56,7 +45,7 @@ describe.skipIf(reason !== '')('qnet setup, runtime backend, proven by a booted 
       let seen: () => void = () => undefined;
       const up = new Promise<void>((r) => (seen = r));
       const stop = new AbortController();
-      const g2 = s.bootGuest(img, { net: 'dhcp', hold: '60' }, doc.vms[1]!.qemuArgs!, {
+      const g2 = s.bootGuest(suite.img, { net: 'dhcp', hold: '60' }, doc.vms[1]!.qemuArgs!, {
         signal: stop.signal,
         onLine: (l) => {
           const m = /^QNET-ADDR (\S+)\//.exec(l);
@@ -68,7 +57,7 @@ describe.skipIf(reason !== '')('qnet setup, runtime backend, proven by a booted 
       });
       await Promise.race([up, g2]);
       expect(addr2, (await Promise.race([g2, Promise.resolve(undefined)]))?.console).toMatch(/^10\.77\.0\.\d+$/);
-      const g1 = await s.bootGuest(img, { net: 'dhcp', ping: `${addr2},10.77.0.1,${LAN_PEER}` }, doc.vms[0]!.qemuArgs!);
+      const g1 = await s.bootGuest(suite.img, { net: 'dhcp', ping: `${addr2},10.77.0.1,${LAN_PEER}` }, doc.vms[0]!.qemuArgs!);
       expect(g1.line('QNET-LEASE')[0], g1.console).toMatch(/^10\.77\.0\.\d+\/24 router=none /);
       expect(g1.line('QNET-PING'), g1.console).toEqual([`${addr2} ok`, '10.77.0.1 ok', `${LAN_PEER} fail`]);
       stop.abort();
@@ -81,14 +70,14 @@ describe.skipIf(reason !== '')('qnet setup, runtime backend, proven by a booted 
       expect(doc.subnet).toBeNull();
       const route = (await s.f.sc.inNs(['ip', 'route', 'show', 'default'])).stdout;
       expect(route).toMatch(/default via 192\.168\.50\.1 dev qbr0/);
-      const g = await s.bootGuest(img, { net: 'dhcp', ping: `${LAN_PEER},${HOST_ADDR}` }, doc.vms[0]!.qemuArgs!);
+      const g = await s.bootGuest(suite.img, { net: 'dhcp', ping: `${LAN_PEER},${HOST_ADDR}` }, doc.vms[0]!.qemuArgs!);
       expect(g.line('QNET-LEASE')[0], g.console).toMatch(/^192\.168\.50\.1\d\d\/24 router=192\.168\.50\.1 /);
       expect(g.line('QNET-PING'), g.console).toEqual([`${LAN_PEER} ok`, `${HOST_ADDR} ok`]);
     });
   }, 240_000);
 
   it('after a reboot the runtime bridge is gone and the uplink has its address again: undo succeeds, leaves the network alone and puts the files back', async () => {
-    const s = await SetupScenario.start('setup-reboot-undo', cli!.bin);
+    const s = await SetupScenario.start('setup-reboot-undo', suite.bin);
     try {
       const before = await s.netState();
       const r = await s.qnet(['setup', '--mode', 'bridge', '--uplink', 'enp1s0', '--user', TEST_USER, '--yes']);
@@ -113,7 +102,7 @@ describe.skipIf(reason !== '')('qnet setup, runtime backend, proven by a booted 
       const tap = (await s.f.sc.inNs(['ip', '-d', 'link', 'show', 'dev', 'qbr0-vm1'])).stdout;
       expect(tap).toMatch(/master qbr0/);
       expect(tap).toMatch(/tun type tap .*persist on user (qnetuser|4242)/);
-      const g = await s.bootGuest(img, { net: 'dhcp', ping: '10.77.0.1' }, doc.vms[0]!.umlArgs!, { uml: true });
+      const g = await s.bootGuest(suite.img, { net: 'dhcp', ping: '10.77.0.1' }, doc.vms[0]!.umlArgs!, { uml: true });
       expect(g.line('QNET-LINKS')[0], g.console).toMatch(/eth0/);
       expect(g.line('QNET-LEASE')[0], g.console).toMatch(/^10\.77\.0\.\d+\/24 /);
       expect(g.line('QNET-PING'), g.console).toEqual(['10.77.0.1 ok']);
@@ -121,7 +110,7 @@ describe.skipIf(reason !== '')('qnet setup, runtime backend, proven by a booted 
   }, 240_000);
 
   it('user: nothing changes on the host; the guest gets 10.0.2.15, reaches the host, and a forwarded host port reaches the guest', async () => {
-    const s = await SetupScenario.start('setup-user', cli!.bin);
+    const s = await SetupScenario.start('setup-user', suite.bin);
     try {
       const before = await s.netState();
       const r = await s.qnet(['setup', '--mode', 'user', '--hostfwd', 'tcp:8022-:80', '--user', TEST_USER, '--yes', '--json']);
@@ -136,7 +125,7 @@ describe.skipIf(reason !== '')('qnet setup, runtime backend, proven by a booted 
       expect(low.stderr).toMatch(/port 22 is below net\.ipv4\.ip_unprivileged_port_start \(1024\): only root may bind it/);
 
       let fetched: Promise<string> | undefined;
-      const g = await s.bootGuest(img, { net: 'dhcp', ping: '10.0.2.2', httpd: '80', hold: '6' }, doc.vms[0]!.qemuArgs!, {
+      const g = await s.bootGuest(suite.img, { net: 'dhcp', ping: '10.0.2.2', httpd: '80', hold: '6' }, doc.vms[0]!.qemuArgs!, {
         onLine: (l) => {
           if (l.startsWith('QNET-PING')) {
             fetched = s.f.sc.inNs([process.execPath, '-e', "require('http').get('http://127.0.0.1:8022/',r=>{let b='';r.on('data',d=>b+=d);r.on('end',()=>console.log(b.trim()))}).on('error',e=>console.log('error '+e.message))"]).then((x) => x.stdout.trim());
