@@ -8,9 +8,9 @@
 // and `qnet undo`) takes over the dead process's lock, saying whose it was, and
 // rolls the set back: the host is exactly as before, and QEMU as qnetuser still
 // fails the same way.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { skipReason } from './harness.js';
-import { cliCopy, FixScenario, hostFingerprint, said } from './fix-harness.js';
+import { cliSuite, FixScenario, hostFingerprint, said } from './fix-harness.js';
 
 const why = skipReason(['qemu']);
 if (why) console.log(`fix crash-safety real-kernel tests skipped: ${why}`);
@@ -24,16 +24,10 @@ const WATCH = ['/dev/net/tun', '/etc/group', '/etc/gshadow', 'group:qnetuser', '
 const QEMU = { netdev: 'tap,id=n0,ifname=tap0,script=no,downscript=no', groups: 'init' as const };
 
 describe.skipIf(why !== '')('qnet fix killed at every step of tun-perms/group-udev', () => {
-  let cli: Awaited<ReturnType<typeof cliCopy>> | undefined;
-  let host = '';
-  beforeAll(async () => {
-    host = hostFingerprint();
-    cli = await cliCopy();
-  });
-  afterAll(() => cli?.remove());
+  const suite = cliSuite();
 
   it('SIGKILL after begin:N and done:N for every step N: the next run restores the exact before-state', async () => {
-    const f = await FixScenario.start('fix-crash', cli!.bin, SETUP);
+    const f = await FixScenario.start('fix-crash', suite.bin, SETUP);
     try {
       const before = await f.state(WATCH);
       const dry = await f.qnet(['fix', '--dry-run', '--user', 'qnetuser', 'tun-perms']);
@@ -103,6 +97,6 @@ describe.skipIf(why !== '')('qnet fix killed at every step of tun-perms/group-ud
     } finally {
       await f.dispose();
     }
-    expect(hostFingerprint()).toBe(host);
+    expect(hostFingerprint()).toBe(suite.host);
   }, 150_000);
 });

@@ -9,9 +9,9 @@
 // 2. /etc/qemu-ifup for qnetuser: QEMU run as qnetuser runs the script with
 //    qnetuser's rights, so no script makes `-netdev tap` work for them. `qnet fix`
 //    must not write one and call it verified.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { skipReason } from './harness.js';
-import { cliCopy, FixScenario, hostFingerprint, said } from './fix-harness.js';
+import { cliSuite, FixScenario, hostFingerprint, said } from './fix-harness.js';
 
 const why = skipReason(['qemu', 'helper']);
 if (why) console.log(`fix-plan-choice real-kernel tests skipped: ${why}`);
@@ -19,19 +19,11 @@ if (why) console.log(`fix-plan-choice real-kernel tests skipped: ${why}`);
 const BR0 = 'tun 0666\nip link add br0 type bridge\nip link set br0 up\n';
 
 describe.skipIf(why !== '')('fix plans follow the defect, judged by QEMU as qnetuser', () => {
-  let cli: Awaited<ReturnType<typeof cliCopy>> | undefined;
-  let host = '';
-  beforeAll(async () => {
-    host = hostFingerprint();
-    cli = await cliCopy();
-  });
-  afterAll(() => {
-    cli?.remove();
-  });
+  const suite = cliSuite();
 
   it('helper-acl, `allow br0` in a 0600 bridge.conf: the permission fix first, verified, one allow line; QEMU starts; undo restores 0600', async () => {
     const setup = BR0 + 'helper_mode 4755\nmkdir -p /etc/qemu\necho "allow br0" > /etc/qemu/bridge.conf\nchmod 0600 /etc/qemu/bridge.conf\n';
-    const f = await FixScenario.start('fix-acl-unreadable', cli!.bin, setup);
+    const f = await FixScenario.start('fix-acl-unreadable', suite.bin, setup);
     try {
       const qemu = { netdev: 'bridge,id=n0,br=br0' };
       const watch = ['/etc/qemu', '/etc/qemu/bridge.conf'];
@@ -67,7 +59,7 @@ describe.skipIf(why !== '')('fix plans follow the defect, judged by QEMU as qnet
   it('qemu-ifup for qnetuser: no script is written or called verified, and QEMU as qnetuser fails as before; for root the scripts are written and QEMU as root starts', async () => {
     // A tap owned by qnetuser, so that QEMU as qnetuser gets as far as running the script.
     const setup = BR0 + 'rm -f /etc/qemu-ifup /etc/qemu-ifdown\nip tuntap add dev qtap0 mode tap user 4242\n';
-    const f = await FixScenario.start('fix-ifup-nonroot', cli!.bin, setup);
+    const f = await FixScenario.start('fix-ifup-nonroot', suite.bin, setup);
     try {
       const watch = ['/etc/qemu-ifup', '/etc/qemu-ifdown'];
       const before = await f.state(watch);
@@ -98,6 +90,6 @@ describe.skipIf(why !== '')('fix plans follow the defect, judged by QEMU as qnet
   });
 
   it('the host itself is untouched', () => {
-    expect(hostFingerprint()).toBe(host);
+    expect(hostFingerprint()).toBe(suite.host);
   });
 });

@@ -8,9 +8,9 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { skipReason, TEST_UID, type RunResult } from './harness.js';
-import { cliCopy, FixScenario, hostFingerprint, said } from './fix-harness.js';
+import { cliSuite, FixScenario, said } from './fix-harness.js';
 
 const hasSudo = spawnSync('sudo', ['-V']).status === 0;
 const why = skipReason() || (hasSudo ? '' : 'sudo is not installed');
@@ -30,16 +30,9 @@ chmod 0440 /etc/sudoers.d/qnet-test
 const STP = "ip -j -d link show dev 'a,b' | grep -o '\"stp_state\":[0-9]'";
 
 describe.skipIf(why !== '')('qnet fix as a normal user: the sudo hand-off', () => {
-  let cli: Awaited<ReturnType<typeof cliCopy>> | undefined;
-  let host = '';
-  beforeAll(async () => {
-    host = hostFingerprint();
-    cli = await cliCopy();
-    chmodSync(dirname(dirname(cli.bin)), 0o755); // qnetuser runs this copy
-  });
-  afterAll(() => {
-    cli?.remove();
-    expect(hostFingerprint()).toBe(host);
+  const suite = cliSuite({ checkHost: true });
+  beforeAll(() => {
+    chmodSync(dirname(dirname(suite.bin)), 0o755); // qnetuser runs this copy
   });
 
   /** Runs as qnetuser: argv, or a shell command line exactly as qnet printed it. */
@@ -54,14 +47,14 @@ describe.skipIf(why !== '')('qnet fix as a normal user: the sudo hand-off', () =
     );
 
   it('a warning fixed through the printed sudo command; a changed plan file is refused; --plan takes an ID with a comma', async () => {
-    const f = await FixScenario.start('fix-handoff', cli!.bin, SETUP);
+    const f = await FixScenario.start('fix-handoff', suite.bin, SETUP);
     chmodSync(f.sc.dir, 0o711); // the way to $T/usertmp, for qnetuser
     try {
       expect(await f.out(['bash', '-c', STP])).toBe('"stp_state":1');
       const v0 = await f.verdict('bridge-state');
       expect(v0.status, v0.summary).toBe('warn');
 
-      const asked = await asUser(f, [process.execPath, cli!.bin, 'fix', '--yes', 'bridge-state']);
+      const asked = await asUser(f, [process.execPath, suite.bin, 'fix', '--yes', 'bridge-state']);
       expect(asked.code, said(asked)).toBe(2);
       const m = /^qnet: these fixes need root; the plan \((sha256:[0-9a-f]{16})\) is in (\S+); run: (sudo .* fix --apply-plan \S+ --user qnetuser)\n$/.exec(asked.stderr);
       expect(m, said(asked)).not.toBeNull();

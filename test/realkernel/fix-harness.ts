@@ -10,6 +10,7 @@
 //   - state(): the exact state of everything a fix may touch, as text that a test
 //     compares before the fix and after the undo.
 import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,6 +143,32 @@ export async function cliCopy(): Promise<{ bin: string; remove: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'qnet-fix-bin-'));
   const bin = await bundleCopy(dir);
   return { bin, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * For a describe block: a private copy of the CLI (suite.bin) made before its tests and
+ * removed after them, and the host's fingerprint taken first (suite.host). With
+ * `checkHost`, the fingerprint must be the same after the block.
+ */
+export function cliSuite(o: { checkHost?: boolean } = {}): { readonly bin: string; readonly host: string } {
+  let cli: Awaited<ReturnType<typeof cliCopy>> | undefined;
+  let host = '';
+  beforeAll(async () => {
+    host = hostFingerprint();
+    cli = await cliCopy();
+  }, 300_000);
+  afterAll(() => {
+    cli?.remove();
+    if (o.checkHost) expect(hostFingerprint()).toBe(host);
+  });
+  return {
+    get bin() {
+      return cli!.bin;
+    },
+    get host() {
+      return host;
+    },
+  };
 }
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');

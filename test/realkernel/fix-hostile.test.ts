@@ -6,9 +6,9 @@
 // does not offer them to one), must attach the tap to exactly that bridge: the name is data,
 // never shell code. A probe downscript prints the tap's master (`ip -j link show`)
 // before the tap goes away, then runs the generated /etc/qemu-ifdown.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { skipReason } from './harness.js';
-import { cliCopy, FixScenario, hostFingerprint, said } from './fix-harness.js';
+import { cliSuite, FixScenario, said } from './fix-harness.js';
 
 const why = skipReason(['qemu']);
 if (why) console.log(`hostile-name real-kernel tests skipped: ${why}`);
@@ -24,20 +24,11 @@ const QEMU = { netdev: 'tap,id=n0,ifname=qtap0,script=/etc/qemu-ifup,downscript=
 const NAMES = ['a;b', '$(id)', "it's", '`id`>x'];
 
 describe.skipIf(why !== '')('qemu-ifup/write with hostile bridge names, run by the real QEMU', () => {
-  let cli: Awaited<ReturnType<typeof cliCopy>> | undefined;
-  let host = '';
-  beforeAll(async () => {
-    host = hostFingerprint();
-    cli = await cliCopy();
-  });
-  afterAll(() => {
-    cli?.remove();
-    expect(hostFingerprint()).toBe(host);
-  });
+  const suite = cliSuite({ checkHost: true });
 
   for (const name of NAMES) {
     it(`bridge ${JSON.stringify(name)}: the tap joins exactly that bridge`, async () => {
-      const f = await FixScenario.start('fix-hostile', cli!.bin, SETUP);
+      const f = await FixScenario.start('fix-hostile', suite.bin, SETUP);
       try {
         // argv, no shell: the kernel decides whether the name is acceptable.
         for (const argv of [['ip', 'link', 'add', name, 'type', 'bridge'], ['ip', 'link', 'set', name, 'up']]) {

@@ -10,9 +10,9 @@
 //   - an unusable QNET_STATE_DIR is one line, exit 2, nothing changed;
 //   - creating /dev/net is a typed step that undo removes again.
 // QEMU run as qnetuser is the judge where the symptom is QEMU failing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run, skipReason, type QemuSpec } from './harness.js';
-import { cliCopy, FixScenario, hostFingerprint, said } from './fix-harness.js';
+import { cliSuite, FixScenario, said } from './fix-harness.js';
 
 const why = skipReason(['qemu']);
 if (why) console.log(`fix safety real-kernel tests skipped: ${why}`);
@@ -79,19 +79,10 @@ async function waitForBegin(f: FixScenario, step: number, known: Set<string> = n
 }
 
 describe.skipIf(why !== '')('qnet fix and undo on a host people care about', () => {
-  let cli: Awaited<ReturnType<typeof cliCopy>> | undefined;
-  let host = '';
-  beforeAll(async () => {
-    host = hostFingerprint();
-    cli = await cliCopy();
-  });
-  afterAll(() => {
-    cli?.remove();
-    expect(hostFingerprint()).toBe(host);
-  });
+  const suite = cliSuite({ checkHost: true });
 
   it(`two applies started together, ${ITERATIONS} times: one applies and verifies, the other refuses naming it; the host ends fixed, one set journaled`, async () => {
-    const f = await FixScenario.start('fix-lock-two', cli!.bin, TUN_SETUP);
+    const f = await FixScenario.start('fix-lock-two', suite.bin, TUN_SETUP);
     try {
       const before = await f.state(TUN_WATCH);
       const ok = await f.qnet(FIX);
@@ -138,7 +129,7 @@ describe.skipIf(why !== '')('qnet fix and undo on a host people care about', () 
   }, 400_000);
 
   it(`an apply with a dry run (and an undo, and the doctor) started against it, ${ITERATIONS} times: only the apply changes anything`, async () => {
-    const f = await FixScenario.start('fix-lock-dry', cli!.bin, TUN_SETUP);
+    const f = await FixScenario.start('fix-lock-dry', suite.bin, TUN_SETUP);
     try {
       const before = await f.state(TUN_WATCH);
       expect((await f.qnet(FIX)).code).toBe(0);
@@ -180,7 +171,7 @@ describe.skipIf(why !== '')('qnet fix and undo on a host people care about', () 
   }, 400_000);
 
   it('undo after the user was removed from the group by hand: that step is already undone, the rest is reverted, QEMU fails again', async () => {
-    const f = await FixScenario.start('fix-undo-by-hand', cli!.bin, TUN_SETUP);
+    const f = await FixScenario.start('fix-undo-by-hand', suite.bin, TUN_SETUP);
     try {
       const before = await f.state(TUN_WATCH);
       const fixed = await f.qnet(FIX);
@@ -202,7 +193,7 @@ describe.skipIf(why !== '')('qnet fix and undo on a host people care about', () 
   });
 
   it('an undo that stops at a step it cannot revert keeps its progress; once the cause is gone, undo continues and reverts each step exactly once', async () => {
-    const f = await FixScenario.start('fix-undo-continue', cli!.bin, TUN_SETUP);
+    const f = await FixScenario.start('fix-undo-continue', suite.bin, TUN_SETUP);
     try {
       const before = await f.state(TUN_WATCH);
       expect((await f.qnet(FIX)).code).toBe(0);
@@ -227,7 +218,7 @@ describe.skipIf(why !== '')('qnet fix and undo on a host people care about', () 
   });
 
   it('a fix that does not verify is rolled back and says so; with --keep it stays, and undo reverts it', async () => {
-    const f = await FixScenario.start('fix-unverified', cli!.bin, 'true\n');
+    const f = await FixScenario.start('fix-unverified', suite.bin, 'true\n');
     try {
       // A LAN bridge, down, whose uplink has no carrier: bringing it up does not make it pass.
       const peer = await f.sc.nic('enp1s0');
@@ -266,7 +257,7 @@ printf '#!/bin/sh\\necho "$*" >> "%s/apt.log"\\n' "$T" > "$T/bin/apt-get"
 chmod 0755 "$T/bin/apt-get"
 mount --bind "$T/bin/apt-get" /usr/bin/apt-get
 `;
-    const f = await FixScenario.start('fix-irreversible', cli!.bin, setup);
+    const f = await FixScenario.start('fix-irreversible', suite.bin, setup);
     try {
       const log = `${f.sc.nsDir}/apt.log`;
       const dry = await f.qnet(['fix', '--dry-run', 'helper-setuid']);
@@ -293,7 +284,7 @@ mount --bind "$T/bin/apt-get" /usr/bin/apt-get
 
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     it(`${sig} in the middle of an apply: the steps done are rolled back, exit 130, the host as before`, async () => {
-      const f = await FixScenario.start(`fix-${sig.toLowerCase()}`, cli!.bin, TUN_SETUP);
+      const f = await FixScenario.start(`fix-${sig.toLowerCase()}`, suite.bin, TUN_SETUP);
       try {
         const before = await f.state(TUN_WATCH);
         // Stopped while usermod, the last step, runs (it takes 2 s here).
@@ -314,7 +305,7 @@ mount --bind "$T/bin/apt-get" /usr/bin/apt-get
   }
 
   it('QNET_STATE_DIR naming a file or a read-only directory: one line naming the cause, exit 2, the host unchanged', async () => {
-    const f = await FixScenario.start('fix-state-dir', cli!.bin, TUN_SETUP + 'mkdir "$T/ro"\nmount -t tmpfs -o ro,mode=0700 qnet-ro "$T/ro"\n');
+    const f = await FixScenario.start('fix-state-dir', suite.bin, TUN_SETUP + 'mkdir "$T/ro"\nmount -t tmpfs -o ro,mode=0700 qnet-ro "$T/ro"\n');
     try {
       const before = await f.state(TUN_WATCH);
       const cases: [string, RegExp][] = [
@@ -350,7 +341,7 @@ for n in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
 done
 ln -s /proc/self/fd /dev/fd
 `;
-    const f = await FixScenario.start('fix-mkdir-dev-net', cli!.bin, setup);
+    const f = await FixScenario.start('fix-mkdir-dev-net', suite.bin, setup);
     try {
       const watch = ['/dev/net', '/dev/net/tun'];
       const before = await f.state(watch);

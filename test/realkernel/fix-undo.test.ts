@@ -15,9 +15,9 @@
 //
 // Always `qnet fix ... ID`, never a bare `qnet fix --yes`: each test proves one plan.
 // (/dev/kvm is a private copy in every scenario, so even a bare fix would not reach the host's.)
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { missingTool, skipReason, type Need, type QemuSpec } from './harness.js';
-import { cliCopy, FixScenario, hostFingerprint, said } from './fix-harness.js';
+import { cliSuite, FixScenario, hostFingerprint, said } from './fix-harness.js';
 
 const why = skipReason(['qemu', 'helper']);
 if (why) console.log(`fix/undo real-kernel tests skipped: ${why}`);
@@ -255,15 +255,7 @@ const CONTENT: Record<string, { path: string; text: string }> = {
 };
 
 describe.skipIf(why !== '')('qnet fix / qnet undo on real broken hosts, judged by QEMU as qnetuser', () => {
-  let cli: Awaited<ReturnType<typeof cliCopy>> | undefined;
-  let host = '';
-  beforeAll(async () => {
-    host = hostFingerprint();
-    cli = await cliCopy();
-  });
-  afterAll(() => {
-    cli?.remove();
-  });
+  const suite = cliSuite();
 
   for (const c of cases) {
     const judge = c.qemu ? 'QEMU fails → fix → doctor passes, QEMU starts → undo → exact before-state, QEMU fails' : 'fix → doctor passes → undo → exact before-state';
@@ -275,7 +267,7 @@ describe.skipIf(why !== '')('qnet fix / qnet undo on real broken hosts, judged b
         return;
       }
       const user = c.user ?? 'qnetuser';
-      const f = await FixScenario.start(`fix-${c.plan.replace(/\W/g, '-')}${c.variant ? '-v' : ''}`, cli!.bin, c.setup);
+      const f = await FixScenario.start(`fix-${c.plan.replace(/\W/g, '-')}${c.variant ? '-v' : ''}`, suite.bin, c.setup);
       try {
         const check = c.plan.split('/')[0]!;
         const before = await f.state(c.watch);
@@ -345,7 +337,7 @@ describe.skipIf(why !== '')('qnet fix / qnet undo on real broken hosts, judged b
 
   it('helper-acl/allow where bridge.conf also allows a bridge not created yet: verified as no longer failing, the warning named, QEMU starts; undo restores', async () => {
     const setup = 'tun 0666\n' + BR0 + 'helper_mode 4755\nmkdir -p /etc/qemu\nprintf "allow virbr9\\n" > /etc/qemu/bridge.conf\nchmod 0644 /etc/qemu/bridge.conf\n';
-    const f = await FixScenario.start('fix-helper-acl-allow-warn', cli!.bin, setup);
+    const f = await FixScenario.start('fix-helper-acl-allow-warn', suite.bin, setup);
     try {
       const watch = ['/etc/qemu', '/etc/qemu/bridge.conf'];
       const before = await f.state(watch);
@@ -366,6 +358,6 @@ describe.skipIf(why !== '')('qnet fix / qnet undo on real broken hosts, judged b
   });
 
   it('the host itself is untouched: no /var/lib/qnet, same /dev/net/tun, /dev/kvm, statoverride, groups, sysctls, helper', () => {
-    expect(hostFingerprint()).toBe(host);
+    expect(hostFingerprint()).toBe(suite.host);
   });
 });

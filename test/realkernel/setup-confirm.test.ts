@@ -5,8 +5,8 @@
 // addresses, routes, files, firewall): a failed probe, no answer within the
 // limit, a lost terminal (SIGHUP), qnet killed while it waits (its watchdog
 // rolls back), and a SIGKILL at any step (the watchdog, or the next run).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliCopy, hostFingerprint, said } from './fix-harness.js';
+import { describe, expect, it } from 'vitest';
+import { cliSuite, said } from './fix-harness.js';
 import { skipReason, TEST_USER } from './harness.js';
 import { hasTmux, SetupScenario, setupDoc } from './setup-harness.js';
 
@@ -33,19 +33,10 @@ async function until(what: string, fn: () => Promise<boolean>, ms = 15_000): Pro
 }
 
 describe.skipIf(why !== '')('qnet setup: confirm-or-revert', () => {
-  let cli: Awaited<ReturnType<typeof cliCopy>> | undefined;
-  let host = '';
-  beforeAll(async () => {
-    host = hostFingerprint();
-    cli = await cliCopy();
-  });
-  afterAll(() => {
-    cli?.remove();
-    expect(hostFingerprint()).toBe(host);
-  });
+  const suite = cliSuite({ checkHost: true });
 
   it('a failed probe rolls everything back: an SSH session over IPv6 link-local through the uplink would die with the move', async () => {
-    const s = await SetupScenario.start('setup-probe', cli!.bin);
+    const s = await SetupScenario.start('setup-probe', suite.bin);
     try {
       const ll = async (argv: (a: string[]) => Promise<{ stdout: string }>, dev: string) => {
         let addr = '';
@@ -79,7 +70,7 @@ describe.skipIf(why !== '')('qnet setup: confirm-or-revert', () => {
   }, 120_000);
 
   it('SIGKILL at every step: each time the change is rolled back (the watchdog for the risky steps, the next run for the others)', async () => {
-    const s = await SetupScenario.start('setup-crash', cli!.bin);
+    const s = await SetupScenario.start('setup-crash', suite.bin);
     try {
       const before = await s.netState();
       for (const mode of [['--mode', 'nat'], ['--mode', 'bridge', '--uplink', 'enp1s0']]) {
@@ -114,7 +105,7 @@ describe.skipIf(why !== '')('qnet setup: confirm-or-revert', () => {
 
   describe.skipIf(noTmux !== '')('in a terminal', () => {
     const fresh = async (name: string) => {
-      const s = await SetupScenario.start(name, cli!.bin);
+      const s = await SetupScenario.start(name, suite.bin);
       return { s, before: await s.netState() };
     };
 

@@ -15,8 +15,8 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { guestArgv, guestImage, parseConsole, umlArgv, type GuestImage, type GuestRun } from '../helpers/guest-image.js';
-import { afterAll, beforeAll, expect } from 'vitest';
-import { cliCopy, FixScenario, hostFingerprint, said } from './fix-harness.js';
+import { beforeAll, expect } from 'vitest';
+import { cliSuite, FixScenario, said } from './fix-harness.js';
 import { run, TEST_UID, TEST_USER, type RunResult } from './harness.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -429,21 +429,14 @@ export async function setupRoundTrip(name: string, bin: string, args: string[], 
  * image, made once; after the block the host's fingerprint must be what it was before.
  */
 export function guestSuite(): { readonly bin: string; readonly img: GuestImage } {
-  let cli: Awaited<ReturnType<typeof cliCopy>> | undefined;
+  const cli = cliSuite({ checkHost: true });
   let img: GuestImage | undefined;
-  let host = '';
   beforeAll(async () => {
-    host = hostFingerprint();
-    cli = await cliCopy();
     img = await guestImage();
   }, 300_000);
-  afterAll(() => {
-    cli?.remove();
-    expect(hostFingerprint()).toBe(host);
-  });
   return {
     get bin() {
-      return cli!.bin;
+      return cli.bin;
     },
     get img() {
       return img!;
